@@ -1,0 +1,260 @@
+//! dive's figures, reproduced exactly as dive 0.13.1 computes them, so pipelines that gate
+//! on dive can switch without their numbers moving.
+//!
+//! dive builds one tree per layer from the layer's tar headers (a node per path, with
+//! intermediate directories created empty; `.wh..wh.*` names are dropped; `.wh.NAME` stays
+//! a node whose path is NAME). It then visits every *leaf* of every layer's tree and keys
+//! it by path: a regular node counts its header size; a whiteout node counts the size of
+//! the subtree at that path in the layers below stacked together, but only if that node is
+//! a directory there (a file whiteout counts 0). Per path it keeps the smallest and the
+//! total of those sizes, and the number of nodes:
+//!
+//! - efficiency = sum of smallest / sum of totals (1.0 when nothing was counted);
+//! - wasted bytes = sum of totals over paths seen twice or more (surviving copy included);
+//! - user wasted percent = wasted bytes / sum of the sizes of layers 1..N (layer 0 is
+//!   taken as the base), undefined when that sum is 0.
+//!
+//! dive's stacking replaces a node's data with that of the newest layer that mentions the
+//! path, even as an intermediate directory (which carries no data and so is not a
+//! directory); a whiteout of such a path counts 0. We keep that quirk: the point is
+//! dive's numbers, not ours (ours are in [`super::waste`]).
+//!
+//! dive recomputes the stacked tree for every whiteout; we keep it up to date layer by
+//! layer, so the cost is linear in the entries.
+
+use crate::index::{EntryKind, Index, PathId};
+use std::collections::HashMap;
+
+/// dive's figures for one image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiveFigures {
+    /// Sum of all layers' sizes (dive's "image size").
+    pub size_bytes: u64,
+    /// Sum of the sizes of layers 1..N.
+    pub user_bytes: u64,
+    /// dive's efficiency score.
+    pub efficiency: f64,
+    /// dive's wasted bytes.
+    pub wasted_bytes: u64,
+    /// wasted / user bytes; `None` where dive divides by zero.
+    pub user_wasted_percent: Option<f64>,
+    /// dive's inefficient paths, heaviest first.
+    pub inefficient: Vec<InefficientPath>,
+}
+
+/// A path dive saw in two or more layers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InefficientPath {
+    /// The path.
+    pub path: PathId,
+    /// How many layer-tree leaves had this path.
+    pub count: u32,
+    /// Their total size.
+    pub bytes: u64,
+}
+
+#[derive(Clone, Copy, Default)]
+struct PathStat {
+    min: u64,
+    total: u64,
+    count: u32,
+}
+
+/// A node of dive's stacked tree: present, is-a-directory, size.
+#[derive(Clone, Copy, Default)]
+struct Stacked {
+    present: bool,
+    is_dir: bool,
+    size: u64,
+}
+
+/// A node of one layer's tree: its data (from the last header at that path) and whether
+/// it has children in this layer.
+#[derive(Clone, Copy, Default)]
+struct LayerNode {
+    header: bool,
+    is_dir: bool,
+    size: u64,
+    has_child: bool,
+}
+
+/// Computes dive's figures for `index`.
+pub fn figures(index: &Index) -> DiveFigures {
+    let paths = &index.paths;
+    let mut stacked: Vec<Stacked> = vec![Stacked::default(); paths.len()];
+    let mut stats: HashMap<PathId, PathStat> = HashMap::new();
+    let mut layer_sizes = Vec::with_capacity(index.layers.len());
+    // Reused per layer: the nodes of the layer's tree, keyed by (path, is whiteout node).
+    let mut nodes: HashMap<(PathId, bool), LayerNode> = HashMap::new();
+    let mut order: Vec<(PathId, bool)> = Vec::new();
+    for layer in &index.layers {
+        nodes.clear();
+        order.clear();
+        let mut size = 0u64;
+        for e in index.entries.get(layer.range.clone()).unwrap_or_default() {
+            size += e.size;
+            let whiteout = e.kind == EntryKind::Whiteout;
+            if e.kind == EntryKind::Meta
+                || (e.path == crate::index::ROOT && e.kind != EntryKind::Opaque)
+            {
+                continue;
+            }
+            // Intermediate directories (and, for an opaque marker, its directory itself:
+            // dive drops the marker's own name but keeps the path down to it).
+            let first_dir = if e.kind == EntryKind::Opaque {
+                e.path
+            } else {
+                paths.parent(e.path)
+            };
+            let mut anc = first_dir;
+            let mut first = true;
+            while anc != crate::index::ROOT {
+                let key = (anc, false);
+                let node = nodes.entry(key).or_insert_with(|| {
+                    order.push(key);
+                    LayerNode::default()
+                });
+                if !(e.kind == EntryKind::Opaque && first) {
+                    node.has_child = true;
+                }
+                first = false;
+                anc = paths.parent(anc);
+            }
+            if e.kind == EntryKind::Opaque {
+                continue;
+            }
+            let key = (e.path, whiteout);
+            let node = nodes.entry(key).or_insert_with(|| {
+                order.push(key);
+                LayerNode::default()
+            });
+            node.header = true;
+            node.is_dir = e.kind == EntryKind::Dir;
+            node.size = e.size;
+        }
+        layer_sizes.push(size);
+        // Leaves of this layer's tree: count them against the stacked tree below.
+        for key in &order {
+            let Some(node) = nodes.get(key) else { continue };
+            if node.has_child {
+                continue;
+            }
+            let (path, whiteout) = *key;
+            let bytes = if whiteout {
+                match stacked.get(path as usize) {
+                    Some(s) if s.present && s.is_dir => subtree_size(index, &stacked, path),
+                    _ => 0,
+                }
+            } else {
+                node.size
+            };
+            let st = stats.entry(path).or_insert(PathStat {
+                min: u64::MAX,
+                total: 0,
+                count: 0,
+            });
+            st.total += bytes;
+            st.min = st.min.min(bytes);
+            st.count += 1;
+        }
+        // Stack this layer: whiteouts remove, everything else sets the node's data.
+        // dive visits children before parents, names sorted; a whiteout's name sorts
+        // before its target's, so removals come before re-additions.
+        for &(path, whiteout) in &order {
+            if whiteout {
+                remove(index, &mut stacked, path);
+            }
+        }
+        for key in &order {
+            let Some(node) = nodes.get(key) else { continue };
+            let (path, whiteout) = *key;
+            if whiteout {
+                continue;
+            }
+            // Make ancestors present (new ones are empty, non-directory nodes).
+            let mut anc = paths.parent(path);
+            while anc != crate::index::ROOT {
+                if let Some(s) = stacked.get_mut(anc as usize)
+                    && !s.present
+                {
+                    *s = Stacked {
+                        present: true,
+                        is_dir: false,
+                        size: 0,
+                    };
+                }
+                anc = paths.parent(anc);
+            }
+            if let Some(s) = stacked.get_mut(path as usize) {
+                *s = Stacked {
+                    present: true,
+                    is_dir: node.header && node.is_dir,
+                    size: if node.header { node.size } else { 0 },
+                };
+            }
+        }
+    }
+    let mut min_sum = 0u64;
+    let mut total_sum = 0u64;
+    let mut inefficient = Vec::new();
+    for (&path, st) in &stats {
+        min_sum += st.min;
+        total_sum += st.total;
+        if st.count >= 2 {
+            inefficient.push(InefficientPath {
+                path,
+                count: st.count,
+                bytes: st.total,
+            });
+        }
+    }
+    inefficient.sort_by(|a, b| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then_with(|| paths.path_bytes(a.path).cmp(&paths.path_bytes(b.path)))
+    });
+    let efficiency = if total_sum == 0 {
+        1.0
+    } else {
+        min_sum as f64 / total_sum as f64
+    };
+    let wasted_bytes: u64 = inefficient.iter().map(|p| p.bytes).sum();
+    let size_bytes: u64 = layer_sizes.iter().sum();
+    let user_bytes: u64 = layer_sizes.iter().skip(1).sum();
+    let user_wasted_percent = if user_bytes == 0 {
+        None
+    } else {
+        Some(wasted_bytes as f64 / user_bytes as f64)
+    };
+    DiveFigures {
+        size_bytes,
+        user_bytes,
+        efficiency,
+        wasted_bytes,
+        user_wasted_percent,
+        inefficient,
+    }
+}
+
+fn subtree_size(index: &Index, stacked: &[Stacked], path: PathId) -> u64 {
+    let mut total = stacked.get(path as usize).map_or(0, |s| s.size);
+    index.paths.for_each_descendant(path, |n| {
+        if let Some(s) = stacked.get(n as usize)
+            && s.present
+        {
+            total += s.size;
+        }
+    });
+    total
+}
+
+fn remove(index: &Index, stacked: &mut [Stacked], path: PathId) {
+    if let Some(s) = stacked.get_mut(path as usize) {
+        *s = Stacked::default();
+    }
+    index.paths.for_each_descendant(path, |n| {
+        if let Some(s) = stacked.get_mut(n as usize) {
+            *s = Stacked::default();
+        }
+    });
+}

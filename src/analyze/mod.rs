@@ -1,0 +1,230 @@
+//! The analyze stage: an [`Index`] in, the figures every report shows out.
+//!
+//! [`Analysis::new`] runs the byte accounting ([`waste`]), dive's figures ([`dive`]) and the
+//! base/yours split, and offers the rankings the reports need (largest files, directories,
+//! hidden paths). It computes; it never formats or prints.
+
+pub mod dive;
+pub mod waste;
+
+use crate::archive::Digest;
+use crate::index::{Index, PathId, ROOT};
+use std::collections::HashMap;
+
+pub use dive::DiveFigures;
+pub use waste::{ByCause, DuplicateGroup, HiddenFile, VisibleFile, Waste};
+
+/// Image-wide totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Sum of the layers' regular-file sizes.
+    pub content_bytes: u64,
+    /// Sum of the layer blobs as stored (what a pull transfers).
+    pub blob_bytes: u64,
+    /// What the final filesystem shows (each inode once).
+    pub visible_bytes: u64,
+    /// Visible regular files and hard links.
+    pub visible_files: u64,
+    /// Distinct inodes among them.
+    pub visible_inodes: u64,
+    /// Shipped but not visible: content - visible.
+    pub hidden_bytes: u64,
+    /// Hidden bytes by cause.
+    pub hidden_by_cause: ByCause,
+    /// Identical visible content stored more than once.
+    pub duplicate_bytes: u64,
+    /// Tar entries over all layers.
+    pub entries: u64,
+}
+
+/// How the base image's layers were told apart from the image's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseSource {
+    /// `--base`: the layers whose diff_ids match the given base image's.
+    Given(String),
+    /// Nothing said: layer 0 is taken as the base, as dive does. A guess.
+    Guess,
+}
+
+/// Base layers versus the image's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseSplit {
+    /// Where the split comes from.
+    pub source: BaseSource,
+    /// The base image's name, where an annotation or the flag gives it.
+    pub name: Option<String>,
+    /// How many bottom layers are the base's.
+    pub layers: usize,
+    /// Content bytes of the base layers / of the image's own layers.
+    pub content_bytes: (u64, u64),
+    /// Hidden bytes carried by base layers / own layers.
+    pub hidden_bytes: (u64, u64),
+    /// Duplicate bytes whose extra copies were written by base / own layers.
+    pub duplicate_bytes: (u64, u64),
+}
+
+/// What the base is, as far as the caller knows.
+#[derive(Debug, Clone, Default)]
+pub struct BaseHint {
+    /// The base image's layer diff_ids, bottom first (from `--base`).
+    pub diff_ids: Option<Vec<Digest>>,
+    /// How to name it.
+    pub label: Option<String>,
+}
+
+/// Everything the reports show about one image.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Totals.
+    pub totals: Totals,
+    /// The byte accounting.
+    pub waste: Waste,
+    /// dive's figures.
+    pub dive: DiveFigures,
+    /// The base/yours split.
+    pub base: BaseSplit,
+}
+
+impl Analysis {
+    /// Analyses `index`.
+    pub fn new(index: &Index, base: &BaseHint) -> Analysis {
+        let waste = waste::account(index);
+        let dive = dive::figures(index);
+        let content_bytes = index.layers.iter().map(|l| l.counts.content_bytes).sum();
+        let totals = Totals {
+            content_bytes,
+            blob_bytes: index.layers.iter().map(|l| l.blob.blob_bytes).sum(),
+            visible_bytes: waste.visible_bytes,
+            visible_files: waste.visible.len() as u64,
+            visible_inodes: waste.visible_inodes,
+            hidden_bytes: waste.by_cause.total(),
+            hidden_by_cause: waste.by_cause,
+            duplicate_bytes: waste.duplicate_bytes,
+            entries: index.layers.iter().map(|l| l.counts.entries).sum(),
+        };
+        debug_assert_eq!(
+            totals.content_bytes,
+            totals.visible_bytes + totals.hidden_bytes
+        );
+        let base = base_split(index, &waste, base);
+        Analysis {
+            totals,
+            waste,
+            dive,
+            base,
+        }
+    }
+
+    /// Visible files, largest first (ties by path), at most `n`.
+    pub fn top_files(&self, index: &Index, n: usize) -> Vec<VisibleFile> {
+        let mut files: Vec<VisibleFile> = self.waste.visible.clone();
+        files.sort_by(|a, b| {
+            b.bytes.cmp(&a.bytes).then_with(|| {
+                index
+                    .paths
+                    .path_bytes(a.path)
+                    .cmp(&index.paths.path_bytes(b.path))
+            })
+        });
+        files.truncate(n);
+        files
+    }
+
+    /// Visible bytes per directory, rolled up: every directory that holds visible bytes,
+    /// with the bytes of its whole subtree.
+    pub fn dir_bytes(&self, index: &Index) -> HashMap<PathId, u64> {
+        let mut out: HashMap<PathId, u64> = HashMap::new();
+        for f in &self.waste.visible {
+            if f.bytes == 0 {
+                continue;
+            }
+            for anc in index.paths.ancestors(f.path) {
+                *out.entry(anc).or_default() += f.bytes;
+            }
+        }
+        out
+    }
+
+    /// The largest directories at most `depth` levels deep (the root excluded), largest
+    /// first; a directory and its subdirectories may both appear.
+    pub fn top_dirs(&self, index: &Index, depth: u32, n: usize) -> Vec<(PathId, u64)> {
+        let mut dirs: Vec<(PathId, u64)> = self
+            .dir_bytes(index)
+            .into_iter()
+            .filter(|(p, _)| *p != ROOT && index.paths.depth(*p) <= depth)
+            .collect();
+        dirs.sort_by(|a, b| {
+            b.1.cmp(&a.1).then_with(|| {
+                index
+                    .paths
+                    .path_bytes(a.0)
+                    .cmp(&index.paths.path_bytes(b.0))
+            })
+        });
+        dirs.truncate(n);
+        dirs
+    }
+}
+
+fn base_split(index: &Index, waste: &Waste, hint: &BaseHint) -> BaseSplit {
+    let annotation_name = index
+        .image
+        .annotations
+        .get("org.opencontainers.image.base.name")
+        .cloned();
+    let (source, layers, name) = match &hint.diff_ids {
+        Some(base_ids) => {
+            let shared = index
+                .layers
+                .iter()
+                .zip(base_ids)
+                .take_while(|(l, b)| l.blob.diff_id == **b)
+                .count();
+            (
+                BaseSource::Given(hint.label.clone().unwrap_or_default()),
+                shared,
+                hint.label.clone(),
+            )
+        }
+        None => (
+            BaseSource::Guess,
+            1.min(index.layers.len()),
+            annotation_name,
+        ),
+    };
+    let split = |f: &dyn Fn(usize) -> u64| -> (u64, u64) {
+        let mut base = 0;
+        let mut own = 0;
+        for i in 0..index.layers.len() {
+            if i < layers {
+                base += f(i);
+            } else {
+                own += f(i);
+            }
+        }
+        (base, own)
+    };
+    let content_bytes = split(&|i| index.layers.get(i).map_or(0, |l| l.counts.content_bytes));
+    let hidden_bytes = split(&|i| waste.layers.get(i).map_or(0, |l| l.hidden_bytes));
+    let mut dup = (0u64, 0u64);
+    for g in &waste.duplicates {
+        // The first copy (lowest layer) is the one kept; the others are the waste.
+        let mut layers_of: Vec<u16> = g.copies.iter().map(|(_, l)| *l).collect();
+        layers_of.sort_unstable();
+        for l in layers_of.iter().skip(1) {
+            if (*l as usize) < layers {
+                dup.0 += g.size;
+            } else {
+                dup.1 += g.size;
+            }
+        }
+    }
+    BaseSplit {
+        source,
+        name,
+        layers,
+        content_bytes,
+        hidden_bytes,
+        duplicate_bytes: dup,
+    }
+}

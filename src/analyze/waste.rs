@@ -1,0 +1,255 @@
+//! Where the bytes went: which inodes the final filesystem shows, which bytes a layer
+//! ships for nothing and why, and which visible content is stored more than once.
+//!
+//! An inode is a regular file entry together with the hard links to it (in its layer).
+//! Its bytes are visible if any of its paths is; then they are attributed to one path
+//! only (the file's own, else its first visible link), so every byte of the final tree is
+//! counted once. Otherwise they are hidden, with the cause the file's own entry met.
+
+use crate::archive::Digest;
+use crate::index::{EntryKind, Fate, Index, NONE, PathId};
+use std::collections::HashMap;
+
+/// Hidden bytes by cause. `same_content` is the part of `overwritten` where the new copy
+/// had identical content; the other four add up to the hidden total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ByCause {
+    /// Replaced by a later entry at the same path.
+    pub overwritten: u64,
+    /// Of `overwritten`: replaced by identical content (chmod, chown, touch copies).
+    pub same_content: u64,
+    /// Named by a whiteout.
+    pub deleted: u64,
+    /// Its directory was deleted or replaced by a non-directory.
+    pub deleted_with_dir: u64,
+    /// Hidden by an opaque directory.
+    pub opaque: u64,
+}
+
+impl ByCause {
+    /// The hidden total (same_content is part of overwritten).
+    pub fn total(&self) -> u64 {
+        self.overwritten + self.deleted + self.deleted_with_dir + self.opaque
+    }
+
+    fn add(&mut self, fate: Fate, bytes: u64) {
+        match fate {
+            Fate::Overwritten => self.overwritten += bytes,
+            Fate::OverwrittenSame => {
+                self.overwritten += bytes;
+                self.same_content += bytes;
+            }
+            Fate::Deleted => self.deleted += bytes,
+            Fate::DeletedWithDir => self.deleted_with_dir += bytes,
+            Fate::Opaque => self.opaque += bytes,
+            Fate::Visible | Fate::Marker => {}
+        }
+    }
+}
+
+/// A visible path of the final filesystem that shows file content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisibleFile {
+    /// Where.
+    pub path: PathId,
+    /// The entry (index into [`Index::entries`]) shown there.
+    pub entry: u32,
+    /// Bytes attributed to this path: the inode's size on one of its paths, 0 on the others.
+    pub bytes: u64,
+    /// The layer that wrote it.
+    pub layer: u16,
+}
+
+/// Bytes a layer shipped that the final filesystem does not show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HiddenFile {
+    /// Where.
+    pub path: PathId,
+    /// The entry.
+    pub entry: u32,
+    /// Its size.
+    pub bytes: u64,
+    /// Why it is hidden.
+    pub fate: Fate,
+    /// The layer that wrote it.
+    pub written_by: u16,
+    /// The layer that hid it.
+    pub hidden_by: u16,
+}
+
+/// Identical content at several visible paths (not hard links of each other).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateGroup {
+    /// The content's digest.
+    pub digest: Digest,
+    /// The size of one copy.
+    pub size: u64,
+    /// One path per copy, and the layer that wrote it.
+    pub copies: Vec<(PathId, u16)>,
+}
+
+impl DuplicateGroup {
+    /// Bytes that storing the content once would save: (copies - 1) x size.
+    pub fn wasted(&self) -> u64 {
+        (self.copies.len() as u64).saturating_sub(1) * self.size
+    }
+}
+
+/// Per-layer waste figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LayerWaste {
+    /// Bytes this layer carries that later layers hid.
+    pub hidden_bytes: u64,
+    /// Bytes of lower layers that this layer hid.
+    pub hides_bytes: u64,
+    /// Non-directory entries of lower layers this layer deleted (whiteouts, opaque
+    /// directories, directories replaced by files).
+    pub deleted: u64,
+    /// Bytes of this layer that the final filesystem shows.
+    pub visible_bytes: u64,
+}
+
+/// The byte accounting of an image.
+#[derive(Debug, Clone, Default)]
+pub struct Waste {
+    /// Every visible file path (regular files and hard links).
+    pub visible: Vec<VisibleFile>,
+    /// Distinct inodes among them.
+    pub visible_inodes: u64,
+    /// Sum of visible inodes' sizes.
+    pub visible_bytes: u64,
+    /// Every hidden regular file.
+    pub hidden: Vec<HiddenFile>,
+    /// Hidden bytes by cause.
+    pub by_cause: ByCause,
+    /// Duplicate groups, most wasteful first.
+    pub duplicates: Vec<DuplicateGroup>,
+    /// Sum of the groups' waste.
+    pub duplicate_bytes: u64,
+    /// Per layer, in image order.
+    pub layers: Vec<LayerWaste>,
+}
+
+/// Accounts for every byte of `index`.
+pub fn account(index: &Index) -> Waste {
+    let entries = &index.entries;
+    let mut w = Waste {
+        layers: vec![LayerWaste::default(); index.layers.len()],
+        ..Waste::default()
+    };
+    // Inodes whose own entry is hidden but that a visible hard link still shows.
+    let mut shown_by_link: HashMap<u32, u32> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if e.kind == EntryKind::HardLink && e.fate == Fate::Visible && e.link != NONE {
+            let target_visible = entries
+                .get(e.link as usize)
+                .is_some_and(|t| t.fate == Fate::Visible);
+            if !target_visible {
+                shown_by_link.entry(e.link).or_insert(i as u32);
+            }
+        }
+    }
+    for (i, e) in entries.iter().enumerate() {
+        let i = i as u32;
+        match e.kind {
+            EntryKind::File => {
+                if e.fate == Fate::Visible {
+                    w.visible.push(VisibleFile {
+                        path: e.path,
+                        entry: i,
+                        bytes: e.size,
+                        layer: e.layer,
+                    });
+                    w.visible_inodes += 1;
+                    w.visible_bytes += e.size;
+                    if let Some(l) = w.layers.get_mut(e.layer as usize) {
+                        l.visible_bytes += e.size;
+                    }
+                } else if shown_by_link.contains_key(&i) {
+                    w.visible_inodes += 1;
+                    w.visible_bytes += e.size;
+                    if let Some(l) = w.layers.get_mut(e.layer as usize) {
+                        l.visible_bytes += e.size;
+                    }
+                } else {
+                    w.by_cause.add(e.fate, e.size);
+                    if let Some(l) = w.layers.get_mut(e.layer as usize) {
+                        l.hidden_bytes += e.size;
+                    }
+                    if let Some(l) = w.layers.get_mut(e.hidden_by as usize) {
+                        l.hides_bytes += e.size;
+                    }
+                    w.hidden.push(HiddenFile {
+                        path: e.path,
+                        entry: i,
+                        bytes: e.size,
+                        fate: e.fate,
+                        written_by: e.layer,
+                        hidden_by: e.hidden_by,
+                    });
+                }
+            }
+            EntryKind::HardLink if e.fate == Fate::Visible => {
+                let bytes = match shown_by_link.get(&e.link) {
+                    Some(&first) if first == i => {
+                        entries.get(e.link as usize).map_or(0, |t| t.size)
+                    }
+                    _ => 0,
+                };
+                if e.link == NONE {
+                    // A link to nothing: an empty file of its own.
+                    w.visible_inodes += 1;
+                }
+                w.visible.push(VisibleFile {
+                    path: e.path,
+                    entry: i,
+                    bytes,
+                    layer: e.layer,
+                });
+            }
+            _ => {}
+        }
+        if e.fate.is_hidden()
+            && !matches!(e.kind, EntryKind::Dir)
+            && matches!(e.fate, Fate::Deleted | Fate::DeletedWithDir | Fate::Opaque)
+            && let Some(l) = w.layers.get_mut(e.hidden_by as usize)
+        {
+            l.deleted += 1;
+        }
+    }
+    w.hidden
+        .sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.entry.cmp(&b.entry)));
+    // Duplicates: group visible inodes by content.
+    let mut groups: HashMap<(Digest, u64), Vec<(PathId, u16)>> = HashMap::new();
+    for f in &w.visible {
+        if f.bytes == 0 {
+            continue;
+        }
+        let Some(e) = entries.get(f.entry as usize) else {
+            continue;
+        };
+        let Some(digest) = index.digest_of(e) else {
+            continue;
+        };
+        groups
+            .entry((*digest, f.bytes))
+            .or_default()
+            .push((f.path, f.layer));
+    }
+    let mut dups: Vec<DuplicateGroup> = groups
+        .into_iter()
+        .filter(|(_, copies)| copies.len() > 1)
+        .map(|((digest, size), mut copies)| {
+            copies.sort_by_key(|(p, _)| index.paths.path_bytes(*p));
+            DuplicateGroup {
+                digest,
+                size,
+                copies,
+            }
+        })
+        .collect();
+    dups.sort_by(|a, b| b.wasted().cmp(&a.wasted()).then(a.digest.cmp(&b.digest)));
+    w.duplicate_bytes = dups.iter().map(DuplicateGroup::wasted).sum();
+    w.duplicates = dups;
+    w
+}

@@ -1,0 +1,215 @@
+//! Layer tars: every entry of one layer, streamed into a [`LayerSink`].
+//!
+//! A layer is read front to back once. Regular files' contents go through SHA-256 in a
+//! reused buffer and are dropped, so memory does not grow with file sizes. Long names (GNU
+//! and PAX) and sparse files are handled by the `tar` crate; what we pass on is the entry
+//! as the layer states it. Interpreting names (whiteouts, `./` prefixes) is the index's job.
+
+use super::digest::{Digest, hash_stream};
+use std::io::{self, Read};
+
+/// The kind of a tar entry, as the header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawKind {
+    /// A regular file (also GNU sparse and contiguous files).
+    Regular,
+    /// A directory.
+    Dir,
+    /// A symbolic link.
+    Symlink,
+    /// A hard link to an earlier entry of the same layer.
+    HardLink,
+    /// A character device.
+    CharDevice,
+    /// A block device.
+    BlockDevice,
+    /// A named pipe.
+    Fifo,
+    /// Any other type flag.
+    Other(u8),
+}
+
+/// One entry of a layer, borrowed for the duration of the [`LayerSink::entry`] call.
+#[derive(Debug)]
+pub struct RawEntry<'a> {
+    /// The name as stored (after GNU/PAX long-name handling), not normalised.
+    pub path: &'a [u8],
+    /// The link target of symlinks and hard links.
+    pub link: Option<&'a [u8]>,
+    /// What the header says this is.
+    pub kind: RawKind,
+    /// The size of the content (for regular files; 0 for others as stored).
+    pub size: u64,
+    /// Permission bits and the setuid/setgid/sticky bits.
+    pub mode: u32,
+    /// Owner.
+    pub uid: u64,
+    /// Group.
+    pub gid: u64,
+    /// SHA-256 of the content, for regular files.
+    pub sha256: Option<Digest>,
+}
+
+/// How a layer blob was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// A plain tar.
+    None,
+    /// gzip (eStargz included: concatenated gzip members).
+    Gzip,
+    /// zstd (one or more frames).
+    Zstd,
+}
+
+impl Compression {
+    /// The name used in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// What the reader learned about a layer blob as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerBlob {
+    /// How it was stored.
+    pub compression: Compression,
+    /// The bytes as stored in the archive.
+    pub blob_bytes: u64,
+    /// SHA-256 of the blob as stored.
+    pub blob_digest: Digest,
+    /// SHA-256 of the uncompressed tar: the layer's diff_id.
+    pub diff_id: Digest,
+    /// Bytes of the uncompressed tar.
+    pub tar_bytes: u64,
+    /// The tar entries read (PAX and long-name meta entries not counted).
+    pub entries: u64,
+}
+
+/// Receives layers as the reader streams them, in archive order (not image order: the
+/// order is known only once the manifest, which may come last, has been read).
+pub trait LayerSink {
+    /// A member that looks like a layer tar starts. A name seen before replaces the
+    /// earlier member of that name.
+    fn begin_layer(&mut self, member: &str);
+    /// One entry of the current layer. An `Err` stops reading with that problem.
+    fn entry(&mut self, entry: &RawEntry<'_>) -> Result<(), String>;
+    /// The current layer ended; `blob` describes it.
+    fn end_layer(&mut self, member: &str, blob: &LayerBlob);
+}
+
+/// Limits that protect the reader from hostile input.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// JSON members (manifests, configs, indexes) larger than this are not buffered.
+    pub max_json_bytes: u64,
+    /// A layer with more entries than this is an error.
+    pub max_layer_entries: u64,
+    /// An entry name longer than this is an error.
+    pub max_path_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_json_bytes: 16 * 1024 * 1024,
+            max_layer_entries: 20_000_000,
+            max_path_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Reads a layer tar from `reader`, sending each entry to `sink`; returns the number of
+/// entries. The reader is left just after the end-of-archive marker (or at EOF).
+pub(crate) fn parse_layer<R: Read>(
+    reader: R,
+    sink: &mut dyn LayerSink,
+    limits: &Limits,
+    buf: &mut [u8],
+) -> Result<u64, String> {
+    let mut archive = tar::Archive::new(reader);
+    let mut count = 0u64;
+    let entries = archive.entries().map_err(|e| describe_io(&e, "layer"))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| describe_io(&e, "layer"))?;
+        let header = entry.header();
+        let flag = header.entry_type();
+        let kind = match flag {
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                RawKind::Regular
+            }
+            tar::EntryType::Directory => RawKind::Dir,
+            tar::EntryType::Symlink => RawKind::Symlink,
+            tar::EntryType::Link => RawKind::HardLink,
+            tar::EntryType::Char => RawKind::CharDevice,
+            tar::EntryType::Block => RawKind::BlockDevice,
+            tar::EntryType::Fifo => RawKind::Fifo,
+            // Meta entries that describe the next one or the whole archive: not files.
+            tar::EntryType::XGlobalHeader
+            | tar::EntryType::XHeader
+            | tar::EntryType::GNULongName
+            | tar::EntryType::GNULongLink => continue,
+            other => RawKind::Other(other.as_byte()),
+        };
+        count += 1;
+        if count > limits.max_layer_entries {
+            return Err(format!(
+                "more than {} entries in one layer (raise --max-layer-entries to read it)",
+                limits.max_layer_entries
+            ));
+        }
+        let mode = header.mode().map_err(|e| bad_field("mode", &e))?;
+        let uid = header.uid().map_err(|e| bad_field("uid", &e))?;
+        let gid = header.gid().map_err(|e| bad_field("gid", &e))?;
+        let size = entry.size();
+        let sha256 = if kind == RawKind::Regular {
+            let (digest, read) =
+                hash_stream(&mut entry, buf).map_err(|e| describe_io(&e, "layer"))?;
+            if read != size {
+                return Err(format!(
+                    "truncated layer: entry {} holds {read} of its {size} bytes",
+                    String::from_utf8_lossy(&entry.path_bytes())
+                ));
+            }
+            Some(digest)
+        } else {
+            None
+        };
+        let path = entry.path_bytes();
+        if path.len() > limits.max_path_bytes {
+            return Err(format!(
+                "an entry name is {} bytes long, over the limit of {}",
+                path.len(),
+                limits.max_path_bytes
+            ));
+        }
+        let link = entry.link_name_bytes();
+        sink.entry(&RawEntry {
+            path: &path,
+            link: link.as_deref(),
+            kind,
+            size: if kind == RawKind::Regular { size } else { 0 },
+            mode,
+            uid,
+            gid,
+            sha256,
+        })?;
+    }
+    Ok(count)
+}
+
+fn bad_field(field: &str, e: &io::Error) -> String {
+    format!("corrupt tar header: bad {field} field ({e})")
+}
+
+/// Words for an I/O error met while reading `what` (a layer, the archive).
+pub(crate) fn describe_io(e: &io::Error, what: &str) -> String {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => format!("truncated {what}: the data ends early"),
+        _ => format!("corrupt {what}: {e}"),
+    }
+}

@@ -1,0 +1,691 @@
+//! The archive stage: bytes in, layer entries and manifests out, in one forward pass.
+//!
+//! A saved image is a tar (or a folder) of members: layer blobs, JSON manifests and
+//! configs, and small marker files. We read the outer stream once, front to back, and never
+//! seek or extract. Each member is recognised by its first bytes, never by its name:
+//! gzip (`1f 8b`), zstd (`28 b5 2f fd`), tar (a valid header), JSON (`{`, `[`). Layer tars
+//! stream into a [`LayerSink`] keyed by member name; JSON members are buffered (up to
+//! [`Limits::max_json_bytes`]); everything else is hashed and dropped. Only after EOF do we
+//! read the manifests ([`manifest`]) and learn which members are layers and in what order,
+//! because `docker save` may write `manifest.json` last.
+//!
+//! Every member's SHA-256 is computed while it streams past, so blobs named by their digest
+//! are verified without a second read.
+
+pub mod digest;
+pub mod layer;
+pub mod manifest;
+
+pub use digest::Digest;
+pub use layer::{Compression, LayerBlob, LayerSink, Limits, RawEntry, RawKind};
+
+use crate::error::{Error, Location, Result};
+use digest::HashReader;
+use std::collections::BTreeMap;
+use std::io::{self, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Where an image comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file (an archive) or a folder (an OCI layout or skopeo `dir:`).
+    Path(PathBuf),
+    /// Standard input, named `-` on the command line.
+    Stdin,
+}
+
+impl Source {
+    /// `-` is standard input; anything else a path.
+    pub fn from_arg(arg: &str) -> Source {
+        if arg == "-" {
+            Source::Stdin
+        } else {
+            Source::Path(PathBuf::from(arg))
+        }
+    }
+
+    /// How errors and reports name this source.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Path(p) => p.display().to_string(),
+            Source::Stdin => "-".to_string(),
+        }
+    }
+}
+
+/// Shared counters a progress display can poll while the reader works.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes of the input read so far (as stored, before decompression).
+    pub bytes: AtomicU64,
+    /// The member being read.
+    pub member: Mutex<String>,
+}
+
+impl Progress {
+    fn set_member(&self, name: &str) {
+        if let Ok(mut m) = self.member.lock() {
+            m.clear();
+            m.push_str(name);
+        }
+    }
+}
+
+/// Options of the reader.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Caps that protect against hostile input.
+    pub limits: Limits,
+    /// Where to report progress, if anyone watches.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// What a member of the outer archive turned out to be.
+#[derive(Debug, Clone)]
+pub enum MemberContent {
+    /// JSON (or JSON-looking) bytes, buffered.
+    Json(Vec<u8>),
+    /// A layer tar, indexed into the sink under this member's name.
+    Layer(LayerBlob),
+    /// A symbolic or hard link to another member (the target, normalised).
+    Link(String),
+    /// JSON-looking, but larger than the cap, so not buffered.
+    TooLarge,
+    /// Anything else: marker files, foreign blobs.
+    Other {
+        /// What its first bytes are, in words.
+        looks_like: String,
+    },
+}
+
+/// One member of the outer archive.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// Bytes as stored.
+    pub size: u64,
+    /// SHA-256 of the bytes as stored.
+    pub sha256: Digest,
+    /// What it is.
+    pub content: MemberContent,
+}
+
+/// Everything the forward pass learned, apart from layer entries (those went to the sink).
+#[derive(Debug, Clone, Default)]
+pub struct RawArchive {
+    /// How the input is named in messages.
+    pub label: String,
+    /// Members by normalised name.
+    pub members: BTreeMap<String, Member>,
+    /// How the whole input was compressed (`docker save | gzip`).
+    pub outer_compression: Option<Compression>,
+    /// Total bytes of the input as stored.
+    pub input_bytes: u64,
+    /// Non-fatal oddities.
+    pub warnings: Vec<String>,
+}
+
+impl RawArchive {
+    /// An error located at `member` of this input.
+    pub fn error(&self, member: &str, problem: impl Into<String>) -> Error {
+        Error::at(
+            Location {
+                file: self.label.clone(),
+                member: Some(member.to_string()),
+                layer: None,
+            },
+            problem,
+        )
+    }
+}
+
+/// Reads `source` once, front to back, indexing layers into `sink`.
+pub fn read_source(
+    source: &Source,
+    sink: &mut dyn LayerSink,
+    opts: &ReadOptions,
+) -> Result<RawArchive> {
+    let label = source.label();
+    match source {
+        Source::Stdin => {
+            let stdin = io::stdin().lock();
+            read_stream(&label, stdin, sink, opts)
+        }
+        Source::Path(path) => {
+            let meta = std::fs::metadata(path).map_err(|e| Error::Io {
+                path: label.clone(),
+                source: e,
+            })?;
+            if meta.is_dir() {
+                read_folder(&label, path, sink, opts)
+            } else {
+                let file = std::fs::File::open(path).map_err(|e| Error::Io {
+                    path: label.clone(),
+                    source: e,
+                })?;
+                read_stream(&label, file, sink, opts)
+            }
+        }
+    }
+}
+
+/// Counts bytes into the shared progress.
+struct Counting<R> {
+    inner: R,
+    progress: Option<Arc<Progress>>,
+    total: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.total.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(p) = &self.progress {
+            p.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// Reads up to `n` bytes from `r` (fewer only at EOF) and returns them with a reader that
+/// yields them again followed by the rest of `r`.
+fn peek<R: Read>(mut r: R, n: usize) -> io::Result<(Vec<u8>, io::Chain<Cursor<Vec<u8>>, R>)> {
+    let mut head = Vec::with_capacity(n);
+    (&mut r).take(n as u64).read_to_end(&mut head)?;
+    let copy = head.clone();
+    Ok((copy, Cursor::new(head).chain(r)))
+}
+
+/// What the first bytes of a stream say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sniffed {
+    Gzip,
+    Zstd,
+    Tar,
+    Json,
+    Empty,
+    Other,
+}
+
+fn sniff(head: &[u8]) -> Sniffed {
+    if head.is_empty() {
+        Sniffed::Empty
+    } else if head.starts_with(&[0x1f, 0x8b]) {
+        Sniffed::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Sniffed::Zstd
+    } else if looks_like_tar(head) {
+        Sniffed::Tar
+    } else if looks_like_json(head) {
+        Sniffed::Json
+    } else {
+        Sniffed::Other
+    }
+}
+
+/// A tar starts with a header block whose checksum is right, or with the zero blocks of
+/// an empty archive.
+fn looks_like_tar(head: &[u8]) -> bool {
+    let Some(block) = head.get(..512) else {
+        return false;
+    };
+    if block.iter().all(|&b| b == 0) {
+        return true;
+    }
+    if block.get(257..262) == Some(b"ustar") {
+        return true;
+    }
+    // A v7 tar has no magic: check the header checksum.
+    let Some(field) = block.get(148..156) else {
+        return false;
+    };
+    let text: String = field
+        .iter()
+        .take_while(|&&b| b != 0 && b != b' ')
+        .map(|&b| char::from(b))
+        .collect();
+    let Ok(stored) = u32::from_str_radix(text.trim(), 8) else {
+        return false;
+    };
+    let sum: u32 = block
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(b)
+            }
+        })
+        .sum();
+    !text.is_empty() && stored == sum
+}
+
+fn looks_like_json(head: &[u8]) -> bool {
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
+    matches!(first, Some(b'{') | Some(b'[') | Some(b'n'))
+}
+
+fn describe(head: &[u8]) -> String {
+    match sniff(head) {
+        Sniffed::Empty => "empty".to_string(),
+        Sniffed::Json => "JSON".to_string(),
+        _ => {
+            let printable = head
+                .iter()
+                .take(16)
+                .all(|b| b.is_ascii_graphic() || *b == b' ' || *b == b'\n');
+            if printable {
+                format!(
+                    "text starting {:?}",
+                    String::from_utf8_lossy(head.get(..16.min(head.len())).unwrap_or_default())
+                )
+            } else {
+                let hex: Vec<String> = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
+                format!("data starting with bytes {}", hex.join(" "))
+            }
+        }
+    }
+}
+
+/// Normalises an archive member name: no `./` or leading `/`, no empty or `.` parts,
+/// `..` resolved lexically. `None` if it climbs above the root.
+pub fn normalize_member(name: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in name.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn read_stream<R: Read>(
+    label: &str,
+    input: R,
+    sink: &mut dyn LayerSink,
+    opts: &ReadOptions,
+) -> Result<RawArchive> {
+    let mut raw = RawArchive {
+        label: label.to_string(),
+        ..RawArchive::default()
+    };
+    let total = Arc::new(AtomicU64::new(0));
+    let counting = Counting {
+        inner: input,
+        progress: opts.progress.clone(),
+        total: Arc::clone(&total),
+    };
+    let buffered = BufReader::with_capacity(1 << 20, counting);
+    let io_err = |e: io::Error| Error::input(label, layer::describe_io(&e, "archive"));
+    let (head, stream) = peek(buffered, 512).map_err(io_err)?;
+    let decoded: Box<dyn Read> = match sniff(&head) {
+        Sniffed::Empty => return Err(Error::input(label, "empty file: not an image archive")),
+        Sniffed::Gzip => {
+            raw.outer_compression = Some(Compression::Gzip);
+            Box::new(flate2::read::MultiGzDecoder::new(stream))
+        }
+        Sniffed::Zstd => {
+            raw.outer_compression = Some(Compression::Zstd);
+            Box::new(zstd::stream::read::Decoder::new(stream).map_err(io_err)?)
+        }
+        _ => Box::new(stream),
+    };
+    let what = if raw.outer_compression.is_some() {
+        "compressed archive"
+    } else {
+        "archive"
+    };
+    let (head, stream) =
+        peek(decoded, 512).map_err(|e| Error::input(label, layer::describe_io(&e, what)))?;
+    if !looks_like_tar(&head) || head.len() < 512 {
+        let hint = match sniff(&head) {
+            Sniffed::Json => {
+                " (a JSON file: `inspect` reads saved images; `diff` also takes JSON reports)"
+            }
+            _ => "",
+        };
+        return Err(Error::input(
+            label,
+            format!("not a tar archive: {}{hint}", describe(&head)),
+        ));
+    }
+    let mut archive = tar::Archive::new(stream);
+    let mut buf = vec![0u8; 256 * 1024];
+    let entries = archive
+        .entries()
+        .map_err(|e| Error::input(label, layer::describe_io(&e, "archive")))?;
+    for entry in entries {
+        let mut entry =
+            entry.map_err(|e| Error::input(label, layer::describe_io(&e, "archive")))?;
+        let name_bytes = entry.path_bytes().into_owned();
+        let display = String::from_utf8_lossy(&name_bytes).into_owned();
+        let Some(name) = normalize_member(&display) else {
+            raw.warnings.push(format!(
+                "member {display} climbs above the archive root; skipped"
+            ));
+            continue;
+        };
+        let kind = entry.header().entry_type();
+        match kind {
+            tar::EntryType::Directory => continue,
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
+            tar::EntryType::Symlink | tar::EntryType::Link => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| String::from_utf8_lossy(&t).into_owned())
+                    .unwrap_or_default();
+                // A symlink is relative to its own folder; a hard link names a member.
+                let joined = if kind == tar::EntryType::Symlink && !target.starts_with('/') {
+                    match name.rsplit_once('/') {
+                        Some((dir, _)) => format!("{dir}/{target}"),
+                        None => target.clone(),
+                    }
+                } else {
+                    target.clone()
+                };
+                let resolved = if target.starts_with('/') {
+                    None
+                } else {
+                    normalize_member(&joined)
+                };
+                match resolved {
+                    Some(t) => {
+                        insert_member(
+                            &mut raw,
+                            name,
+                            Member {
+                                size: 0,
+                                sha256: Digest::default(),
+                                content: MemberContent::Link(t),
+                            },
+                        );
+                    }
+                    None => {
+                        insert_member(
+                            &mut raw,
+                            name,
+                            Member {
+                                size: 0,
+                                sha256: Digest::default(),
+                                content: MemberContent::Other {
+                                    looks_like: format!(
+                                        "a link to {target}, which points outside the archive"
+                                    ),
+                                },
+                            },
+                        );
+                    }
+                }
+            }
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                let size = entry.size();
+                if let Some(p) = &opts.progress {
+                    p.set_member(&name);
+                }
+                let member = read_member(&raw, &name, size, &mut entry, sink, opts, &mut buf)?;
+                insert_member(&mut raw, name, member);
+            }
+            other => raw.warnings.push(format!(
+                "member {name} has tar type {:?}; skipped",
+                char::from(other.as_byte())
+            )),
+        }
+    }
+    // Drain what follows the end-of-archive marker so the byte count is the input's.
+    let mut rest = archive.into_inner();
+    digest::drain(&mut rest).map_err(|e| Error::input(label, layer::describe_io(&e, what)))?;
+    raw.input_bytes = total.load(Ordering::Relaxed);
+    Ok(raw)
+}
+
+fn insert_member(raw: &mut RawArchive, name: String, member: Member) {
+    if raw.members.contains_key(&name) {
+        raw.warnings.push(format!(
+            "member {name} appears more than once in the archive; the last copy is used"
+        ));
+    }
+    raw.members.insert(name, member);
+}
+
+/// Reads one member: sniffs it, indexes it if it is a layer, buffers it if it is JSON,
+/// and hashes it in every case.
+fn read_member<R: Read>(
+    raw: &RawArchive,
+    name: &str,
+    size: u64,
+    reader: R,
+    sink: &mut dyn LayerSink,
+    opts: &ReadOptions,
+    buf: &mut [u8],
+) -> Result<Member> {
+    let fail = |problem: String| raw.error(name, problem);
+    let mut hashed = HashReader::new(reader);
+    let (head, mut stream) =
+        peek(&mut hashed, 512).map_err(|e| fail(layer::describe_io(&e, "member")))?;
+    let content = match sniff(&head) {
+        Sniffed::Gzip | Sniffed::Zstd | Sniffed::Tar => {
+            let compression = match sniff(&head) {
+                Sniffed::Gzip => Compression::Gzip,
+                Sniffed::Zstd => Compression::Zstd,
+                _ => Compression::None,
+            };
+            read_layer_blob(name, compression, &mut stream, sink, opts, buf).map_err(fail)?
+        }
+        Sniffed::Json if size <= opts.limits.max_json_bytes => {
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 20));
+            stream
+                .read_to_end(&mut bytes)
+                .map_err(|e| fail(layer::describe_io(&e, "member")))?;
+            MemberContent::Json(bytes)
+        }
+        Sniffed::Json => MemberContent::TooLarge,
+        Sniffed::Empty | Sniffed::Other => MemberContent::Other {
+            looks_like: describe(&head),
+        },
+    };
+    drop(stream);
+    let (sha256, bytes) = hashed
+        .finish()
+        .map_err(|e| fail(layer::describe_io(&e, "member")))?;
+    if bytes != size {
+        return Err(fail(format!(
+            "truncated archive: the member holds {bytes} of its {size} bytes"
+        )));
+    }
+    let content = match content {
+        MemberContent::Layer(mut blob) => {
+            blob.blob_bytes = bytes;
+            blob.blob_digest = sha256;
+            if blob.compression == Compression::None {
+                blob.diff_id = sha256;
+                blob.tar_bytes = bytes;
+            }
+            sink.end_layer(name, &blob);
+            MemberContent::Layer(blob)
+        }
+        other => other,
+    };
+    Ok(Member {
+        size: bytes,
+        sha256,
+        content,
+    })
+}
+
+/// Reads a blob that starts like a (possibly compressed) tar. A compressed blob whose
+/// content is not a tar is recorded as `Other`.
+fn read_layer_blob<R: Read>(
+    name: &str,
+    compression: Compression,
+    stream: &mut R,
+    sink: &mut dyn LayerSink,
+    opts: &ReadOptions,
+    buf: &mut [u8],
+) -> Result<MemberContent, String> {
+    let what = match compression {
+        Compression::None => "layer",
+        Compression::Gzip => "gzip layer",
+        Compression::Zstd => "zstd layer",
+    };
+    let decoder: Box<dyn Read + '_> = match compression {
+        Compression::None => {
+            sink.begin_layer(name);
+            let entries = layer::parse_layer(&mut *stream, sink, &opts.limits, buf)?;
+            return Ok(MemberContent::Layer(LayerBlob {
+                compression,
+                blob_bytes: 0,
+                blob_digest: Digest::default(),
+                diff_id: Digest::default(),
+                tar_bytes: 0,
+                entries,
+            }));
+        }
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            256 * 1024,
+            &mut *stream,
+        ))),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(
+                256 * 1024,
+                &mut *stream,
+            ))
+            .map_err(|e| layer::describe_io(&e, what))?,
+        ),
+    };
+    let mut inner = HashReader::new(decoder);
+    let (head, mut tar_stream) = peek(&mut inner, 512).map_err(|e| layer::describe_io(&e, what))?;
+    if !looks_like_tar(&head) || head.len() < 512 {
+        digest::drain(&mut tar_stream).map_err(|e| layer::describe_io(&e, what))?;
+        return Ok(MemberContent::Other {
+            looks_like: format!("{} data that is not a tar", compression.name()),
+        });
+    }
+    sink.begin_layer(name);
+    let entries = layer::parse_layer(&mut tar_stream, sink, &opts.limits, buf)
+        .map_err(|e| e.replacen("layer", what, 1))?;
+    drop(tar_stream);
+    let (diff_id, tar_bytes) = inner.finish().map_err(|e| layer::describe_io(&e, what))?;
+    Ok(MemberContent::Layer(LayerBlob {
+        compression,
+        blob_bytes: 0,
+        blob_digest: Digest::default(),
+        diff_id,
+        tar_bytes,
+        entries,
+    }))
+}
+
+/// Reads a layout folder (OCI image layout, skopeo `dir:`, an extracted `docker save`):
+/// every file below it, as members named by their relative paths. Symlinks are recorded as
+/// links between members and never followed on the host.
+fn read_folder(
+    label: &str,
+    root: &Path,
+    sink: &mut dyn LayerSink,
+    opts: &ReadOptions,
+) -> Result<RawArchive> {
+    let mut raw = RawArchive {
+        label: label.to_string(),
+        ..RawArchive::default()
+    };
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut stack: Vec<(PathBuf, String, usize)> = vec![(root.to_path_buf(), String::new(), 0)];
+    let io_error = |path: &Path, e: io::Error| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    };
+    while let Some((dir, prefix, depth)) = stack.pop() {
+        if depth > 16 {
+            raw.warnings
+                .push(format!("{prefix}: folders nested too deep; not read"));
+            continue;
+        }
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| io_error(&dir, e))?
+            .filter_map(|e| e.ok())
+            .collect();
+        names.sort_by_key(|e| e.file_name());
+        for entry in names {
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let name = if prefix.is_empty() {
+                file_name.clone()
+            } else {
+                format!("{prefix}/{file_name}")
+            };
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).map_err(|e| io_error(&path, e))?;
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&path).map_err(|e| io_error(&path, e))?;
+                let target = target.to_string_lossy().into_owned();
+                let joined = match name.rsplit_once('/') {
+                    Some((d, _)) => format!("{d}/{target}"),
+                    None => target.clone(),
+                };
+                let content = match normalize_member(&joined).filter(|_| !target.starts_with('/')) {
+                    Some(t) => MemberContent::Link(t),
+                    None => MemberContent::Other {
+                        looks_like: format!("a link to {target}, which points outside the folder"),
+                    },
+                };
+                insert_member(
+                    &mut raw,
+                    name,
+                    Member {
+                        size: 0,
+                        sha256: Digest::default(),
+                        content,
+                    },
+                );
+            } else if meta.is_dir() {
+                stack.push((path, name, depth + 1));
+            } else if meta.is_file() {
+                if let Some(p) = &opts.progress {
+                    p.set_member(&name);
+                }
+                let file = std::fs::File::open(&path).map_err(|e| io_error(&path, e))?;
+                let counting = Counting {
+                    inner: file,
+                    progress: opts.progress.clone(),
+                    total: Arc::new(AtomicU64::new(0)),
+                };
+                let member = read_member(&raw, &name, meta.len(), counting, sink, opts, &mut buf)?;
+                raw.input_bytes += member.size;
+                insert_member(&mut raw, name, member);
+            }
+        }
+    }
+    if raw.members.is_empty() {
+        return Err(Error::input(label, "an empty folder, not an image layout"));
+    }
+    Ok(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_normalise() {
+        assert_eq!(normalize_member("./a/b").as_deref(), Some("a/b"));
+        assert_eq!(normalize_member("/a//b/").as_deref(), Some("a/b"));
+        assert_eq!(normalize_member("a/../b").as_deref(), Some("b"));
+        assert_eq!(normalize_member("../b"), None);
+    }
+
+    #[test]
+    fn sniffs_by_first_bytes() {
+        assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), Sniffed::Gzip);
+        assert_eq!(sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Sniffed::Zstd);
+        assert_eq!(sniff(b"  {\"a\":1}"), Sniffed::Json);
+        assert_eq!(sniff(&[0u8; 1024]), Sniffed::Tar);
+        assert_eq!(sniff(b"hello"), Sniffed::Other);
+        assert_eq!(sniff(b""), Sniffed::Empty);
+    }
+}

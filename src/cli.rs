@@ -1,0 +1,134 @@
+//! The command line, as clap types only. Nothing here does work: `cmd` turns these into
+//! library options and runs the pipeline.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+IMAGE is a saved image: a `docker save` / `podman save` archive, an OCI image layout (tar or
+folder), a skopeo dir: folder, whole-archive gzip/zstd included; `-` reads standard input.
+`deadweight IMAGE` is short for `deadweight inspect IMAGE`.
+
+Exit codes: 0 ok · 1 a gate or budget failed · 2 deadweight could not do its job (bad input,
+bad arguments); errors are one line on stderr naming the file, member or layer.";
+
+/// Where did a container image's bytes go, which of them are dead weight, and did this
+/// change make it heavier?
+#[derive(Debug, Parser)]
+#[command(name = "deadweight", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Where an image's bytes are: layers, hidden bytes by cause, duplicates, largest files.
+    Inspect(InspectArgs),
+}
+
+/// How to read an image.
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// The saved image (file, folder, or `-` for standard input).
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Which image of an archive that holds several (tag, name or digest).
+    #[arg(long = "image", value_name = "REF")]
+    pub select: Option<String>,
+    /// Which platform of a multi-platform index (os/arch[/variant]; default: this host's,
+    /// else the first).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Treat warnings (a diff_id that does not match the config, odd entries) as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Largest JSON member (manifest, config, index) buffered, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_json_bytes: u64,
+    /// Most entries one layer may hold.
+    #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+    pub max_layer_entries: u64,
+    /// Longest entry name, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    pub max_path_bytes: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Output formats of `inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Human-readable tables.
+    Table,
+    /// The versioned JSON document (see README, "JSON schema").
+    Json,
+}
+
+/// How sizes are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BytesArg {
+    /// 1.5 MB
+    Human,
+    /// 1,536,128
+    Raw,
+}
+
+/// Units of human-readable sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnitsArg {
+    /// Decimal: kB, MB, GB (as `docker images`).
+    Si,
+    /// Binary: KiB, MiB, GiB.
+    Iec,
+}
+
+/// `deadweight inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The image to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+    /// Write the report here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Rows in the lists of largest files, directories, hidden paths and duplicates.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// How deep the list of largest directories goes.
+    #[arg(long, default_value_t = 3)]
+    pub depth: u32,
+    /// Sizes human-readable or as exact integers.
+    #[arg(long, value_enum, default_value_t = BytesArg::Human)]
+    pub bytes: BytesArg,
+    /// Units of human-readable sizes.
+    #[arg(long, value_enum, default_value_t = UnitsArg::Si)]
+    pub units: UnitsArg,
+    /// The base image (a saved image or a JSON report of one): its layers are told apart
+    /// from yours.
+    #[arg(long, value_name = "BASE")]
+    pub base: Option<String>,
+    /// Include every visible file (path, bytes, layer, sha256) in the JSON report.
+    #[arg(long)]
+    pub all_files: bool,
+}
+
+/// The subcommand names, for `deadweight IMAGE` as a shorthand of `inspect`.
+pub const SUBCOMMANDS: &[&str] = &["inspect", "help"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,203 @@
+//! One module per subcommand: input -> stages -> renderer. This is the only layer that
+//! knows about terminals, standard streams and files to write.
+
+pub mod inspect;
+
+use anyhow::{Context, Result};
+use deadweight::archive::manifest::{self, Selection};
+use deadweight::archive::{
+    self, LayerBlob, LayerSink, Limits, Progress, RawEntry, ReadOptions, Source,
+};
+use deadweight::error::Error;
+use deadweight::index::{Index, IndexBuilder};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use crate::cli::InputArgs;
+
+/// The exit contract: 0 ok, 1 a gate failed, 2 the tool failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything passed.
+    Success,
+    /// A gate or budget failed.
+    Failure,
+}
+
+/// Reads and indexes the image `input` names, with a progress bar on a terminal.
+pub fn load(input: &InputArgs) -> Result<Index> {
+    let source = Source::from_arg(&input.image);
+    let platform = match &input.platform {
+        Some(p) => Some(manifest::Platform::parse(p).ok_or_else(|| {
+            Error::Selection(format!(
+                "--platform {p}: expected os/arch[/variant], like linux/amd64"
+            ))
+        })?),
+        None => None,
+    };
+    let selection = Selection {
+        image: input.select.clone(),
+        platform,
+    };
+    let progress =
+        (!input.quiet && std::io::stderr().is_terminal()).then(|| Arc::new(Progress::default()));
+    let opts = ReadOptions {
+        limits: Limits {
+            max_json_bytes: input.max_json_bytes,
+            max_layer_entries: input.max_layer_entries,
+            max_path_bytes: input.max_path_bytes,
+        },
+        progress: progress.clone(),
+    };
+    let bar = progress.as_ref().map(|p| spawn_bar(&source, Arc::clone(p)));
+    let mut builder = IndexBuilder::new();
+    let read = archive::read_source(&source, &mut builder, &opts);
+    if let Some((bar, stop)) = bar {
+        stop.store(true, Ordering::Relaxed);
+        let _ = bar.join();
+    }
+    let raw = read?;
+    let image = manifest::resolve(&raw, &selection)?;
+    let index = builder.finish(&raw, image)?;
+    if input.strict && !index.warnings.is_empty() {
+        let first = index.warnings.first().cloned().unwrap_or_default();
+        return Err(Error::input(
+            raw.label.clone(),
+            format!(
+                "{first} (--strict; {} warning(s) in all)",
+                index.warnings.len()
+            ),
+        )
+        .into());
+    }
+    Ok(index)
+}
+
+/// A sink that keeps nothing: for reading only a base image's layer digests.
+struct NullSink;
+
+impl LayerSink for NullSink {
+    fn begin_layer(&mut self, _member: &str) {}
+    fn entry(&mut self, _entry: &RawEntry<'_>) -> std::result::Result<(), String> {
+        Ok(())
+    }
+    fn end_layer(&mut self, _member: &str, _blob: &LayerBlob) {}
+}
+
+/// The diff_ids of a base image given as a saved image or as a JSON report.
+pub fn base_diff_ids(arg: &str) -> Result<Vec<deadweight::archive::Digest>> {
+    let path = Path::new(arg);
+    if path.is_file() {
+        let head = std::fs::read(path)
+            .ok()
+            .filter(|b| b.first() == Some(&b'{'));
+        if let Some(bytes) = head {
+            let report: deadweight::report::json::InspectReport = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{arg}: not a deadweight JSON report"))?;
+            return report
+                .layers
+                .iter()
+                .map(|l| {
+                    deadweight::archive::Digest::parse(&l.diff_id)
+                        .with_context(|| format!("{arg}: layer {}: bad diff_id", l.index))
+                })
+                .collect();
+        }
+    }
+    let source = Source::from_arg(arg);
+    let raw = archive::read_source(&source, &mut NullSink, &ReadOptions::default())?;
+    let image = manifest::resolve(&raw, &Selection::default())?;
+    Ok(image
+        .layers
+        .iter()
+        .filter_map(|l| match raw.members.get(&l.member).map(|m| &m.content) {
+            Some(archive::MemberContent::Layer(b)) => Some(b.diff_id),
+            _ => None,
+        })
+        .collect())
+}
+
+fn spawn_bar(
+    source: &Source,
+    progress: Arc<Progress>,
+) -> (
+    std::thread::JoinHandle<()>,
+    Arc<std::sync::atomic::AtomicBool>,
+) {
+    let total = match source {
+        Source::Path(p) => std::fs::metadata(p)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len()),
+        Source::Stdin => None,
+    };
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_flag = Arc::clone(&stop);
+    let handle = std::thread::spawn(move || {
+        let bar = match total {
+            Some(t) => indicatif::ProgressBar::new(t),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        let style = if total.is_some() {
+            "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}"
+        } else {
+            "{spinner} {bytes} {bytes_per_sec} {msg}"
+        };
+        if let Ok(s) = indicatif::ProgressStyle::with_template(style) {
+            bar.set_style(s);
+        }
+        // Only show a bar for reads that take a while.
+        let started = std::time::Instant::now();
+        while !stop_flag.load(Ordering::Relaxed) {
+            if started.elapsed() > Duration::from_millis(300) {
+                bar.set_position(progress.bytes.load(Ordering::Relaxed));
+                if let Ok(m) = progress.member.lock() {
+                    bar.set_message(m.chars().take(40).collect::<String>());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bar.finish_and_clear();
+    });
+    (handle, stop)
+}
+
+/// Writes `bytes` to `--output` or standard output, all at once: a report is written
+/// whole or not at all.
+pub fn emit(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, bytes)
+            .with_context(|| format!("{}: cannot write the report", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// The terminal's width, or 120 columns when not a terminal (`COLUMNS` overrides).
+pub fn width() -> u16 {
+    if let Some(c) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return c;
+    }
+    if std::io::stdout().is_terminal()
+        && let Ok((w, _)) = crossterm_size()
+    {
+        return w.max(60);
+    }
+    120
+}
+
+fn crossterm_size() -> std::io::Result<(u16, u16)> {
+    let t = comfy_table::Table::new();
+    match t.width() {
+        Some(w) => Ok((w, 0)),
+        None => Err(std::io::Error::other("no terminal")),
+    }
+}
