@@ -25,3 +25,15 @@ pub mod report;
 pub mod synth;
 
 pub use error::{Error, Result};
+
+use archive::manifest::Selection;
+use archive::{ReadOptions, Source};
+
+/// Reads `source` in one pass and indexes the image `selection` names: the archive and
+/// index stages together.
+pub fn load(source: &Source, selection: &Selection, opts: &ReadOptions) -> Result<index::Index> {
+    let mut builder = index::IndexBuilder::new();
+    let raw = archive::read_source(source, &mut builder, opts)?;
+    let image = archive::manifest::resolve(&raw, selection)?;
+    builder.finish(&raw, image)
+}

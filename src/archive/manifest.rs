@@ -188,6 +188,8 @@ pub struct ImageManifest {
     pub annotations: BTreeMap<String, String>,
     /// Non-fatal oddities met while resolving.
     pub warnings: Vec<String>,
+    /// How many images (platform variants included) the archive offers.
+    pub images_in_archive: usize,
 }
 
 /// An image the archive offers, before it is resolved.
@@ -219,6 +221,7 @@ pub fn resolve(raw: &RawArchive, selection: &Selection) -> Result<ImageManifest>
         CandidateSource::V1 { top } => resolve_v1(raw, top)?,
     };
     image.refs.clone_from(&chosen.refs);
+    image.images_in_archive = candidates.len();
     if image.manifest_digest.is_none() {
         image.manifest_digest = chosen.manifest_digest;
     }
@@ -548,10 +551,12 @@ fn ref_matches(c: &Candidate, wanted: &str) -> bool {
     } else {
         format!("{}:latest", strip(wanted))
     };
-    let by_ref = c
-        .refs
-        .iter()
-        .any(|r| strip(r) == strip(wanted) || strip(r) == wanted_full);
+    // A bare tag (`test_image_3`) or a bare repository name also picks an image.
+    let by_ref = c.refs.iter().any(|r| {
+        let r = strip(r);
+        let (repo, tag) = r.rsplit_once(':').unwrap_or((r.as_str(), "latest"));
+        r == strip(wanted) || r == wanted_full || tag == wanted || repo == wanted
+    });
     let by_digest = c.manifest_digest.is_some_and(|d| {
         let full = d.to_string();
         wanted.len() >= 12 && (full.starts_with(wanted) || d.hex().starts_with(wanted))
@@ -797,6 +802,7 @@ fn resolve_docker_save(raw: &RawArchive, config: &str, layers: &[String]) -> Res
         layers,
         annotations: BTreeMap::new(),
         warnings,
+        images_in_archive: 1,
     })
 }
 
@@ -829,6 +835,7 @@ fn resolve_manifest(raw: &RawArchive, member: &str, layout: Layout) -> Result<Im
         layers,
         annotations,
         warnings,
+        images_in_archive: 1,
     })
 }
 
@@ -888,6 +895,7 @@ fn resolve_v1(raw: &RawArchive, top: &str) -> Result<ImageManifest> {
         layers,
         annotations: BTreeMap::new(),
         warnings,
+        images_in_archive: 1,
     })
 }
 

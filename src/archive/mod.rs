@@ -191,7 +191,10 @@ impl<R: Read> Read for Counting<R> {
 
 /// Reads up to `n` bytes from `r` (fewer only at EOF) and returns them with a reader that
 /// yields them again followed by the rest of `r`.
-fn peek<R: Read>(mut r: R, n: usize) -> io::Result<(Vec<u8>, io::Chain<Cursor<Vec<u8>>, R>)> {
+/// A stream whose first bytes were read ahead and are yielded again.
+type Peeked<R> = io::Chain<Cursor<Vec<u8>>, R>;
+
+fn peek<R: Read>(mut r: R, n: usize) -> io::Result<(Vec<u8>, Peeked<R>)> {
     let mut head = Vec::with_capacity(n);
     (&mut r).take(n as u64).read_to_end(&mut head)?;
     let copy = head.clone();
@@ -595,6 +598,14 @@ fn read_folder(
         label: label.to_string(),
         ..RawArchive::default()
     };
+    // Read nothing of a folder that is not a layout: it may be anyone's home directory.
+    let markers = ["index.json", "oci-layout", "manifest.json", "repositories"];
+    if !markers.iter().any(|m| root.join(m).is_file()) {
+        return Err(Error::input(
+            label,
+            "a folder that is not an image layout (no index.json, oci-layout, manifest.json or repositories)",
+        ));
+    }
     let mut buf = vec![0u8; 256 * 1024];
     let mut stack: Vec<(PathBuf, String, usize)> = vec![(root.to_path_buf(), String::new(), 0)];
     let io_error = |path: &Path, e: io::Error| Error::Io {

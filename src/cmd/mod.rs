@@ -23,7 +23,8 @@ use crate::cli::InputArgs;
 pub enum ExitStatus {
     /// Everything passed.
     Success,
-    /// A gate or budget failed.
+    /// A gate or budget failed (`check`).
+    #[allow(dead_code)]
     Failure,
 }
 

@@ -352,7 +352,8 @@ impl IndexBuilder {
         }
         let mut unused: Vec<&String> = layers.keys().collect();
         unused.sort();
-        for name in unused {
+        // Other images' layers are expected in an archive of several images.
+        for name in unused.into_iter().filter(|_| image.images_in_archive <= 1) {
             warnings.push(format!(
                 "{name}: a tar member that is not a layer of this image; ignored"
             ));

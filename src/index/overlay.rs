@@ -105,7 +105,7 @@ pub fn apply(index: &mut Index) {
             }
             if previous != NONE {
                 let fate = match entries.get(previous as usize) {
-                    Some(p) if same_content(entries, digests, p, &e) => Fate::OverwrittenSame,
+                    Some(p) if same_content(digests, p, &e) => Fate::OverwrittenSame,
                     _ => Fate::Overwritten,
                 };
                 kill(entries, &mut live, e.path, fate, by);
@@ -128,28 +128,16 @@ pub fn apply(index: &mut Index) {
     }
 }
 
-/// Both regular files (or links to them) with the same size and content digest.
-fn same_content(
-    entries: &[FileEntry],
-    digests: &[crate::archive::Digest],
-    old: &FileEntry,
-    new: &FileEntry,
-) -> bool {
-    let inode = |e: &FileEntry| -> Option<(u64, u32)> {
-        let target = if e.kind == EntryKind::HardLink && e.link != NONE {
-            entries.get(e.link as usize)?
-        } else {
-            e
-        };
-        (target.kind == EntryKind::File && target.digest != NONE)
-            .then_some((target.size, target.digest))
-    };
-    match (inode(old), inode(new)) {
-        (Some((s1, d1)), Some((s2, d2))) => {
-            s1 == s2 && digests.get(d1 as usize) == digests.get(d2 as usize)
-        }
-        _ => false,
-    }
+/// Both regular files with the same size and content digest. A hard link does not count
+/// as a rewrite with identical content even when it shares it: the bytes it points at are
+/// the layer's other entry's, counted there.
+fn same_content(digests: &[crate::archive::Digest], old: &FileEntry, new: &FileEntry) -> bool {
+    old.kind == EntryKind::File
+        && new.kind == EntryKind::File
+        && old.size == new.size
+        && old.digest != NONE
+        && new.digest != NONE
+        && digests.get(old.digest as usize) == digests.get(new.digest as usize)
 }
 
 /// Hides the entry live at `path`, if any.

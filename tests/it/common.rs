@@ -1,0 +1,100 @@
+//! Shared helpers: where the shared fixtures are, loading images, running the binary.
+
+use deadweight::analyze::{Analysis, BaseHint};
+use deadweight::archive::manifest::Selection;
+use deadweight::archive::{ReadOptions, Source};
+use deadweight::index::Index;
+use std::path::{Path, PathBuf};
+
+/// `../shared/fixtures/<sub>` if present. When it is missing, the test fails under
+/// `DEADWEIGHT_REQUIRE_FIXTURES=1` (as CI sets) and is skipped otherwise.
+pub fn fixtures(sub: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+        .join("fixtures")
+        .join(sub);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("DEADWEIGHT_REQUIRE_FIXTURES").as_deref() == Ok("1") {
+        panic!(
+            "fixtures missing at {} and DEADWEIGHT_REQUIRE_FIXTURES=1",
+            dir.display()
+        );
+    }
+    eprintln!("skipping: no fixtures at {}", dir.display());
+    None
+}
+
+/// A file of the project's own `testdata/`.
+pub fn testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
+}
+
+/// Loads the image at `path` (picking `image` when given) and analyses it.
+pub fn analyze(path: &Path, image: Option<&str>) -> (Index, Analysis) {
+    let index = load(path, image).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let analysis = Analysis::new(&index, &BaseHint::default());
+    (index, analysis)
+}
+
+/// Loads the image at `path`.
+pub fn load(path: &Path, image: Option<&str>) -> deadweight::Result<Index> {
+    deadweight::load(
+        &Source::Path(path.to_path_buf()),
+        &Selection {
+            image: image.map(str::to_string),
+            platform: None,
+        },
+        &ReadOptions::default(),
+    )
+}
+
+/// Writes `bytes` to a new temp file and returns its guard.
+pub fn temp_file(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().expect("temp file");
+    std::io::Write::write_all(&mut f, bytes).expect("write temp file");
+    f
+}
+
+/// The binary under test.
+pub fn bin() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("deadweight").expect("binary built")
+}
+
+/// Checks the accounting invariant: content = visible + hidden = visible + sum of causes.
+pub fn assert_invariant(label: &str, a: &Analysis) {
+    let t = &a.totals;
+    let c = &t.hidden_by_cause;
+    assert_eq!(
+        t.content_bytes,
+        t.visible_bytes + t.hidden_bytes,
+        "{label}: content != visible + hidden"
+    );
+    assert_eq!(
+        t.hidden_bytes,
+        c.overwritten + c.deleted + c.deleted_with_dir + c.opaque,
+        "{label}: hidden != sum of causes"
+    );
+    assert!(
+        c.same_content <= c.overwritten,
+        "{label}: same_content > overwritten"
+    );
+    let per_layer: u64 = a.waste.layers.iter().map(|l| l.hidden_bytes).sum();
+    assert_eq!(
+        per_layer, t.hidden_bytes,
+        "{label}: per-layer hidden != hidden"
+    );
+    let hides: u64 = a.waste.layers.iter().map(|l| l.hides_bytes).sum();
+    assert_eq!(hides, t.hidden_bytes, "{label}: per-layer hides != hidden");
+    let listed: u64 = a.waste.hidden.iter().map(|h| h.bytes).sum();
+    assert_eq!(listed, t.hidden_bytes, "{label}: hidden paths != hidden");
+    let visible: u64 = a.waste.visible.iter().map(|f| f.bytes).sum();
+    assert_eq!(
+        visible, t.visible_bytes,
+        "{label}: visible files != visible"
+    );
+}

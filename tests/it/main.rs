@@ -1,0 +1,7 @@
+//! The integration tests: one binary, modules by subject.
+
+mod common;
+mod fixtures;
+mod flavours;
+mod inputs;
+mod overlay;
