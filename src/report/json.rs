@@ -41,8 +41,69 @@ pub struct InspectReport {
     /// Every visible file, when asked for (`--all-files`): what `diff` compares.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<FileInfo>>,
+    /// Dead weight and security findings, heaviest first.
+    #[serde(default)]
+    pub findings: Vec<FindingInfo>,
+    /// Installed packages with their bytes, heaviest first.
+    #[serde(default)]
+    pub packages: Vec<PackageInfo>,
+    /// The headline: dead weight in all, and by category (each byte counted once).
+    #[serde(default)]
+    pub summary: SummaryInfo,
     /// Non-fatal oddities.
     pub warnings: Vec<String>,
+}
+
+/// One finding: something that weighs or leaks, with the fix.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FindingInfo {
+    /// A stable rule id, e.g. `vcs.git-directory`.
+    pub rule: String,
+    /// One of the categories (`vcs`, `dataset`, `model_weights`, `notebook`, `test_suite`,
+    /// `docs`, `package_cache`, `dev_dependency`, `build_toolchain`, `temp_file`,
+    /// `log_file`, `secret`, `root_user`, `duplicate`, `hidden`, `dockerfile_pattern`).
+    pub category: String,
+    /// `info`, `warning` or `error`.
+    pub severity: String,
+    /// Bytes at stake (deduplicated within the category).
+    pub bytes: u64,
+    /// The layer that wrote it, where one did.
+    pub layer: Option<usize>,
+    /// That layer's instruction.
+    pub created_by: Option<String>,
+    /// Example paths (at most a few).
+    pub paths: Vec<String>,
+    /// What to change, in a Dockerfile's or .dockerignore's words.
+    pub fix: String,
+    /// The estimated saving of the fix.
+    pub saving_bytes: u64,
+    /// One line saying what was found.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// An installed package.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PackageInfo {
+    /// `dpkg`, `pip`, `npm`, `apk`.
+    pub manager: String,
+    /// The package's name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// Bytes of its files present in the final filesystem.
+    pub bytes: u64,
+    /// True for development-only packages.
+    pub dev: bool,
+}
+
+/// The dead-weight headline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct SummaryInfo {
+    /// Bytes that are dead weight, each counted once across categories.
+    pub dead_weight_bytes: u64,
+    /// Dead weight by category.
+    pub by_category: std::collections::BTreeMap<String, u64>,
 }
 
 /// Tool name and version.
@@ -473,6 +534,9 @@ impl InspectReport {
                 },
             },
             files,
+            findings: Vec::new(),
+            packages: Vec::new(),
+            summary: SummaryInfo::default(),
             warnings: index.warnings.clone(),
         }
     }
