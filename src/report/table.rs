@@ -236,22 +236,19 @@ pub fn render(r: &InspectReport, opts: &Options, out: &mut dyn Write) -> io::Res
             Cell::new("hidden path"),
             right("bytes"),
             Cell::new("cause"),
-            Cell::new("written by"),
+            right("by"),
             Cell::new("hidden by"),
         ]);
-        let instr = width.saturating_sub(60).max(24) / 2;
+        let path_width = (width / 3).clamp(24, 60);
+        let instr = width.saturating_sub(path_width + 10 + 18 + 6 + 12).max(16);
         for p in &r.hidden_paths {
             h.add_row(vec![
-                Cell::new(cut(&p.path, 48)),
+                Cell::new(cut(&p.path, path_width)),
                 right(b(p.bytes)),
                 Cell::new(p.cause.replace('_', " ")),
+                right(format!("L{}", p.written_by_layer)),
                 Cell::new(format!(
-                    "{}: {}",
-                    p.written_by_layer,
-                    cut(&instruction(p.written_by.as_deref()), instr)
-                )),
-                Cell::new(format!(
-                    "{}: {}",
+                    "L{}: {}",
                     p.hidden_by_layer,
                     cut(&instruction(p.hidden_by.as_deref()), instr)
                 )),
