@@ -37,3 +37,17 @@ pub fn load(source: &Source, selection: &Selection, opts: &ReadOptions) -> Resul
     let image = archive::manifest::resolve(&raw, selection)?;
     builder.finish(&raw, image)
 }
+
+/// [`load`] for an archive in any reader (bytes in memory, a socket), named `label` in
+/// messages.
+pub fn load_reader<R: std::io::Read>(
+    label: &str,
+    reader: R,
+    selection: &Selection,
+    opts: &ReadOptions,
+) -> Result<index::Index> {
+    let mut builder = index::IndexBuilder::new();
+    let raw = archive::read_stream(label, reader, &mut builder, opts)?;
+    let image = archive::manifest::resolve(&raw, selection)?;
+    builder.finish(&raw, image)
+}

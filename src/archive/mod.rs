@@ -15,6 +15,7 @@
 pub mod digest;
 pub mod layer;
 pub mod manifest;
+mod pipeline;
 
 pub use digest::Digest;
 pub use layer::{Compression, LayerBlob, LayerSink, Limits, RawEntry, RawKind};
@@ -144,7 +145,7 @@ impl RawArchive {
 /// Reads `source` once, front to back, indexing layers into `sink`.
 pub fn read_source(
     source: &Source,
-    sink: &mut dyn LayerSink,
+    sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
 ) -> Result<RawArchive> {
     let label = source.label();
@@ -309,12 +310,71 @@ pub fn normalize_member(name: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn read_stream<R: Read>(
+/// Reads an archive from any reader (a file, a pipe, bytes in memory), named `label` in
+/// messages.
+pub fn read_stream<R: Read>(
     label: &str,
     input: R,
-    sink: &mut dyn LayerSink,
+    sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
 ) -> Result<RawArchive> {
+    let (result, outcome) = pipeline::run(sink, opts, |feeder| walk_stream(label, input, feeder, opts));
+    finish(label, result, outcome)
+}
+
+/// Merges what the parser thread learned into the reader's archive, and picks the error
+/// to report: the parser's when it stopped the reader, else the reader's own.
+fn finish(
+    label: &str,
+    result: Result<RawArchive, Walk>,
+    outcome: pipeline::Outcome,
+) -> Result<RawArchive> {
+    let parser_error = outcome.error.map(|(member, problem)| {
+        Error::at(
+            Location {
+                file: label.to_string(),
+                member: Some(member),
+                layer: None,
+            },
+            problem,
+        )
+    });
+    let mut raw = match (result, parser_error) {
+        (Ok(raw), None) => raw,
+        (Err(Walk::Stopped), Some(e)) | (Ok(_), Some(e)) => return Err(e),
+        (Err(Walk::Failed(e)), _) => return Err(e),
+        (Err(Walk::Stopped), None) => {
+            return Err(Error::input(label, "internal error: reading stopped without a reason"));
+        }
+    };
+    for (name, content) in outcome.results {
+        if let Some(member) = raw.members.get_mut(&name) {
+            member.content = content;
+        }
+    }
+    Ok(raw)
+}
+
+/// How the reader's walk ended, when it did not end well.
+enum Walk {
+    /// The parser failed and stopped it; the parser's error is the one to report.
+    Stopped,
+    /// The reader failed.
+    Failed(Error),
+}
+
+impl From<Error> for Walk {
+    fn from(e: Error) -> Self {
+        Walk::Failed(e)
+    }
+}
+
+fn walk_stream<R: Read>(
+    label: &str,
+    input: R,
+    feeder: &pipeline::Feeder,
+    opts: &ReadOptions,
+) -> Result<RawArchive, Walk> {
     let mut raw = RawArchive {
         label: label.to_string(),
         ..RawArchive::default()
@@ -360,7 +420,6 @@ fn read_stream<R: Read>(
         ));
     }
     let mut archive = tar::Archive::new(stream);
-    let mut buf = vec![0u8; 256 * 1024];
     let entries = archive
         .entries()
         .map_err(|e| Error::input(label, layer::describe_io(&e, "archive")))?;
@@ -432,7 +491,7 @@ fn read_stream<R: Read>(
                 if let Some(p) = &opts.progress {
                     p.set_member(&name);
                 }
-                let member = read_member(&raw, &name, size, &mut entry, sink, opts, &mut buf)?;
+                let member = read_member(&raw, &name, size, &mut entry, feeder, opts)?;
                 insert_member(&mut raw, name, member);
             }
             other => raw.warnings.push(format!(
@@ -457,21 +516,25 @@ fn insert_member(raw: &mut RawArchive, name: String, member: Member) {
     raw.members.insert(name, member);
 }
 
-/// Reads one member: sniffs it, indexes it if it is a layer, buffers it if it is JSON,
-/// and hashes it in every case.
+/// Reads one member: sniffs it, hands it to the parser thread if it looks like a layer,
+/// buffers it if it is JSON, and hashes it in every case.
 fn read_member<R: Read>(
     raw: &RawArchive,
     name: &str,
     size: u64,
     reader: R,
-    sink: &mut dyn LayerSink,
+    feeder: &pipeline::Feeder,
     opts: &ReadOptions,
-    buf: &mut [u8],
-) -> Result<Member> {
-    let fail = |problem: String| raw.error(name, problem);
+) -> Result<Member, Walk> {
+    let fail = |problem: String| Walk::Failed(raw.error(name, problem));
+    let stop = |s: pipeline::Stop| match s {
+        pipeline::Stop::ParserFailed => Walk::Stopped,
+        pipeline::Stop::Io(e) => Walk::Failed(raw.error(name, layer::describe_io(&e, "member"))),
+    };
     let mut hashed = HashReader::new(reader);
     let (head, mut stream) =
         peek(&mut hashed, 512).map_err(|e| fail(layer::describe_io(&e, "member")))?;
+    let mut layer = false;
     let content = match sniff(&head) {
         Sniffed::Gzip | Sniffed::Zstd | Sniffed::Tar => {
             let compression = match sniff(&head) {
@@ -479,7 +542,13 @@ fn read_member<R: Read>(
                 Sniffed::Zstd => Compression::Zstd,
                 _ => Compression::None,
             };
-            read_layer_blob(name, compression, &mut stream, sink, opts, buf).map_err(fail)?
+            feeder.begin(name, compression).map_err(stop)?;
+            feeder.pump(&mut stream).map_err(stop)?;
+            layer = true;
+            // The parser thread fills this in.
+            MemberContent::Other {
+                looks_like: "a layer".to_string(),
+            }
         }
         Sniffed::Json if size <= opts.limits.max_json_bytes => {
             let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 20));
@@ -502,19 +571,9 @@ fn read_member<R: Read>(
             "truncated archive: the member holds {bytes} of its {size} bytes"
         )));
     }
-    let content = match content {
-        MemberContent::Layer(mut blob) => {
-            blob.blob_bytes = bytes;
-            blob.blob_digest = sha256;
-            if blob.compression == Compression::None {
-                blob.diff_id = sha256;
-                blob.tar_bytes = bytes;
-            }
-            sink.end_layer(name, &blob);
-            MemberContent::Layer(blob)
-        }
-        other => other,
-    };
+    if layer {
+        feeder.end(sha256, bytes).map_err(stop)?;
+    }
     Ok(Member {
         size: bytes,
         sha256,
@@ -524,7 +583,7 @@ fn read_member<R: Read>(
 
 /// Reads a blob that starts like a (possibly compressed) tar. A compressed blob whose
 /// content is not a tar is recorded as `Other`.
-fn read_layer_blob<R: Read>(
+pub(crate) fn read_layer_blob<R: Read>(
     name: &str,
     compression: Compression,
     stream: &mut R,
@@ -591,9 +650,19 @@ fn read_layer_blob<R: Read>(
 fn read_folder(
     label: &str,
     root: &Path,
-    sink: &mut dyn LayerSink,
+    sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
 ) -> Result<RawArchive> {
+    let (result, outcome) = pipeline::run(sink, opts, |feeder| walk_folder(label, root, feeder, opts));
+    finish(label, result, outcome)
+}
+
+fn walk_folder(
+    label: &str,
+    root: &Path,
+    feeder: &pipeline::Feeder,
+    opts: &ReadOptions,
+) -> Result<RawArchive, Walk> {
     let mut raw = RawArchive {
         label: label.to_string(),
         ..RawArchive::default()
@@ -606,7 +675,6 @@ fn read_folder(
             "a folder that is not an image layout (no index.json, oci-layout, manifest.json or repositories)",
         ));
     }
-    let mut buf = vec![0u8; 256 * 1024];
     let mut stack: Vec<(PathBuf, String, usize)> = vec![(root.to_path_buf(), String::new(), 0)];
     let io_error = |path: &Path, e: io::Error| Error::Io {
         path: path.display().to_string(),
@@ -666,7 +734,7 @@ fn read_folder(
                     progress: opts.progress.clone(),
                     total: Arc::new(AtomicU64::new(0)),
                 };
-                let member = read_member(&raw, &name, meta.len(), counting, sink, opts, &mut buf)?;
+                let member = read_member(&raw, &name, meta.len(), counting, feeder, opts)?;
                 raw.input_bytes += member.size;
                 insert_member(&mut raw, name, member);
             }

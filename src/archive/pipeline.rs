@@ -1,0 +1,231 @@
+//! The forward pass on two threads, so that the two hashes every byte needs run in
+//! parallel: the reader thread walks the outer archive and hashes each member as stored
+//! (its blob digest, which is also the diff_id of an uncompressed layer); the parser
+//! thread decompresses layer blobs, walks their tars and hashes every file's content.
+//!
+//! Member bytes cross over in fixed-size chunks through a bounded channel, and the chunks
+//! come back through a second channel to be reused: memory stays flat whatever the size of
+//! a layer, and neither thread allocates per chunk once both are running. A parser error
+//! stops the reader at its next chunk; the first error by archive order is reported.
+
+use super::digest::Digest;
+use super::layer::{Compression, LayerSink};
+use super::{MemberContent, ReadOptions};
+use std::io::{self, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+
+/// Bytes per chunk handed from the reader to the parser.
+const CHUNK: usize = 1 << 20;
+/// Chunks in flight: bounds the memory between the threads to about 4 MiB.
+const IN_FLIGHT: usize = 4;
+
+enum Msg {
+    Begin { name: String, compression: Compression },
+    Data(Vec<u8>),
+    End { sha256: Digest, bytes: u64 },
+}
+
+/// Why the reader stopped sending.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// The parser failed; its error is the one to report.
+    ParserFailed,
+    /// Reading the member failed.
+    Io(io::Error),
+}
+
+/// The reader thread's end of the pipeline.
+pub(crate) struct Feeder {
+    tx: SyncSender<Msg>,
+    recycle: Receiver<Vec<u8>>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Feeder {
+    /// Streams one layer-looking member to the parser: all of `stream`, then the member's
+    /// digest and size, which the caller computes after the stream ends.
+    pub(crate) fn begin(&self, name: &str, compression: Compression) -> Result<(), Stop> {
+        self.send(Msg::Begin {
+            name: name.to_string(),
+            compression,
+        })
+    }
+
+    /// Sends everything `stream` yields, in chunks.
+    pub(crate) fn pump<R: Read>(&self, stream: &mut R) -> Result<(), Stop> {
+        loop {
+            if self.failed.load(Ordering::Relaxed) {
+                return Err(Stop::ParserFailed);
+            }
+            let mut buf = self.recycle.try_recv().unwrap_or_default();
+            buf.resize(CHUNK, 0);
+            let mut filled = 0;
+            while filled < CHUNK {
+                match stream.read(buf.get_mut(filled..).unwrap_or_default()) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Stop::Io(e)),
+                }
+            }
+            if filled == 0 {
+                return Ok(());
+            }
+            buf.truncate(filled);
+            self.send(Msg::Data(buf))?;
+            if filled < CHUNK {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Ends the member with its digest and size as stored.
+    pub(crate) fn end(&self, sha256: Digest, bytes: u64) -> Result<(), Stop> {
+        self.send(Msg::End { sha256, bytes })
+    }
+
+    fn send(&self, msg: Msg) -> Result<(), Stop> {
+        self.tx.send(msg).map_err(|_| Stop::ParserFailed)
+    }
+}
+
+/// What the parser thread learned: each layer member's content, and the first error.
+#[derive(Default)]
+pub(crate) struct Outcome {
+    pub(crate) results: Vec<(String, MemberContent)>,
+    pub(crate) error: Option<(String, String)>,
+}
+
+/// Runs `reader` (the outer walk) on this thread with a parser thread beside it that
+/// indexes layer members into `sink`. Returns the reader's result and the parser's
+/// outcome.
+pub(crate) fn run<T>(
+    sink: &mut (dyn LayerSink + Send),
+    opts: &ReadOptions,
+    reader: impl FnOnce(&Feeder) -> T,
+) -> (T, Outcome) {
+    let (tx, rx) = mpsc::sync_channel::<Msg>(IN_FLIGHT);
+    let (recycle_tx, recycle_rx) = mpsc::channel::<Vec<u8>>();
+    let failed = Arc::new(AtomicBool::new(false));
+    let feeder = Feeder {
+        tx,
+        recycle: recycle_rx,
+        failed: Arc::clone(&failed),
+    };
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(|| parse_members(&rx, &recycle_tx, sink, opts, &failed));
+        let result = reader(&feeder);
+        // Closing the channel tells the parser there is nothing more.
+        drop(feeder);
+        let outcome = parser.join().unwrap_or_else(|_| Outcome {
+            results: Vec::new(),
+            error: Some(("(parser)".to_string(), "internal error: the parser thread panicked".to_string())),
+        });
+        (result, outcome)
+    })
+}
+
+fn parse_members(
+    rx: &Receiver<Msg>,
+    recycle: &Sender<Vec<u8>>,
+    sink: &mut (dyn LayerSink + Send),
+    opts: &ReadOptions,
+    failed: &AtomicBool,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut buf = vec![0u8; 256 * 1024];
+    while let Ok(msg) = rx.recv() {
+        let Msg::Begin { name, compression } = msg else {
+            // Data of a member whose parse already failed: drop it.
+            continue;
+        };
+        let mut reader = ChannelReader {
+            rx,
+            recycle,
+            chunk: Vec::new(),
+            pos: 0,
+            end: None,
+        };
+        let parsed = super::read_layer_blob(&name, compression, &mut reader, sink, opts, &mut buf);
+        let drained = super::digest::drain(&mut reader);
+        match (parsed, drained, reader.end) {
+            (Ok(content), Ok(_), Some((sha256, bytes))) => {
+                let content = match content {
+                    MemberContent::Layer(mut blob) => {
+                        blob.blob_bytes = bytes;
+                        blob.blob_digest = sha256;
+                        if blob.compression == Compression::None {
+                            blob.diff_id = sha256;
+                            blob.tar_bytes = bytes;
+                        }
+                        sink.end_layer(&name, &blob);
+                        MemberContent::Layer(blob)
+                    }
+                    other => other,
+                };
+                outcome.results.push((name, content));
+            }
+            (Err(problem), _, _) => {
+                outcome.error = Some((name, problem));
+                failed.store(true, Ordering::Relaxed);
+                return outcome;
+            }
+            (Ok(_), Err(e), _) => {
+                outcome.error = Some((name, super::layer::describe_io(&e, "member")));
+                failed.store(true, Ordering::Relaxed);
+                return outcome;
+            }
+            (Ok(_), Ok(_), None) => {
+                // The reader stopped mid-member; it reports why.
+                return outcome;
+            }
+        }
+    }
+    outcome
+}
+
+/// The parser's view of one member: the chunks the reader sends, until its `End`.
+struct ChannelReader<'a> {
+    rx: &'a Receiver<Msg>,
+    recycle: &'a Sender<Vec<u8>>,
+    chunk: Vec<u8>,
+    pos: usize,
+    end: Option<(Digest, u64)>,
+}
+
+impl Read for ChannelReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(rest) = self.chunk.get(self.pos..)
+                && !rest.is_empty()
+            {
+                let n = rest.len().min(out.len());
+                if let (Some(dst), Some(src)) = (out.get_mut(..n), rest.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                self.pos += n;
+                return Ok(n);
+            }
+            if self.end.is_some() {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Msg::Data(next)) => {
+                    let used = std::mem::replace(&mut self.chunk, next);
+                    self.pos = 0;
+                    if used.capacity() > 0 {
+                        let _ = self.recycle.send(used);
+                    }
+                }
+                Ok(Msg::End { sha256, bytes }) => self.end = Some((sha256, bytes)),
+                Ok(Msg::Begin { .. }) => {
+                    return Err(io::Error::other("internal error: a member began inside another"));
+                }
+                // The reader stopped mid-member (it reports why): nothing more comes.
+                Err(_) => return Ok(0),
+            }
+        }
+    }
+}
