@@ -29,7 +29,10 @@ fn many_small_files() -> Image {
     let layers = (0..4)
         .map(|l| {
             (0..5_000).fold(Layer::new(), |layer, i| {
-                layer.file(&format!("usr/lib/pkg{}/mod{}/f{i}.py", i % 50, i % 7), bytes(l * 100_000 + i, 1_000))
+                layer.file(
+                    &format!("usr/lib/pkg{}/mod{}/f{i}.py", i % 50, i % 7),
+                    bytes(l * 100_000 + i, 1_000),
+                )
             })
         })
         .collect();
@@ -73,7 +76,11 @@ fn bench_reader(c: &mut Criterion) {
         ("few-large-files", few_large_files(), Compression::None),
         ("deep-tree", deep_tree(), Compression::None),
         ("many-whiteouts", many_whiteouts(), Compression::None),
-        ("many-small-files-gzip", many_small_files(), Compression::Gzip),
+        (
+            "many-small-files-gzip",
+            many_small_files(),
+            Compression::Gzip,
+        ),
         ("few-large-files-gzip", few_large_files(), Compression::Gzip),
         ("few-large-files-zstd", few_large_files(), Compression::Zstd),
     ];
@@ -95,7 +102,9 @@ fn bench_reader(c: &mut Criterion) {
                     &ReadOptions::default(),
                 );
                 let index = black_box(index).ok();
-                index.map(|i| black_box(Analysis::new(&i, &BaseHint::default()).totals.visible_bytes))
+                index.map(|i| {
+                    black_box(Analysis::new(&i, &BaseHint::default()).totals.visible_bytes)
+                })
             })
         });
     }

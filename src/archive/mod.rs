@@ -318,7 +318,8 @@ pub fn read_stream<R: Read>(
     sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
 ) -> Result<RawArchive> {
-    let (result, outcome) = pipeline::run(sink, opts, |feeder| walk_stream(label, input, feeder, opts));
+    let (result, outcome) =
+        pipeline::run(sink, opts, |feeder| walk_stream(label, input, feeder, opts));
     finish(label, result, outcome)
 }
 
@@ -344,7 +345,10 @@ fn finish(
         (Err(Walk::Stopped), Some(e)) | (Ok(_), Some(e)) => return Err(e),
         (Err(Walk::Failed(e)), _) => return Err(e),
         (Err(Walk::Stopped), None) => {
-            return Err(Error::input(label, "internal error: reading stopped without a reason"));
+            return Err(Error::input(
+                label,
+                "internal error: reading stopped without a reason",
+            ));
         }
     };
     for (name, content) in outcome.results {
@@ -389,7 +393,9 @@ fn walk_stream<R: Read>(
     let io_err = |e: io::Error| Error::input(label, layer::describe_io(&e, "archive"));
     let (head, stream) = peek(buffered, 512).map_err(io_err)?;
     let decoded: Box<dyn Read> = match sniff(&head) {
-        Sniffed::Empty => return Err(Error::input(label, "empty file: not an image archive")),
+        Sniffed::Empty => {
+            return Err(Error::input(label, "empty file: not an image archive").into());
+        }
         Sniffed::Gzip => {
             raw.outer_compression = Some(Compression::Gzip);
             Box::new(flate2::read::MultiGzDecoder::new(stream))
@@ -417,7 +423,8 @@ fn walk_stream<R: Read>(
         return Err(Error::input(
             label,
             format!("not a tar archive: {}{hint}", describe(&head)),
-        ));
+        )
+        .into());
     }
     let mut archive = tar::Archive::new(stream);
     let entries = archive
@@ -653,7 +660,8 @@ fn read_folder(
     sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
 ) -> Result<RawArchive> {
-    let (result, outcome) = pipeline::run(sink, opts, |feeder| walk_folder(label, root, feeder, opts));
+    let (result, outcome) =
+        pipeline::run(sink, opts, |feeder| walk_folder(label, root, feeder, opts));
     finish(label, result, outcome)
 }
 
@@ -673,7 +681,8 @@ fn walk_folder(
         return Err(Error::input(
             label,
             "a folder that is not an image layout (no index.json, oci-layout, manifest.json or repositories)",
-        ));
+        )
+        .into());
     }
     let mut stack: Vec<(PathBuf, String, usize)> = vec![(root.to_path_buf(), String::new(), 0)];
     let io_error = |path: &Path, e: io::Error| Error::Io {
@@ -741,7 +750,7 @@ fn walk_folder(
         }
     }
     if raw.members.is_empty() {
-        return Err(Error::input(label, "an empty folder, not an image layout"));
+        return Err(Error::input(label, "an empty folder, not an image layout").into());
     }
     Ok(raw)
 }

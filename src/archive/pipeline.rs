@@ -22,9 +22,15 @@ const CHUNK: usize = 1 << 20;
 const IN_FLIGHT: usize = 4;
 
 enum Msg {
-    Begin { name: String, compression: Compression },
+    Begin {
+        name: String,
+        compression: Compression,
+    },
     Data(Vec<u8>),
-    End { sha256: Digest, bytes: u64 },
+    End {
+        sha256: Digest,
+        bytes: u64,
+    },
 }
 
 /// Why the reader stopped sending.
@@ -115,13 +121,18 @@ pub(crate) fn run<T>(
         failed: Arc::clone(&failed),
     };
     std::thread::scope(|scope| {
-        let parser = scope.spawn(|| parse_members(&rx, &recycle_tx, sink, opts, &failed));
+        let parser_failed = Arc::clone(&failed);
+        let parser =
+            scope.spawn(move || parse_members(&rx, &recycle_tx, sink, opts, &parser_failed));
         let result = reader(&feeder);
         // Closing the channel tells the parser there is nothing more.
         drop(feeder);
         let outcome = parser.join().unwrap_or_else(|_| Outcome {
             results: Vec::new(),
-            error: Some(("(parser)".to_string(), "internal error: the parser thread panicked".to_string())),
+            error: Some((
+                "(parser)".to_string(),
+                "internal error: the parser thread panicked".to_string(),
+            )),
         });
         (result, outcome)
     })
@@ -221,7 +232,9 @@ impl Read for ChannelReader<'_> {
                 }
                 Ok(Msg::End { sha256, bytes }) => self.end = Some((sha256, bytes)),
                 Ok(Msg::Begin { .. }) => {
-                    return Err(io::Error::other("internal error: a member began inside another"));
+                    return Err(io::Error::other(
+                        "internal error: a member began inside another",
+                    ));
                 }
                 // The reader stopped mid-member (it reports why): nothing more comes.
                 Err(_) => return Ok(0),
