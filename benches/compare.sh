@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Whole-process timings of deadweight against the floor (openssl's SHA-256 of the archive,
+# the fastest decompressors) and against dive, on a large synthetic archive.
+#
+#   bash benches/compare.sh [workdir]      (needs ~7 GB free; hyperfine if installed)
+#
+# Prints a markdown table: wall time, peak RSS, ratio to the yardstick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-/tmp/deadweight-bench}
+mkdir -p "$work"
+cargo build --release --quiet --bin deadweight --example make_large
+dw=target/release/deadweight
+mk=target/release/examples/make_large
+[ -f "$work/large.tar" ] || "$mk" "$work/large.tar" 8 20000 none
+[ -f "$work/large-gzip.tar" ] || "$mk" "$work/large-gzip.tar" 8 20000 gzip
+[ -f "$work/large-zstd.tar" ] || "$mk" "$work/large-zstd.tar" 8 20000 zstd
+cat "$work"/*.tar > /dev/null   # warm the page cache
+
+measure() { # label, command...
+  local label=$1; shift
+  local best=999999 rss=0
+  for _ in 1 2 3; do
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > /dev/null 2>&1 || true
+    read -r t m < "$work/time.txt"
+    if awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+    rss=$m
+  done
+  echo "$label|$best|$rss"
+}
+
+decompress_layers() { # archive, tool: decompress every layer blob of a docker archive
+  local archive=$1 tool=$2
+  tar -xOf "$archive" --wildcards '*/layer.tar' | $tool -dc > /dev/null 2>&1 || true
+}
+export -f decompress_layers
+
+rows=()
+for a in large large-gzip large-zstd; do
+  f="$work/$a.tar"
+  rows+=("$(measure "openssl dgst -sha256 $a" openssl dgst -sha256 "$f")")
+  rows+=("$(measure "deadweight $a (file)" "$dw" inspect -q --format json "$f")")
+  rows+=("$(measure "deadweight $a (stdin)" bash -c "cat '$f' | '$dw' inspect -q --format json -")")
+  rows+=("$(measure "deadweight $a (1 core)" taskset -c 0 "$dw" inspect -q --format json "$f")")
+done
+rows+=("$(measure "decompress gzip layers (pigz/gzip)" bash -c "decompress_layers '$work/large-gzip.tar' \$(command -v pigz || echo gzip)")")
+rows+=("$(measure "decompress zstd layers (zstd)" bash -c "decompress_layers '$work/large-zstd.tar' zstd")")
+if command -v dive > /dev/null; then
+  rows+=("$(measure "dive --ci large (limit 20 min)" timeout 1200 dive --ci --source docker-archive "$work/large.tar")")
+fi
+echo
+echo "| command | wall s (best of 3) | peak RSS MB |"
+echo "|---|---:|---:|"
+for r in "${rows[@]}"; do
+  IFS='|' read -r l t m <<< "$r"
+  printf '| %s | %s | %.1f |\n' "$l" "$t" "$(awk "BEGIN{print $m/1024}")"
+done
+ls -l "$work"/*.tar
