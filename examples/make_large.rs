@@ -24,7 +24,10 @@ fn filler(seed: u64, n: usize) -> Vec<u8> {
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let out = args.get(1).cloned().unwrap_or_else(|| "large.tar".to_string());
+    let out = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "large.tar".to_string());
     let layers: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(8);
     let files: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let compression = match args.get(4).map(String::as_str) {
@@ -43,11 +46,19 @@ fn main() -> std::io::Result<()> {
             );
         }
         for b in 0..2 {
-            layer = layer.file(&format!("models/l{l}/blob{b}.bin"), filler(l * 7 + b, 96 << 20));
+            layer = layer.file(
+                &format!("models/l{l}/blob{b}.bin"),
+                filler(l * 7 + b, 96 << 20),
+            );
         }
         if l > 0 {
             for i in 0..1_000 {
-                layer = layer.whiteout(&format!("srv/l{}/pkg{}/mod{}/file{i}.py", l - 1, i % 300, i % 11));
+                layer = layer.whiteout(&format!(
+                    "srv/l{}/pkg{}/mod{}/file{i}.py",
+                    l - 1,
+                    i % 300,
+                    i % 11
+                ));
             }
         }
         image_layers.push(layer);

@@ -9,9 +9,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // `deadweight IMAGE` is `deadweight inspect IMAGE`.
+    // Flags of the top level itself (help, version) stay where they are.
     if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
-        let is_flag = first.starts_with('-') && first != "-";
-        if !is_flag && !cli::SUBCOMMANDS.contains(&first) {
+        let top_level = matches!(first, "-h" | "--help" | "-V" | "--version");
+        if !top_level && !cli::SUBCOMMANDS.contains(&first) {
             args.insert(1, "inspect".into());
         }
     }

@@ -1294,6 +1294,78 @@ fn sha(hex: &str) -> String {
     format!("sha256:{hex}")
 }
 
+/// Small images of the overlay's tricky cases (rewrites, directory whiteouts, opaque
+/// directories, a file over a directory, hard links, re-adds), used to cross-check the
+/// reproduction of dive's figures against dive itself.
+pub fn overlay_cases() -> Vec<(&'static str, Vec<Layer>)> {
+    let f = |n: usize, b: u8| vec![b; n];
+    vec![
+        (
+            "rewrite",
+            vec![
+                Layer::new().file("a/x", f(100, 1)),
+                Layer::new().file("a/x", f(100, 1)),
+                Layer::new().file("a/x", f(50, 2)),
+            ],
+        ),
+        (
+            "dir-whiteout",
+            vec![
+                Layer::new()
+                    .dir("d")
+                    .file("d/a", f(10, 1))
+                    .file("d/s/b", f(20, 2)),
+                Layer::new().file("d/c", f(30, 3)),
+                Layer::new().whiteout("d"),
+            ],
+        ),
+        (
+            "implicit-dir-whiteout",
+            vec![
+                Layer::new().dir("d").file("d/a", f(10, 1)),
+                Layer::new().file("d/b", f(5, 2)),
+                Layer::new().whiteout("d"),
+            ],
+        ),
+        (
+            "opaque",
+            vec![
+                Layer::new()
+                    .dir("c")
+                    .file("c/a", f(4, 1))
+                    .file("c/b", f(6, 2)),
+                Layer::new().opaque("c").file("c/n", f(9, 3)),
+                Layer::new().file("c/a", f(4, 1)),
+            ],
+        ),
+        (
+            "file-over-dir",
+            vec![
+                Layer::new().file("x/y", f(11, 1)),
+                Layer::new().file("x", f(3, 2)),
+                Layer::new().whiteout("x"),
+            ],
+        ),
+        (
+            "hardlinks",
+            vec![
+                Layer::new().file("h/f", f(40, 1)).hardlink("h/g", "h/f"),
+                Layer::new().whiteout("h/f").file("h/g", f(40, 1)),
+            ],
+        ),
+        (
+            "readd-after-delete",
+            vec![
+                Layer::new().file("r", f(10, 1)),
+                Layer::new().whiteout("r"),
+                Layer::new().file("r", f(10, 1)),
+                Layer::new().dir("e"),
+                Layer::new().dir("e"),
+            ],
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -232,3 +232,32 @@ fn dive_figures_on_a_synthetic_image() {
     // min over the three sightings of /f is 0 (the whiteout), total 20; base 100/100.
     assert_eq!(a.dive.efficiency, 100.0 / 120.0);
 }
+
+/// dive 0.13.1's own output on the overlay's tricky cases (`benches/dive_crosscheck.sh`
+/// ran dive on these archives): efficiency, wasted bytes, user wasted percent.
+#[test]
+fn dive_figures_equal_dive_on_tricky_cases() {
+    let dive: &[(&str, f64, u64, f64)] = &[
+        ("dir-whiteout", 1.0, 0, 0.0),
+        ("file-over-dir", 0.7857142857142857, 3, 1.0),
+        ("hardlinks", 0.0, 80, 2.0),
+        ("implicit-dir-whiteout", 1.0, 0, 0.0),
+        ("opaque", 0.8260869565217391, 8, 0.6153846153846154),
+        ("readd-after-delete", 0.0, 20, 2.0),
+        ("rewrite", 0.2, 250, 1.6666666666666667),
+    ];
+    let cases = synth::overlay_cases();
+    assert_eq!(cases.len(), dive.len());
+    for (name, layers) in cases {
+        let bytes =
+            synth::write_archive(&[Image::new(layers)], &Options::new(Flavour::DockerLegacy))
+                .expect("write");
+        let f = temp_file(&bytes);
+        let (_, a) = analyze(f.path(), None);
+        let &(_, eff, wasted, user) = dive.iter().find(|d| d.0 == name).expect("case");
+        assert_eq!(a.dive.efficiency, eff, "{name}");
+        assert_eq!(a.dive.wasted_bytes, wasted, "{name}");
+        assert_eq!(a.dive.user_wasted_percent.unwrap_or(0.0), user, "{name}");
+        assert_invariant(name, &a);
+    }
+}
