@@ -29,6 +29,11 @@ fn right(s: impl Into<String>) -> Cell {
     Cell::new(s.into()).set_alignment(CellAlignment::Right)
 }
 
+/// Rows of a list cut at `--top`, where 0 means all.
+pub fn rows(top: usize) -> usize {
+    if top == 0 { usize::MAX } else { top }
+}
+
 /// A signed count with thousands separators: `+1,204`, `-3`, `0`.
 pub fn signed_count(n: i64) -> String {
     let m = group_thousands(n.unsigned_abs());
@@ -475,7 +480,7 @@ fn dirs_table(d: &ImageDiff, opts: &Options, out: &mut dyn Write) -> io::Result<
             opts.depth
         )),
     ]);
-    let shown: Vec<&DirDelta> = d.dirs.iter().take(opts.top.max(1)).collect();
+    let shown: Vec<&DirDelta> = d.dirs.iter().take(rows(opts.top)).collect();
     for x in &shown {
         t.add_row(vec![
             right(b(x.before_bytes)),

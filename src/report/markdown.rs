@@ -5,7 +5,7 @@
 
 use super::Options;
 use super::bytes::group_thousands;
-use super::diff_table::{signed_count, signed_percent, verdict};
+use super::diff_table::{rows, signed_count, signed_percent, verdict};
 use super::table::instruction;
 use crate::analyze::diff::{ImageDiff, delta};
 use std::io::{self, Write};
@@ -296,7 +296,7 @@ pub fn render_diff(d: &ImageDiff, opts: &Options, out: &mut dyn Write) -> io::Re
         writeln!(out)?;
         writeln!(out, "| before | after | delta | directory |")?;
         writeln!(out, "|---:|---:|---:|---|")?;
-        for x in d.dirs.iter().take(opts.top.max(1)) {
+        for x in d.dirs.iter().take(rows(opts.top)) {
             writeln!(
                 out,
                 "| {} | {} | {} | {} |",

@@ -204,8 +204,7 @@ fn package(manager: &str, name: &str, version: &str, bytes: u64) -> PackageInfo 
 /// Findings, packages and dead weight come from hand-built reports: two findings fixed,
 /// one remaining (matched by its first path although its path set shrank), one new; a
 /// package upgraded, one removed, one added.
-#[test]
-fn findings_and_packages_are_matched_by_identity() {
+fn hand_built_pair() -> (InspectReport, InspectReport) {
     let b = write(before_image());
     let mut before = report(b.path(), ALL);
     let mut after = before.clone();
@@ -242,7 +241,12 @@ fn findings_and_packages_are_matched_by_identity() {
     .into();
     after.summary.dead_weight_bytes = 50;
     after.summary.by_category = [("secret".to_string(), 45), ("temp_file".to_string(), 5)].into();
+    (before, after)
+}
 
+#[test]
+fn findings_and_packages_are_matched_by_identity() {
+    let (before, after) = hand_built_pair();
     let d = ImageDiff::new(&before, &after, DiffOptions::default());
     let rules = |l: &[FindingInfo]| l.iter().map(|f| f.rule.clone()).collect::<Vec<_>>();
     assert_eq!(
@@ -542,4 +546,112 @@ fn corpus_bloated_to_slim_ties_to_both_reports() {
     assert_eq!(ImageDiff::new(&back, &after, DiffOptions::default()), d);
     // And the self-diff of the real image is all zero.
     assert!(ImageDiff::new(&after, &after, DiffOptions::default()).is_zero());
+}
+
+/// The renderers show the hand-built findings, categories and packages; paths with `|` or
+/// a backtick cannot break the Markdown table.
+#[test]
+fn renderers_show_findings_categories_and_packages() {
+    let (mut before, after) = hand_built_pair();
+    before
+        .findings
+        .push(finding("odd.path", "docs", 1, &["/a|b`c"]));
+    let d = ImageDiff::new(&before, &after, DiffOptions::default());
+    let opts = deadweight::report::Options {
+        bytes: deadweight::report::ByteFormat::Raw,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    deadweight::report::diff_table::render(&d, &opts, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.starts_with(
+            "AFTER is the same size (stored: the same size); 3 findings fixed, 1 new\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Findings: 3 fixed, 1 remaining, 1 new"),
+        "{text}"
+    );
+    assert!(text.contains("3.0.2 -> 3.0.3"), "{text}");
+    assert!(
+        text.contains("Packages: 1 added, 1 removed, 1 changed"),
+        "{text}"
+    );
+    let vcs = text.lines().find(|l| l.contains(" vcs ")).unwrap();
+    assert!(vcs.contains("560") && vcs.contains("-560"), "{vcs}");
+    let total = text
+        .lines()
+        .find(|l| l.contains("total dead weight"))
+        .unwrap();
+    assert!(total.contains("900") && total.contains("-850"), "{total}");
+
+    let mut out = Vec::new();
+    deadweight::report::markdown::render_diff(&d, &opts, &mut out).unwrap();
+    let md = String::from_utf8(out).unwrap();
+    assert!(
+        md.contains("| fixed | `odd.path` | 1 | 0 | /a\\|b`c |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| **new** | `temp.file` | 0 | 7 | /tmp/x |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| ~ | pip `flask` | 3.0.2 → 3.0.3 | +100 |"),
+        "{md}"
+    );
+    // Every table row has the same number of unescaped cell separators as its header.
+    for block in md.split("\n\n").filter(|b| b.starts_with('|')) {
+        let cols = |l: &str| l.replace("\\|", "").matches('|').count();
+        let first = block.lines().next().unwrap();
+        for line in block.lines() {
+            assert_eq!(cols(line), cols(first), "{line}");
+        }
+    }
+}
+
+/// The JSON document has the fields the issue names, deltas as signed integers.
+#[test]
+fn json_has_the_documented_shape() {
+    let (b, a) = (write(before_image()), write(after_image()));
+    let out = bin()
+        .args([
+            "diff",
+            b.path().to_str().unwrap(),
+            a.path().to_str().unwrap(),
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["before"]["ref"], "app:before");
+    assert_eq!(v["after"]["totals"]["visible_bytes"], 1500);
+    assert_eq!(v["delta"]["visible_bytes"].as_i64(), Some(-550));
+    assert_eq!(v["delta"]["layers"].as_i64(), Some(1));
+    for key in [
+        "blob_bytes",
+        "content_bytes",
+        "hidden_bytes",
+        "duplicate_bytes",
+        "dead_weight_bytes",
+        "files",
+    ] {
+        assert!(v["delta"][key].is_i64(), "{key}");
+    }
+    for (section, lists) in [
+        ("layers", ["shared", "removed", "added"]),
+        ("files", ["added", "removed", "changed"]),
+        ("findings", ["fixed", "remaining", "new"]),
+        ("packages", ["added", "removed", "changed"]),
+    ] {
+        for l in lists {
+            assert!(v[section][l].is_array(), "{section}.{l}");
+        }
+    }
+    assert!(v["categories"].is_array());
+    assert_eq!(v["dirs"][0]["path"], "/app/docs");
+    assert_eq!(v["dirs"][0]["delta_bytes"].as_i64(), Some(-500));
 }
