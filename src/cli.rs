@@ -27,6 +27,9 @@ pub struct Cli {
 pub enum Command {
     /// Where an image's bytes are: layers, hidden bytes by cause, duplicates, largest files.
     Inspect(InspectArgs),
+    /// What changed between two images: totals, layers, dead weight, findings, directories,
+    /// files and packages; either side may be a saved image or a JSON report.
+    Diff(DiffArgs),
 }
 
 /// How to read an image.
@@ -119,8 +122,58 @@ pub struct InspectArgs {
     pub all_files: bool,
 }
 
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormatArg {
+    /// Human-readable tables.
+    Table,
+    /// The versioned JSON document; deltas are signed integers (after - before).
+    Json,
+    /// Short enough for a pull-request comment: summary, top changes, details folded.
+    Markdown,
+}
+
+/// `deadweight diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The image before the change: a saved image or a JSON report of one (`inspect
+    /// --format json`, with `--all-files` to compare files); `-` reads standard input.
+    #[arg(value_name = "BEFORE")]
+    pub before: String,
+    /// The image after the change, as BEFORE (at most one side may be `-`).
+    #[arg(value_name = "AFTER")]
+    pub after: String,
+    /// Which platform of a multi-platform index, on both sides (os/arch[/variant]).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Treat warnings as errors while reading an image.
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormatArg::Table)]
+    pub format: DiffFormatArg,
+    /// Write the report here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Rows in the lists of files and directories (JSON file lists too; 0 = all).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Directory depth the file deltas roll up to.
+    #[arg(long, default_value_t = 3)]
+    pub depth: u32,
+    /// Sizes human-readable or as exact integers.
+    #[arg(long, value_enum, default_value_t = BytesArg::Human)]
+    pub bytes: BytesArg,
+    /// Units of human-readable sizes.
+    #[arg(long, value_enum, default_value_t = UnitsArg::Si)]
+    pub units: UnitsArg,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// The subcommand names, for `deadweight IMAGE` as a shorthand of `inspect`.
-pub const SUBCOMMANDS: &[&str] = &["inspect", "help"];
+pub const SUBCOMMANDS: &[&str] = &["inspect", "help", "diff"];
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         cli::Command::Inspect(a) => cmd::inspect::run(a),
+        cli::Command::Diff(a) => cmd::diff::run(a),
     };
     match result {
         Ok(cmd::ExitStatus::Success) => ExitCode::SUCCESS,

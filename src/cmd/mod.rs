@@ -1,6 +1,7 @@
 //! One module per subcommand: input -> stages -> renderer. This is the only layer that
 //! knows about terminals, standard streams and files to write.
 
+pub mod diff;
 pub mod inspect;
 
 use anyhow::{Context, Result};

@@ -2,7 +2,10 @@
 //! any `Write`; none prints or knows about terminals beyond the width it is given.
 
 pub mod bytes;
+pub mod diff_json;
+pub mod diff_table;
 pub mod json;
+pub mod markdown;
 pub mod table;
 
 pub use bytes::ByteFormat;

@@ -6,14 +6,20 @@ use deadweight::archive::{ReadOptions, Source};
 use deadweight::index::Index;
 use std::path::{Path, PathBuf};
 
-/// `../shared/fixtures/<sub>` if present. When it is missing, the test fails under
+/// `../shared/fixtures/<sub>` (or `$DEADWEIGHT_FIXTURES/<sub>`) if present. When it is missing, the test fails under
 /// `DEADWEIGHT_REQUIRE_FIXTURES=1` (as CI sets) and is skipped otherwise.
 pub fn fixtures(sub: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
-        .join("fixtures")
-        .join(sub);
+    // DEADWEIGHT_FIXTURES names the fixtures folder where `../shared` is not it (a git
+    // worktree that lives elsewhere).
+    let root = std::env::var_os("DEADWEIGHT_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("shared")
+                .join("fixtures")
+        });
+    let dir = root.join(sub);
     if dir.is_dir() {
         return Some(dir);
     }

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, modules by subject.
 
 mod common;
+mod diff;
 mod fixtures;
 mod flavours;
 mod inputs;
