@@ -2,8 +2,11 @@
 //! any `Write`; none prints or knows about terminals beyond the width it is given.
 
 pub mod bytes;
+pub mod fstree;
+pub mod html;
 pub mod json;
 pub mod table;
+pub mod tree;
 
 pub use bytes::ByteFormat;
 
@@ -16,6 +19,8 @@ pub enum Format {
     Table,
     /// The versioned JSON document.
     Json,
+    /// A self-contained HTML page with a treemap.
+    Html,
 }
 
 /// Options every renderer honours.

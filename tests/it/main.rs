@@ -3,5 +3,6 @@
 mod common;
 mod fixtures;
 mod flavours;
+mod html;
 mod inputs;
 mod overlay;
