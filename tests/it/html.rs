@@ -4,7 +4,10 @@
 //! tiles, clicks the first directory, goes back, and writes what it saw as JSON into
 //! `<pre id=selftest>`, which `chromium --dump-dom` prints.
 
-use crate::common::{bin, temp_file, testdata};
+use crate::common::{analyze, bin, temp_file, testdata};
+use deadweight::report::fstree::FsTree;
+use deadweight::report::html;
+use deadweight::report::json::{InspectReport, Limits};
 use deadweight::synth::{self, Flavour, History, Image, Layer, Options};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -247,4 +250,98 @@ fn terminal_tree_colours_only_when_asked() {
     assert!(!tree(&["--color", "never"]).contains("\x1b["));
     // Not a terminal: auto means no colour.
     assert!(!tree(&[]).contains("\x1b["));
+}
+
+fn report_of(layers: Vec<Layer>, tag: &str) -> (InspectReport, FsTree) {
+    let bytes = synth::write_archive(
+        &[Image::new(layers).tag(tag)],
+        &Options::new(Flavour::OciArchive),
+    )
+    .unwrap();
+    let f = temp_file(&bytes);
+    let (index, analysis) = analyze(f.path(), None);
+    let limits = Limits {
+        top: 10,
+        depth: 3,
+        all_files: true,
+    };
+    let report = InspectReport::new(&index, &analysis, tag, limits);
+    (report, FsTree::from_analysis(&index, &analysis))
+}
+
+#[test]
+fn diff_page_marks_growth_shrink_and_new_paths_in_chromium() {
+    let (before, _) = report_of(
+        vec![
+            Layer::new().file("usr/lib/libc.so", vec![1u8; 3000]),
+            Layer::new()
+                .file("app/model.bin", vec![2u8; 800])
+                .file("app/old.py", vec![3u8; 50])
+                .file("app/util.py", vec![4u8; 100]),
+        ],
+        "svc:1",
+    );
+    let (after, after_tree) = report_of(
+        vec![
+            Layer::new()
+                .file("usr/lib/libc.so", vec![1u8; 3000])
+                .file("usr/bin/python3", vec![5u8; 500]),
+            Layer::new()
+                .file("app/model.bin", vec![6u8; 2000])
+                .file("app/new.py", vec![7u8; 70])
+                .file("app/util.py", vec![8u8; 40]),
+        ],
+        "svc:2",
+    );
+    // The before tree comes from the saved report's `files`, as `diff` would read it.
+    let before_tree = FsTree::from_report(&before).expect("files");
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("diff.html");
+    let mut out = Vec::new();
+    html::render_diff(
+        &before,
+        &after,
+        Some(&before_tree),
+        &after_tree,
+        &html::HtmlOptions::default(),
+        &mut out,
+    )
+    .unwrap();
+    std::fs::write(&page, &out).unwrap();
+    let Some(exe) = chromium() else { return };
+    let dom = run_chromium(
+        &exe,
+        &dir.path().join("profile"),
+        &[
+            "--window-size=1280,900".to_string(),
+            "--dump-dom".to_string(),
+            format!("file://{}#selftest", page.display()),
+        ],
+    );
+    let st = selftest(&dom);
+    let top: Vec<&str> = st["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    // After: usr 3,500 (was 3,000), app 2,110 (was 950).
+    assert_eq!(top, ["usr", "app"]);
+    // Grew: usr, app, app/model.bin. New: usr/bin, usr/bin/python3, app/new.py.
+    // Shrank: app/util.py. Unchanged (no mark): usr/lib, usr/lib/libc.so.
+    assert_eq!(
+        st["marks"],
+        serde_json::json!({"grow": 3, "shrink": 1, "new": 3, "dead": 0})
+    );
+    if let Some(keep) = std::env::var_os("DEADWEIGHT_KEEP_DIFF_SCREENSHOT") {
+        run_chromium(
+            &exe,
+            &dir.path().join("profile"),
+            &[
+                "--window-size=1280,1400".to_string(),
+                format!("--screenshot={}", Path::new(&keep).display()),
+                format!("file://{}", page.display()),
+            ],
+        );
+    }
 }

@@ -367,6 +367,7 @@
       res.after_back = { crumbs: [...crumbs.querySelectorAll(".crumb")].map(c => c.textContent), top: tops().length };
     }
     res.layer_rows = document.querySelectorAll("tr[data-layer]").length;
+    res.marks = { grow: map.querySelectorAll(".tile.grow").length, shrink: map.querySelectorAll(".tile.shrink").length, new: map.querySelectorAll(".tile.new").length, dead: map.querySelectorAll(".tile.dead").length };
     document.body.append(el("pre", { id: "selftest" }, JSON.stringify(res)));
   }
 })();
