@@ -149,6 +149,10 @@ fn html_report_of_the_sample_draws_a_zoomable_treemap_in_chromium() {
     assert_eq!(st["after_back"]["crumbs"], serde_json::json!(["/"]));
     assert_eq!(st["after_back"]["top"], 5);
     assert_eq!(st["layer_rows"], 7);
+    // Selecting layer 1 (COPY . /app) highlights /app, the one top-level directory it
+    // wrote most of, and dims bin (L0), root (L2), opt (L4) and etc (L0).
+    assert_eq!(st["layer_1"]["highlighted"], serde_json::json!(["app"]));
+    assert_eq!(st["layer_1"]["dimmed_top"], 4);
 
     let shot = dir.path().join("report.png");
     run_chromium(
@@ -344,4 +348,26 @@ fn diff_page_marks_growth_shrink_and_new_paths_in_chromium() {
             ],
         );
     }
+}
+
+#[test]
+fn html_goes_to_stdout_without_output_and_escapes_hostile_paths() {
+    let bytes = synth::write_archive(
+        &[Image::new(vec![
+            Layer::new().file("app/</script><b>x.txt", vec![1u8; 10]),
+        ])],
+        &Options::new(Flavour::OciArchive),
+    )
+    .unwrap();
+    let f = temp_file(&bytes);
+    let out = bin()
+        .args(["inspect", "--quiet", "--format", "html"])
+        .arg(f.path())
+        .assert()
+        .success();
+    let html = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    // The one `</script>` pair per script element, and the name kept, escaped.
+    assert_eq!(html.matches("</script>").count(), 2);
+    assert!(html.contains(r"\u003c/script>\u003cb>x.txt"));
 }

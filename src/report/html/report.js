@@ -367,6 +367,12 @@
       res.after_back = { crumbs: [...crumbs.querySelectorAll(".crumb")].map(c => c.textContent), top: tops().length };
     }
     res.layer_rows = document.querySelectorAll("tr[data-layer]").length;
+    const row1 = document.querySelector('tr[data-layer="1"]');
+    if (row1) {
+      row1.click();
+      res.layer_1 = { highlighted: [...map.querySelectorAll(".tile.top.hl")].map(t => t.dataset.name), dimmed_top: map.querySelectorAll(".tile.top.dim").length, note: layerNote.textContent };
+      row1.click();
+    }
     res.marks = { grow: map.querySelectorAll(".tile.grow").length, shrink: map.querySelectorAll(".tile.shrink").length, new: map.querySelectorAll(".tile.new").length, dead: map.querySelectorAll(".tile.dead").length };
     document.body.append(el("pre", { id: "selftest" }, JSON.stringify(res)));
   }
