@@ -69,6 +69,19 @@ pub enum FormatArg {
     Table,
     /// The versioned JSON document (see README, "JSON schema").
     Json,
+    /// One self-contained HTML page with a treemap (use with `--output report.html`).
+    Html,
+}
+
+/// When to colour terminal output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// When standard output is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// How sizes are shown.
@@ -120,6 +133,13 @@ pub struct InspectArgs {
     /// Include every visible file (path, bytes, layer, sha256) in the JSON report.
     #[arg(long)]
     pub all_files: bool,
+    /// Print the final filesystem as a directory tree, biggest first (`--depth` levels,
+    /// `--top` entries per directory), instead of the report.
+    #[arg(long)]
+    pub tree: bool,
+    /// Colour the tree: auto (a terminal, and `NO_COLOR` unset), always or never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub color: ColorArg,
 }
 
 /// Output formats of `diff`.

@@ -172,18 +172,6 @@ pub fn read_source(
     }
 }
 
-/// Reads an archive from any stream, as [`read_source`] reads a file: for a caller that
-/// had to look at the first bytes of standard input itself (`diff` telling a JSON report
-/// from an image) and hands back those bytes chained to the rest.
-pub fn read_reader<R: Read>(
-    label: &str,
-    input: R,
-    sink: &mut dyn LayerSink,
-    opts: &ReadOptions,
-) -> Result<RawArchive> {
-    read_stream(label, input, sink, opts)
-}
-
 /// Counts bytes into the shared progress.
 struct Counting<R> {
     inner: R,

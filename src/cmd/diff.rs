@@ -159,7 +159,7 @@ fn load_stream(input: impl Read, args: &DiffArgs) -> Result<Index> {
         progress: None,
     };
     let mut builder = IndexBuilder::new();
-    let raw = archive::read_reader("-", input, &mut builder, &opts)?;
+    let raw = archive::read_stream("-", input, &mut builder, &opts)?;
     let image = manifest::resolve(&raw, &selection)?;
     let index = builder.finish(&raw, image)?;
     if args.strict && !index.warnings.is_empty() {

@@ -4,9 +4,12 @@
 pub mod bytes;
 pub mod diff_json;
 pub mod diff_table;
+pub mod fstree;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod table;
+pub mod tree;
 
 pub use bytes::ByteFormat;
 
@@ -19,6 +22,8 @@ pub enum Format {
     Table,
     /// The versioned JSON document.
     Json,
+    /// A self-contained HTML page with a treemap.
+    Html,
 }
 
 /// Options every renderer honours.

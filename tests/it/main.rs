@@ -4,5 +4,6 @@ mod common;
 mod diff;
 mod fixtures;
 mod flavours;
+mod html;
 mod inputs;
 mod overlay;
