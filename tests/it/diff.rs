@@ -719,3 +719,31 @@ fn content_at_a_new_path_is_a_move() {
         .collect();
     assert_eq!(dirs, vec![("/app", -410), ("/srv", 410)]);
 }
+
+/// One archive holding both images (two tags): each side picks its own.
+#[test]
+fn both_sides_from_one_archive() {
+    let (b, a) = (write(before_image()), write(after_image()));
+    let (bp, ap) = (b.path().to_str().unwrap(), a.path().to_str().unwrap());
+    let expected = run_json(&[bp, ap]).diff;
+    let both = synth::write_archive(
+        &[before_image(), after_image()],
+        &Options::new(Flavour::DockerLegacy),
+    )
+    .unwrap();
+    let both = temp_file(&both);
+    let p = both.path().to_str().unwrap();
+    let got = run_json(&[
+        p,
+        p,
+        "--before-image",
+        "app:before",
+        "--after-image",
+        "app:after",
+    ])
+    .diff;
+    assert_eq!(got.delta, expected.delta);
+    assert_eq!(got.files, expected.files);
+    assert_eq!(got.dirs, expected.dirs);
+    assert_eq!(got.layers.shared.len(), 1);
+}
