@@ -163,6 +163,13 @@ pub struct DiffArgs {
     /// The image after the change, as BEFORE (at most one side may be `-`).
     #[arg(value_name = "AFTER")]
     pub after: String,
+    /// Which image of BEFORE, when its archive holds several (tag, name or digest).
+    #[arg(long, value_name = "REF")]
+    pub before_image: Option<String>,
+    /// Which image of AFTER, when its archive holds several (tag, name or digest); BEFORE
+    /// and AFTER may be the same archive.
+    #[arg(long, value_name = "REF")]
+    pub after_image: Option<String>,
     /// Which platform of a multi-platform index, on both sides (os/arch[/variant]).
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,

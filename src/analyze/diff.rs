@@ -10,6 +10,9 @@
 //! - matching is by identity, never by position: layers by diff_id, files by path (and
 //!   content digest to tell a change), findings by rule and paths, packages by manager and
 //!   name, so a rebuilt image with reordered instructions still diffs meaningfully;
+//! - a file whose content left one path for another (same digest and size) is a move,
+//!   kept out of the added and removed lists, so a rebuilt image with another WORKDIR
+//!   does not read as everything deleted and re-added;
 //! - directories partition the visible files (each file counts in exactly one directory,
 //!   its ancestor at `depth` or its parent when shallower), so the directory deltas add up
 //!   to the visible-bytes delta, and so do the file deltas;
@@ -203,6 +206,31 @@ pub struct FileChanges {
     pub changed_delta_bytes: i64,
     /// Files with the same path and content on both sides.
     pub unchanged_count: u64,
+    /// Content that left one path for another (the old path gone, the new one new, same
+    /// digest and size): kept out of `added` and `removed`. Largest first (cut at `top`).
+    #[serde(default)]
+    pub moved: Vec<FileMove>,
+    /// Files moved, in all.
+    #[serde(default)]
+    pub moved_count: u64,
+    /// Bytes of every moved file.
+    #[serde(default)]
+    pub moved_bytes: u64,
+}
+
+/// The same content at a new path.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileMove {
+    /// The path in BEFORE.
+    pub from: String,
+    /// The path in AFTER.
+    pub to: String,
+    /// Its size.
+    pub bytes: u64,
+    /// The layer that wrote it in BEFORE.
+    pub before_layer: usize,
+    /// The layer that wrote it in AFTER.
+    pub after_layer: usize,
 }
 
 /// A finding on both sides.
@@ -333,6 +361,7 @@ impl ImageDiff {
             && self.files.added_count == 0
             && self.files.removed_count == 0
             && self.files.changed_count == 0
+            && self.files.moved_count == 0
             && self.findings.fixed.is_empty()
             && self.findings.new.is_empty()
             && self.findings.remaining.iter().all(|f| f.delta_bytes == 0)
@@ -553,6 +582,21 @@ fn files(before: &InspectReport, after: &InspectReport, top: usize) -> FileChang
             });
         }
     }
+    let moved = moves(bf, af, &mut added, &mut removed);
+    for m in &moved {
+        out.moved_count += 1;
+        out.moved_bytes += m.bytes;
+        out.added_count -= 1;
+        out.added_bytes -= m.bytes;
+        out.removed_count -= 1;
+        out.removed_bytes -= m.bytes;
+    }
+    let mut moved = moved;
+    moved.sort_by(|x, y| y.bytes.cmp(&x.bytes).then_with(|| x.to.cmp(&y.to)));
+    if top > 0 {
+        moved.truncate(top);
+    }
+    out.moved = moved;
     for list in [&mut added, &mut removed, &mut changed] {
         by_change(list, |f| (f.delta_bytes, f.path.as_str()));
         if top > 0 {
@@ -562,6 +606,61 @@ fn files(before: &InspectReport, after: &InspectReport, top: usize) -> FileChang
     out.added = added;
     out.removed = removed;
     out.changed = changed;
+    out
+}
+
+/// Pairs removed and added files with the same digest and size (not empty), in path
+/// order, and takes them out of both lists.
+fn moves(
+    bf: &[crate::report::json::FileInfo],
+    af: &[crate::report::json::FileInfo],
+    added: &mut Vec<FileDelta>,
+    removed: &mut Vec<FileDelta>,
+) -> Vec<FileMove> {
+    let digest_of = |files: &[crate::report::json::FileInfo]| -> HashMap<String, String> {
+        files
+            .iter()
+            .filter(|f| f.bytes > 0)
+            .filter_map(|f| f.sha256.clone().map(|d| (f.path.clone(), d)))
+            .collect()
+    };
+    let (bd, ad) = (digest_of(bf), digest_of(af));
+    let mut open: HashMap<(&str, u64), std::collections::VecDeque<usize>> = HashMap::new();
+    for (i, r) in removed.iter().enumerate() {
+        if let Some(d) = bd.get(&r.path) {
+            open.entry((d.as_str(), r.before_bytes))
+                .or_default()
+                .push_back(i);
+        }
+    }
+    let mut taken_removed = vec![false; removed.len()];
+    let mut taken_added = vec![false; added.len()];
+    let mut out = Vec::new();
+    for (a, taken) in added.iter().zip(taken_added.iter_mut()) {
+        let Some(d) = ad.get(&a.path) else { continue };
+        let Some(i) = open
+            .get_mut(&(d.as_str(), a.after_bytes))
+            .and_then(|q| q.pop_front())
+        else {
+            continue;
+        };
+        let Some(r) = removed.get(i) else { continue };
+        if let Some(t) = taken_removed.get_mut(i) {
+            *t = true;
+        }
+        *taken = true;
+        out.push(FileMove {
+            from: r.path.clone(),
+            to: a.path.clone(),
+            bytes: a.after_bytes,
+            before_layer: r.before_layer.unwrap_or_default(),
+            after_layer: a.after_layer.unwrap_or_default(),
+        });
+    }
+    let mut keep = taken_removed.iter().map(|t| !t);
+    removed.retain(|_| keep.next().unwrap_or(true));
+    let mut keep = taken_added.iter().map(|t| !t);
+    added.retain(|_| keep.next().unwrap_or(true));
     out
 }
 

@@ -28,8 +28,8 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     if args.before == "-" && args.after == "-" {
         bail!("BEFORE and AFTER are both `-`: standard input can feed only one side");
     }
-    let before = read_side(&args.before, args).context("BEFORE")?;
-    let after = read_side(&args.after, args).context("AFTER")?;
+    let before = read_side(&args.before, args.before_image.as_deref(), args).context("BEFORE")?;
+    let after = read_side(&args.after, args.after_image.as_deref(), args).context("AFTER")?;
     let diff = ImageDiff::new(
         &before,
         &after,
@@ -66,7 +66,7 @@ fn is_json(head: &[u8]) -> bool {
 }
 
 /// One side's report, from a JSON file, an image, or standard input holding either.
-fn read_side(arg: &str, args: &DiffArgs) -> Result<InspectReport> {
+fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<InspectReport> {
     if arg == "-" {
         let mut stdin = std::io::stdin().lock();
         let mut head = Vec::new();
@@ -80,7 +80,7 @@ fn read_side(arg: &str, args: &DiffArgs) -> Result<InspectReport> {
                 .context("-: cannot read standard input")?;
             return parse_report(arg, &head);
         }
-        let index = load_stream(Cursor::new(head).chain(stdin), args)?;
+        let index = load_stream(Cursor::new(head).chain(stdin), select, args)?;
         return Ok(report_of(&index, arg, args));
     }
     let path = Path::new(arg);
@@ -96,7 +96,7 @@ fn read_side(arg: &str, args: &DiffArgs) -> Result<InspectReport> {
     }
     let input = InputArgs {
         image: arg.to_string(),
-        select: None,
+        select: select.map(str::to_string),
         platform: args.platform.clone(),
         strict: args.strict,
         max_json_bytes: Limits::default().max_json_bytes,
@@ -141,7 +141,7 @@ fn report_of(index: &Index, arg: &str, args: &DiffArgs) -> InspectReport {
 }
 
 /// Reads and indexes an image from a stream (standard input, its first bytes put back).
-fn load_stream(input: impl Read, args: &DiffArgs) -> Result<Index> {
+fn load_stream(input: impl Read, select: Option<&str>, args: &DiffArgs) -> Result<Index> {
     let platform = match &args.platform {
         Some(p) => Some(manifest::Platform::parse(p).ok_or_else(|| {
             Error::Selection(format!(
@@ -151,7 +151,7 @@ fn load_stream(input: impl Read, args: &DiffArgs) -> Result<Index> {
         None => None,
     };
     let selection = Selection {
-        image: None,
+        image: select.map(str::to_string),
         platform,
     };
     let opts = ReadOptions {

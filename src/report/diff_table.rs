@@ -395,6 +395,33 @@ pub fn render(d: &ImageDiff, opts: &Options, out: &mut dyn Write) -> io::Result<
             writeln!(out, "{t}")?;
             writeln!(out)?;
         }
+        if !fc.moved.is_empty() {
+            let mut t = table(opts.width);
+            t.set_header(vec![
+                right("bytes"),
+                Cell::new(format!(
+                    "moved files ({}, {}): same content, new path",
+                    group_thousands(fc.moved_count),
+                    b(fc.moved_bytes)
+                )),
+            ]);
+            let pw = width.saturating_sub(20).max(30);
+            for m in &fc.moved {
+                t.add_row(vec![
+                    right(b(m.bytes)),
+                    Cell::new(cut(&format!("{} -> {}", m.from, m.to), pw)),
+                ]);
+            }
+            let rest = fc.moved_count.saturating_sub(fc.moved.len() as u64);
+            if rest > 0 {
+                t.add_row(vec![
+                    right(""),
+                    Cell::new(format!("and {} more", group_thousands(rest))),
+                ]);
+            }
+            writeln!(out, "{t}")?;
+            writeln!(out)?;
+        }
         writeln!(
             out,
             "{} files unchanged (same path and content)",

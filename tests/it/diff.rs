@@ -655,3 +655,95 @@ fn json_has_the_documented_shape() {
     assert_eq!(v["dirs"][0]["path"], "/app/docs");
     assert_eq!(v["dirs"][0]["delta_bytes"].as_i64(), Some(-500));
 }
+
+fn file(path: &str, bytes: u64, layer: usize, digest: &str) -> deadweight::report::json::FileInfo {
+    deadweight::report::json::FileInfo {
+        path: path.to_string(),
+        bytes,
+        layer,
+        sha256: Some(digest.to_string()),
+    }
+}
+
+/// Matching is by path and content: content that left one path for another is a move,
+/// not a removal and an addition; an empty file never counts as moved.
+#[test]
+fn content_at_a_new_path_is_a_move() {
+    let b = write(before_image());
+    let mut before = report(b.path(), ALL);
+    let mut after = before.clone();
+    before.files = Some(vec![
+        file("/app/model.bin", 400, 1, "sha256:aa"),
+        file("/app/gone.txt", 10, 1, "sha256:bb"),
+        file("/app/empty", 0, 1, "sha256:e0"),
+    ]);
+    after.files = Some(vec![
+        file("/srv/model.bin", 400, 3, "sha256:aa"),
+        file("/srv/empty", 0, 3, "sha256:e0"),
+        file("/srv/new.txt", 10, 3, "sha256:cc"),
+    ]);
+    let d = ImageDiff::new(&before, &after, DiffOptions { depth: 1, top: 0 });
+    let f = &d.files;
+    assert_eq!((f.moved_count, f.moved_bytes), (1, 400));
+    assert_eq!(
+        (
+            f.moved[0].from.as_str(),
+            f.moved[0].to.as_str(),
+            f.moved[0].before_layer,
+            f.moved[0].after_layer
+        ),
+        ("/app/model.bin", "/srv/model.bin", 1, 3)
+    );
+    assert_eq!(
+        names(&f.removed),
+        vec![("/app/gone.txt", -10), ("/app/empty", 0)]
+    );
+    assert_eq!(
+        names(&f.added),
+        vec![("/srv/new.txt", 10), ("/srv/empty", 0)]
+    );
+    assert_eq!(
+        (
+            f.added_count,
+            f.added_bytes,
+            f.removed_count,
+            f.removed_bytes
+        ),
+        (2, 10, 2, 10)
+    );
+    // Directories still follow the bytes: /app 410 -> 0, /srv 0 -> 410.
+    let dirs: Vec<(&str, i64)> = d
+        .dirs
+        .iter()
+        .map(|x| (x.path.as_str(), x.delta_bytes))
+        .collect();
+    assert_eq!(dirs, vec![("/app", -410), ("/srv", 410)]);
+}
+
+/// One archive holding both images (two tags): each side picks its own.
+#[test]
+fn both_sides_from_one_archive() {
+    let (b, a) = (write(before_image()), write(after_image()));
+    let (bp, ap) = (b.path().to_str().unwrap(), a.path().to_str().unwrap());
+    let expected = run_json(&[bp, ap]).diff;
+    let both = synth::write_archive(
+        &[before_image(), after_image()],
+        &Options::new(Flavour::DockerLegacy),
+    )
+    .unwrap();
+    let both = temp_file(&both);
+    let p = both.path().to_str().unwrap();
+    let got = run_json(&[
+        p,
+        p,
+        "--before-image",
+        "app:before",
+        "--after-image",
+        "app:after",
+    ])
+    .diff;
+    assert_eq!(got.delta, expected.delta);
+    assert_eq!(got.files, expected.files);
+    assert_eq!(got.dirs, expected.dirs);
+    assert_eq!(got.layers.shared.len(), 1);
+}
