@@ -151,6 +151,10 @@ pub enum DiffFormatArg {
     Json,
     /// Short enough for a pull-request comment: summary, top changes, details folded.
     Markdown,
+    /// A self-contained page: both totals, category deltas, the AFTER treemap with growths
+    /// and shrinks marked (needs both sides' file lists: images, or reports written with
+    /// `--all-files`).
+    Html,
 }
 
 /// `deadweight diff`.

@@ -54,6 +54,23 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
         DiffFormatArg::Json => report::write_json(&DiffReport::new(diff), &mut buf)?,
         DiffFormatArg::Table => report::diff_table::render(&diff, &opts, &mut buf)?,
         DiffFormatArg::Markdown => report::markdown::render_diff(&diff, &opts, &mut buf)?,
+        DiffFormatArg::Html => {
+            let after_tree = report::fstree::FsTree::from_report(&after).with_context(|| {
+                format!(
+                    "{}: the AFTER report has no file list; write it with `inspect --all-files` or pass the image",
+                    args.after
+                )
+            })?;
+            let before_tree = report::fstree::FsTree::from_report(&before);
+            report::html::render_diff(
+                &before,
+                &after,
+                before_tree.as_ref(),
+                &after_tree,
+                &report::html::HtmlOptions { bytes: opts.bytes },
+                &mut buf,
+            )?;
+        }
     }
     emit(args.output.as_deref(), &buf)?;
     Ok(ExitStatus::Success)
