@@ -117,6 +117,14 @@ pub struct InspectArgs {
     /// Include every visible file (path, bytes, layer, sha256) in the JSON report.
     #[arg(long)]
     pub all_files: bool,
+    /// Print only the `.dockerignore` lines that keep what COPY/ADD leaked out of the
+    /// image, each with the bytes it saves.
+    #[arg(long)]
+    pub suggest_dockerignore: bool,
+    /// The config file (`[findings]` rules and ignores); default `./deadweight.toml` if
+    /// present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// The subcommand names, for `deadweight IMAGE` as a shorthand of `inspect`.

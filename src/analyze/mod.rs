@@ -5,6 +5,7 @@
 //! hidden paths). It computes; it never formats or prints.
 
 pub mod dive;
+pub mod findings;
 pub mod waste;
 
 use crate::archive::Digest;

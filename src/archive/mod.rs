@@ -17,7 +17,9 @@ pub mod layer;
 pub mod manifest;
 
 pub use digest::Digest;
-pub use layer::{Compression, LayerBlob, LayerSink, Limits, RawEntry, RawKind};
+pub use layer::{
+    Capture, Compression, HEAD_BYTES, LayerBlob, LayerSink, Limits, RawEntry, RawKind,
+};
 
 use crate::error::{Error, Location, Result};
 use digest::HashReader;

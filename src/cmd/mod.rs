@@ -9,7 +9,7 @@ use deadweight::archive::{
     self, LayerBlob, LayerSink, Limits, Progress, RawEntry, ReadOptions, Source,
 };
 use deadweight::error::Error;
-use deadweight::index::{Index, IndexBuilder};
+use deadweight::index::{ContentInspector, Index, IndexBuilder};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -29,7 +29,13 @@ pub enum ExitStatus {
 }
 
 /// Reads and indexes the image `input` names, with a progress bar on a terminal.
+#[allow(dead_code)] // inspect reads with an inspector; other subcommands read without.
 pub fn load(input: &InputArgs) -> Result<Index> {
+    load_with(input, None)
+}
+
+/// [`load`], showing every regular file's content to `inspector` as it streams.
+pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>) -> Result<Index> {
     let source = Source::from_arg(&input.image);
     let platform = match &input.platform {
         Some(p) => Some(manifest::Platform::parse(p).ok_or_else(|| {
@@ -54,7 +60,10 @@ pub fn load(input: &InputArgs) -> Result<Index> {
         progress: progress.clone(),
     };
     let bar = progress.as_ref().map(|p| spawn_bar(&source, Arc::clone(p)));
-    let mut builder = IndexBuilder::new();
+    let mut builder = match inspector {
+        Some(i) => IndexBuilder::with_inspector(i),
+        None => IndexBuilder::new(),
+    };
     let read = archive::read_source(&source, &mut builder, &opts);
     if let Some((bar, stop)) = bar {
         stop.store(true, Ordering::Relaxed);

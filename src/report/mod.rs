@@ -2,6 +2,7 @@
 //! any `Write`; none prints or knows about terminals beyond the width it is given.
 
 pub mod bytes;
+pub mod dockerignore;
 pub mod json;
 pub mod table;
 

@@ -9,11 +9,16 @@ use std::path::{Path, PathBuf};
 /// `../shared/fixtures/<sub>` if present. When it is missing, the test fails under
 /// `DEADWEIGHT_REQUIRE_FIXTURES=1` (as CI sets) and is skipped otherwise.
 pub fn fixtures(sub: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
-        .join("fixtures")
-        .join(sub);
+    // `DEADWEIGHT_FIXTURES` points elsewhere (a worktree has no `../shared`).
+    let root = std::env::var_os("DEADWEIGHT_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("shared")
+                .join("fixtures")
+        });
+    let dir = root.join(sub);
     if dir.is_dir() {
         return Some(dir);
     }

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, modules by subject.
 
 mod common;
+mod findings;
 mod fixtures;
 mod flavours;
 mod inputs;
