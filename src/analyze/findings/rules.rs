@@ -382,6 +382,7 @@ const CACHE: &[R] = &[
             "**/site-packages/**",
             "**/dist-packages/**",
             "/usr/lib/**",
+            "/usr/share/**",
             "/usr/local/lib/**",
             "/opt/conda/**",
         ],
