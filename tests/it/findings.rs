@@ -541,6 +541,13 @@ fn corpus_slim_is_clean() {
             .iter()
             .any(|p| p.manager == "pip" && p.name == "Flask" && !p.dev)
     );
+    // fire was built from an sdist: an egg-info with installed-files.txt, no RECORD.
+    let fire = f
+        .packages
+        .iter()
+        .find(|p| p.manager == "pip" && p.name == "fire")
+        .unwrap();
+    assert!(fire.bytes > 100_000, "{fire:?}");
 }
 
 /// The project's sample: what its README plants.

@@ -94,6 +94,8 @@ pub fn db_kind(path: &[u8]) -> Option<DbKind> {
         Some(DbKind::PipMetadata)
     } else if parent_name.ends_with(b".dist-info") && name == b"RECORD" {
         Some(DbKind::PipRecord)
+    } else if parent_name.ends_with(b".egg-info") && name == b"installed-files.txt" {
+        Some(DbKind::EggFiles)
     } else if name == b"package.json" {
         Some(DbKind::Npm)
     } else if path == b"/lib/apk/db/installed" {
@@ -116,6 +118,8 @@ pub enum DbKind {
     PipMetadata,
     /// pip RECORD.
     PipRecord,
+    /// An egg-info's `installed-files.txt` (paths relative to the egg-info directory).
+    EggFiles,
     /// package.json.
     Npm,
     /// apk installed.
@@ -168,6 +172,19 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
                 .lines()
                 .filter_map(record_path)
                 .map(|rel| resolve(base, rel.as_bytes()).into_boxed_slice())
+                .collect();
+            Some(Record::PipRecord {
+                dir: dir.into(),
+                paths,
+            })
+        }
+        DbKind::EggFiles => {
+            let dir = parent(path);
+            let paths = text_str
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|rel| resolve(dir, rel.as_bytes()).into_boxed_slice())
                 .collect();
             Some(Record::PipRecord {
                 dir: dir.into(),
