@@ -140,6 +140,14 @@ pub struct InspectArgs {
     /// Colour the tree: auto (a terminal, and `NO_COLOR` unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
+    /// Print only the `.dockerignore` lines that keep what COPY/ADD leaked out of the
+    /// image, each with the bytes it saves.
+    #[arg(long)]
+    pub suggest_dockerignore: bool,
+    /// The config file (`[findings]` rules and ignores); default `./deadweight.toml` if
+    /// present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Output formats of `diff`.

@@ -51,3 +51,17 @@ pub fn load_reader<R: std::io::Read>(
     let image = archive::manifest::resolve(&raw, selection)?;
     builder.finish(&raw, image)
 }
+
+/// [`load`], showing every regular file's content to `inspector` as it streams (the
+/// findings stage's [`analyze::findings::collect::Collector`], say).
+pub fn load_inspected(
+    source: &Source,
+    selection: &Selection,
+    opts: &ReadOptions,
+    inspector: &mut dyn index::ContentInspector,
+) -> Result<index::Index> {
+    let mut builder = index::IndexBuilder::with_inspector(inspector);
+    let raw = archive::read_source(source, &mut builder, opts)?;
+    let image = archive::manifest::resolve(&raw, selection)?;
+    builder.finish(&raw, image)
+}

@@ -6,6 +6,7 @@
 
 pub mod diff;
 pub mod dive;
+pub mod findings;
 pub mod waste;
 
 use crate::archive::Digest;

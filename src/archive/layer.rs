@@ -5,7 +5,8 @@
 //! and PAX) and sparse files are handled by the `tar` crate; what we pass on is the entry
 //! as the layer states it. Interpreting names (whiteouts, `./` prefixes) is the index's job.
 
-use super::digest::{Digest, hash_stream};
+use super::digest::Digest;
+use sha2::{Digest as _, Sha256};
 use std::io::{self, Read};
 
 /// The kind of a tar entry, as the header says.
@@ -48,6 +49,27 @@ pub struct RawEntry<'a> {
     pub gid: u64,
     /// SHA-256 of the content, for regular files.
     pub sha256: Option<Digest>,
+    /// The first bytes of a regular file's content (at most [`HEAD_BYTES`]): enough for
+    /// file magic. Empty for everything else.
+    pub head: &'a [u8],
+    /// The whole content, when [`LayerSink::capture`] asked for it and it fit.
+    pub content: Option<&'a [u8]>,
+}
+
+/// How many leading bytes of every regular file [`RawEntry::head`] holds.
+pub const HEAD_BYTES: usize = 64;
+
+/// How much of a regular file's content the sink wants to see, decided from the header
+/// before the content streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// Only the first [`HEAD_BYTES`] bytes.
+    Head,
+    /// The whole content if it is at most `max` bytes (else only the head).
+    Full {
+        /// The largest content worth keeping for the call.
+        max: u64,
+    },
 }
 
 /// How a layer blob was stored.
@@ -96,6 +118,11 @@ pub trait LayerSink {
     /// A member that looks like a layer tar starts. A name seen before replaces the
     /// earlier member of that name.
     fn begin_layer(&mut self, member: &str);
+    /// How much of the regular file `path` (as stored, `size` bytes) the next
+    /// [`LayerSink::entry`] call should carry. Most files: the head only.
+    fn capture(&mut self, _path: &[u8], _size: u64) -> Capture {
+        Capture::Head
+    }
     /// One entry of the current layer. An `Err` stops reading with that problem.
     fn entry(&mut self, entry: &RawEntry<'_>) -> Result<(), String>;
     /// The current layer ended; `blob` describes it.
@@ -133,6 +160,10 @@ pub(crate) fn parse_layer<R: Read>(
 ) -> Result<u64, String> {
     let mut archive = tar::Archive::new(reader);
     let mut count = 0u64;
+    // Reused across entries: a captured file's content, and the name asked about.
+    let mut content: Vec<u8> = Vec::new();
+    let mut name: Vec<u8> = Vec::new();
+    let mut head = [0u8; HEAD_BYTES];
     let entries = archive.entries().map_err(|e| describe_io(&e, "layer"))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| describe_io(&e, "layer"))?;
@@ -166,9 +197,25 @@ pub(crate) fn parse_layer<R: Read>(
         let uid = header.uid().map_err(|e| bad_field("uid", &e))?;
         let gid = header.gid().map_err(|e| bad_field("gid", &e))?;
         let size = entry.size();
+        let mut head_len = 0;
+        let mut full = false;
         let sha256 = if kind == RawKind::Regular {
-            let (digest, read) =
-                hash_stream(&mut entry, buf).map_err(|e| describe_io(&e, "layer"))?;
+            name.clear();
+            name.extend_from_slice(&entry.path_bytes());
+            let keep = match sink.capture(&name, size) {
+                Capture::Full { max } => size <= max,
+                Capture::Head => false,
+            };
+            content.clear();
+            let (digest, read) = hash_capture(
+                &mut entry,
+                buf,
+                &mut head,
+                &mut head_len,
+                keep.then_some(&mut content),
+            )
+            .map_err(|e| describe_io(&e, "layer"))?;
+            full = keep;
             if read != size {
                 return Err(format!(
                     "truncated layer: entry {} holds {read} of its {size} bytes",
@@ -197,9 +244,49 @@ pub(crate) fn parse_layer<R: Read>(
             uid,
             gid,
             sha256,
+            head: head.get(..head_len).unwrap_or_default(),
+            content: full.then_some(content.as_slice()),
         })?;
     }
     Ok(count)
+}
+
+/// Hashes `r` to its end like [`super::digest::hash_stream`], keeping its first bytes in `head` and, when
+/// given, the whole content in `keep`: one pass over the bytes.
+fn hash_capture<R: Read + ?Sized>(
+    r: &mut R,
+    buf: &mut [u8],
+    head: &mut [u8; HEAD_BYTES],
+    head_len: &mut usize,
+    mut keep: Option<&mut Vec<u8>>,
+) -> io::Result<(Digest, u64)> {
+    let mut hasher = Sha256::new();
+    let mut total = 0u64;
+    loop {
+        match r.read(buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let chunk = buf.get(..n).unwrap_or_default();
+                hasher.update(chunk);
+                if *head_len < HEAD_BYTES {
+                    let take = (HEAD_BYTES - *head_len).min(chunk.len());
+                    if let (Some(dst), Some(src)) =
+                        (head.get_mut(*head_len..*head_len + take), chunk.get(..take))
+                    {
+                        dst.copy_from_slice(src);
+                        *head_len += take;
+                    }
+                }
+                if let Some(v) = keep.as_deref_mut() {
+                    v.extend_from_slice(chunk);
+                }
+                total += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((Digest(hasher.finalize().into()), total))
 }
 
 fn bad_field(field: &str, e: &io::Error) -> String {

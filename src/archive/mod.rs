@@ -18,7 +18,9 @@ pub mod manifest;
 mod pipeline;
 
 pub use digest::Digest;
-pub use layer::{Compression, LayerBlob, LayerSink, Limits, RawEntry, RawKind};
+pub use layer::{
+    Capture, Compression, HEAD_BYTES, LayerBlob, LayerSink, Limits, RawEntry, RawKind,
+};
 
 use crate::error::{Error, Location, Result};
 use digest::HashReader;

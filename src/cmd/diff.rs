@@ -10,7 +10,7 @@ use super::{ExitStatus, emit, width};
 use crate::cli::{BytesArg, DiffArgs, DiffFormatArg, InputArgs, UnitsArg};
 use anyhow::{Context, Result, bail};
 use deadweight::analyze::diff::{DiffOptions, ImageDiff};
-use deadweight::analyze::{Analysis, BaseHint};
+use deadweight::analyze::findings::collect::Collector;
 use deadweight::archive::manifest::{self, Selection};
 use deadweight::archive::{self, Limits, ReadOptions};
 use deadweight::error::Error;
@@ -97,8 +97,9 @@ fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<Inspect
                 .context("-: cannot read standard input")?;
             return parse_report(arg, &head);
         }
-        let index = load_stream(Cursor::new(head).chain(stdin), select, args)?;
-        return Ok(report_of(&index, arg, args));
+        let mut collector = Collector::default();
+        let index = load_stream(Cursor::new(head).chain(stdin), select, args, &mut collector)?;
+        return Ok(super::complete(index, collector, None, None, arg, limits(args))?.report);
     }
     let path = Path::new(arg);
     if path.is_file() {
@@ -121,8 +122,7 @@ fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<Inspect
         max_path_bytes: Limits::default().max_path_bytes,
         quiet: args.quiet,
     };
-    let index = super::load(&input)?;
-    Ok(report_of(&index, arg, args))
+    Ok(super::inspect_input(&input, None, None, limits(args))?.report)
 }
 
 /// A saved inspect report, checked for a schema this build reads.
@@ -143,22 +143,21 @@ fn parse_report(arg: &str, bytes: &[u8]) -> Result<InspectReport> {
 }
 
 /// The report diff compares: inspect's, with every visible file.
-fn report_of(index: &Index, arg: &str, args: &DiffArgs) -> InspectReport {
-    let analysis = Analysis::new(index, &BaseHint::default());
-    InspectReport::new(
-        index,
-        &analysis,
-        arg,
-        report::json::Limits {
-            top: args.top,
-            depth: args.depth,
-            all_files: true,
-        },
-    )
+fn limits(args: &DiffArgs) -> report::json::Limits {
+    report::json::Limits {
+        top: args.top,
+        depth: args.depth,
+        all_files: true,
+    }
 }
 
 /// Reads and indexes an image from a stream (standard input, its first bytes put back).
-fn load_stream(input: impl Read, select: Option<&str>, args: &DiffArgs) -> Result<Index> {
+fn load_stream(
+    input: impl Read,
+    select: Option<&str>,
+    args: &DiffArgs,
+    collector: &mut Collector,
+) -> Result<Index> {
     let platform = match &args.platform {
         Some(p) => Some(manifest::Platform::parse(p).ok_or_else(|| {
             Error::Selection(format!(
@@ -175,7 +174,7 @@ fn load_stream(input: impl Read, select: Option<&str>, args: &DiffArgs) -> Resul
         limits: Limits::default(),
         progress: None,
     };
-    let mut builder = IndexBuilder::new();
+    let mut builder = IndexBuilder::with_inspector(collector);
     let raw = archive::read_stream("-", input, &mut builder, &opts)?;
     let image = manifest::resolve(&raw, &selection)?;
     let index = builder.finish(&raw, image)?;

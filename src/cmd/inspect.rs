@@ -1,22 +1,12 @@
-//! `deadweight inspect IMAGE`: read -> index -> analyze -> render.
+//! `deadweight inspect IMAGE`: read -> index -> analyze -> findings -> render.
 
-use super::{ExitStatus, emit, load, width};
+use super::{ExitStatus, emit, inspect_input, width};
 use crate::cli::{BytesArg, ColorArg, FormatArg, InspectArgs, UnitsArg};
 use anyhow::Result;
-use deadweight::analyze::{Analysis, BaseHint};
-use deadweight::report::{self, ByteFormat, fstree::FsTree, json::InspectReport};
+use deadweight::report::{self, ByteFormat, fstree::FsTree};
 
 /// Runs `inspect`.
 pub fn run(args: &InspectArgs) -> Result<ExitStatus> {
-    let index = load(&args.input)?;
-    let base = match &args.base {
-        Some(b) => BaseHint {
-            diff_ids: Some(super::base_diff_ids(b)?),
-            label: Some(b.clone()),
-        },
-        None => BaseHint::default(),
-    };
-    let analysis = Analysis::new(&index, &base);
     let opts = report::Options {
         bytes: match (args.bytes, args.units) {
             (BytesArg::Raw, _) => ByteFormat::Raw,
@@ -28,21 +18,27 @@ pub fn run(args: &InspectArgs) -> Result<ExitStatus> {
         width: width(),
         all_files: args.all_files,
     };
-    let doc = InspectReport::new(
-        &index,
-        &analysis,
-        &args.input.image,
+    let seen = inspect_input(
+        &args.input,
+        args.config.as_deref(),
+        args.base.as_deref(),
         report::json::Limits {
             top: opts.top,
             depth: opts.depth,
             all_files: opts.all_files,
         },
-    );
+    )?;
     let mut buf = Vec::new();
-    if args.tree {
-        let tree = FsTree::from_analysis(&index, &analysis);
-        let instructions: Vec<Option<String>> =
-            doc.layers.iter().map(|l| l.created_by.clone()).collect();
+    if args.suggest_dockerignore {
+        report::dockerignore::render(&seen.findings, &args.input.image, opts.bytes, &mut buf)?;
+    } else if args.tree {
+        let tree = FsTree::from_analysis(&seen.index, &seen.analysis);
+        let instructions: Vec<Option<String>> = seen
+            .report
+            .layers
+            .iter()
+            .map(|l| l.created_by.clone())
+            .collect();
         let tree_opts = report::tree::TreeOptions {
             bytes: opts.bytes,
             depth: opts.depth,
@@ -51,16 +47,15 @@ pub fn run(args: &InspectArgs) -> Result<ExitStatus> {
             color: use_color(args.color, args.output.is_none()),
         };
         report::tree::render(&tree, &instructions, &tree_opts, &mut buf)?;
-        emit(args.output.as_deref(), &buf)?;
-        return Ok(ExitStatus::Success);
-    }
-    match args.format {
-        FormatArg::Json => report::write_json(&doc, &mut buf)?,
-        FormatArg::Table => report::table::render(&doc, &opts, &mut buf)?,
-        FormatArg::Html => {
-            let tree = FsTree::from_analysis(&index, &analysis);
-            let html_opts = report::html::HtmlOptions { bytes: opts.bytes };
-            report::html::render(&doc, &tree, &html_opts, &mut buf)?
+    } else {
+        match args.format {
+            FormatArg::Json => report::write_json(&seen.report, &mut buf)?,
+            FormatArg::Table => report::table::render(&seen.report, &opts, &mut buf)?,
+            FormatArg::Html => {
+                let tree = FsTree::from_analysis(&seen.index, &seen.analysis);
+                let html_opts = report::html::HtmlOptions { bytes: opts.bytes };
+                report::html::render(&seen.report, &tree, &html_opts, &mut buf)?
+            }
         }
     }
     emit(args.output.as_deref(), &buf)?;

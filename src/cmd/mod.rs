@@ -10,7 +10,7 @@ use deadweight::archive::{
     self, LayerBlob, LayerSink, Limits, Progress, RawEntry, ReadOptions, Source,
 };
 use deadweight::error::Error;
-use deadweight::index::{Index, IndexBuilder};
+use deadweight::index::{ContentInspector, Index, IndexBuilder};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -30,7 +30,13 @@ pub enum ExitStatus {
 }
 
 /// Reads and indexes the image `input` names, with a progress bar on a terminal.
+#[allow(dead_code)] // inspect reads with an inspector; other subcommands read without.
 pub fn load(input: &InputArgs) -> Result<Index> {
+    load_with(input, None)
+}
+
+/// [`load`], showing every regular file's content to `inspector` as it streams.
+pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>) -> Result<Index> {
     let source = Source::from_arg(&input.image);
     let platform = match &input.platform {
         Some(p) => Some(manifest::Platform::parse(p).ok_or_else(|| {
@@ -55,7 +61,10 @@ pub fn load(input: &InputArgs) -> Result<Index> {
         progress: progress.clone(),
     };
     let bar = progress.as_ref().map(|p| spawn_bar(&source, Arc::clone(p)));
-    let mut builder = IndexBuilder::new();
+    let mut builder = match inspector {
+        Some(i) => IndexBuilder::with_inspector(i),
+        None => IndexBuilder::new(),
+    };
     let read = archive::read_source(&source, &mut builder, &opts);
     if let Some((bar, stop)) = bar {
         stop.store(true, Ordering::Relaxed);
@@ -202,4 +211,77 @@ fn crossterm_size() -> std::io::Result<(u16, u16)> {
         Some(w) => Ok((w, 0)),
         None => Err(std::io::Error::other("no terminal")),
     }
+}
+
+/// Everything `inspect` learns of one image; `diff` and `check` build on the same.
+pub struct Inspected {
+    /// The index.
+    pub index: Index,
+    /// Its byte accounting and dive's figures.
+    pub analysis: deadweight::analyze::Analysis,
+    /// Dead weight and security findings.
+    pub findings: deadweight::analyze::findings::Findings,
+    /// The report every renderer reads.
+    pub report: deadweight::report::json::InspectReport,
+}
+
+/// Reads the image `input` names and runs every analysis on it: read -> index -> analyze
+/// -> findings -> report.
+pub fn inspect_input(
+    input: &InputArgs,
+    config: Option<&Path>,
+    base: Option<&str>,
+    limits: deadweight::report::json::Limits,
+) -> Result<Inspected> {
+    let mut collector = deadweight::analyze::findings::collect::Collector::default();
+    let index = load_with(input, Some(&mut collector))?;
+    complete(index, collector, config, base, &input.image, limits)
+}
+
+/// Runs the analyses on an index that `collector` watched being read.
+pub fn complete(
+    index: Index,
+    collector: deadweight::analyze::findings::collect::Collector,
+    config: Option<&Path>,
+    base: Option<&str>,
+    label: &str,
+    limits: deadweight::report::json::Limits,
+) -> Result<Inspected> {
+    use deadweight::analyze::findings::Findings;
+    use deadweight::analyze::{Analysis, BaseHint};
+    let finding_opts = finding_options(config)?;
+    let base = match base {
+        Some(b) => BaseHint {
+            diff_ids: Some(base_diff_ids(b)?),
+            label: Some(b.to_string()),
+        },
+        None => BaseHint::default(),
+    };
+    let analysis = Analysis::new(&index, &base);
+    let collected = collector.resolve(&index);
+    let findings = Findings::new(&index, &analysis, &collected, &finding_opts);
+    let mut report = deadweight::report::json::InspectReport::new(&index, &analysis, label, limits);
+    report.set_findings(&findings, &index);
+    Ok(Inspected {
+        index,
+        analysis,
+        findings,
+        report,
+    })
+}
+
+/// The findings options: built-in rules plus `[findings]` of `--config FILE`, else of
+/// `./deadweight.toml` when it exists.
+pub fn finding_options(config: Option<&Path>) -> Result<deadweight::analyze::findings::Options> {
+    let mut opts = deadweight::analyze::findings::Options::default();
+    let path = match config {
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(Path::new("deadweight.toml").to_path_buf()).filter(|p| p.is_file()),
+    };
+    if let Some(p) = path {
+        let text = std::fs::read_to_string(&p)
+            .with_context(|| format!("{}: cannot read the config file", p.display()))?;
+        deadweight::analyze::findings::config::apply(&text, &p.display().to_string(), &mut opts)?;
+    }
+    Ok(opts)
 }

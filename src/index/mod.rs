@@ -15,13 +15,17 @@
 //! of its regular files; visible bytes count each inode of the final tree once; hidden
 //! bytes are content minus visible, each attributed to one cause.
 
+pub mod inspect;
 pub mod overlay;
 pub mod paths;
 
+pub use inspect::{ContentInspector, InspectedFile};
 pub use paths::{PathId, PathTable, ROOT, escape_bytes};
 
 use crate::archive::manifest::{HistoryEntry, ImageManifest};
-use crate::archive::{Compression, Digest, LayerBlob, LayerSink, RawArchive, RawEntry, RawKind};
+use crate::archive::{
+    Capture, Compression, Digest, LayerBlob, LayerSink, RawArchive, RawEntry, RawKind,
+};
 use crate::error::{Error, Location, Result};
 use std::collections::HashMap;
 
@@ -227,7 +231,7 @@ struct PendingLayer {
 
 /// Builds an [`Index`] from the reader's events.
 #[derive(Debug, Default)]
-pub struct IndexBuilder {
+pub struct IndexBuilder<'i> {
     paths: PathTable,
     digests: Vec<Digest>,
     link_targets: Vec<Box<[u8]>>,
@@ -236,12 +240,22 @@ pub struct IndexBuilder {
     /// The entries of the current layer by path, for hard links (the last one of each).
     current_paths: HashMap<PathId, u32>,
     pending_links: Vec<(u32, PathId, Box<[u8]>)>,
+    /// Sees file contents as they stream by, when one is given.
+    inspector: Option<&'i mut dyn ContentInspector>,
 }
 
-impl IndexBuilder {
+impl<'i> IndexBuilder<'i> {
     /// An empty builder.
     pub fn new() -> Self {
         IndexBuilder::default()
+    }
+
+    /// An empty builder that shows every regular file to `inspector`.
+    pub fn with_inspector(inspector: &'i mut dyn ContentInspector) -> Self {
+        IndexBuilder {
+            inspector: Some(inspector),
+            ..IndexBuilder::default()
+        }
     }
 
     /// Puts the layers `image` names in order, applies them, and returns the index.
@@ -379,15 +393,22 @@ const WH: &[u8] = b".wh.";
 /// Opaque marker of the OCI layer spec.
 const OPQ: &[u8] = b".wh..wh..opq";
 
-impl LayerSink for IndexBuilder {
+impl LayerSink for IndexBuilder<'_> {
     fn begin_layer(&mut self, member: &str) {
         self.current = Some((member.to_string(), PendingLayer::default()));
         self.current_paths.clear();
         self.pending_links.clear();
     }
 
+    fn capture(&mut self, path: &[u8], size: u64) -> Capture {
+        match self.inspector.as_deref_mut() {
+            Some(i) => i.capture(path, size),
+            None => Capture::Head,
+        }
+    }
+
     fn entry(&mut self, raw: &RawEntry<'_>) -> std::result::Result<(), String> {
-        let Some((_, layer)) = self.current.as_mut() else {
+        let Some((member, layer)) = self.current.as_mut() else {
             return Err("an entry outside a layer".to_string());
         };
         let local =
@@ -474,6 +495,18 @@ impl LayerSink for IndexBuilder {
                 if let Some(d) = raw.sha256 {
                     entry.digest = self.digests.len() as u32;
                     self.digests.push(d);
+                }
+                if let Some(inspector) = self.inspector.as_deref_mut() {
+                    inspector.inspect(&InspectedFile {
+                        member: member.as_str(),
+                        local,
+                        path,
+                        path_bytes: &self.paths.path_bytes(path),
+                        size: raw.size,
+                        mode: raw.mode,
+                        head: raw.head,
+                        content: raw.content,
+                    });
                 }
             }
             EntryKind::HardLink => {

@@ -104,6 +104,12 @@ pub struct SummaryInfo {
     pub dead_weight_bytes: u64,
     /// Dead weight by category.
     pub by_category: std::collections::BTreeMap<String, u64>,
+    /// What the three heaviest fixes save together, each byte once.
+    #[serde(default)]
+    pub top3_saving_bytes: u64,
+    /// The denominator of the headline: the layers' content bytes.
+    #[serde(default)]
+    pub image_bytes: u64,
 }
 
 /// Tool name and version.
@@ -539,6 +545,52 @@ impl InspectReport {
             summary: SummaryInfo::default(),
             warnings: index.warnings.clone(),
         }
+    }
+}
+
+impl InspectReport {
+    /// Fills `findings`, `packages` and `summary` from the findings stage.
+    pub fn set_findings(&mut self, f: &crate::analyze::findings::Findings, index: &Index) {
+        self.findings = f
+            .findings
+            .iter()
+            .map(|x| FindingInfo {
+                rule: x.rule.clone(),
+                category: x.category.name().to_string(),
+                severity: x.severity.name().to_string(),
+                bytes: x.bytes,
+                layer: x.layer,
+                created_by: x
+                    .layer
+                    .and_then(|l| index.created_by(l))
+                    .map(str::to_string),
+                paths: x.paths.clone(),
+                fix: x.fix.clone(),
+                saving_bytes: x.saving_bytes,
+                message: x.message.clone(),
+            })
+            .collect();
+        self.packages = f
+            .packages
+            .iter()
+            .map(|p| PackageInfo {
+                manager: p.manager.to_string(),
+                name: p.name.clone(),
+                version: p.version.clone(),
+                bytes: p.bytes,
+                dev: p.dev,
+            })
+            .collect();
+        self.summary = SummaryInfo {
+            dead_weight_bytes: f.dead_weight_bytes,
+            by_category: f
+                .by_category
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+            top3_saving_bytes: f.top3_saving_bytes,
+            image_bytes: self.totals.content_bytes,
+        };
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod bytes;
 pub mod diff_json;
 pub mod diff_table;
+pub mod dockerignore;
 pub mod fstree;
 pub mod html;
 pub mod json;

@@ -121,6 +121,7 @@ pub fn render(r: &InspectReport, opts: &Options, out: &mut dyn Write) -> io::Res
         Cell::new("identical content stored again at other paths"),
     ]);
     writeln!(out, "{s}")?;
+    headline(r, opts, out)?;
     writeln!(out)?;
 
     // Layers.
@@ -338,6 +339,8 @@ pub fn render(r: &InspectReport, opts: &Options, out: &mut dyn Write) -> io::Res
         }
         writeln!(out, "{dt}")?;
     }
+    dead_weight(r, opts, out)?;
+    heaviest_packages(r, opts, out)?;
     if !r.warnings.is_empty() {
         writeln!(out)?;
         writeln!(out, "{} warning(s):", r.warnings.len())?;
@@ -353,4 +356,184 @@ pub fn render(r: &InspectReport, opts: &Options, out: &mut dyn Write) -> io::Res
         }
     }
     Ok(())
+}
+
+/// The headline: how much is dead weight, and what the three heaviest fixes save.
+fn headline(r: &InspectReport, opts: &Options, out: &mut dyn Write) -> io::Result<()> {
+    let s = &r.summary;
+    if r.findings.is_empty() {
+        return Ok(());
+    }
+    let b = |n: u64| opts.bytes.format(n);
+    let image = if s.image_bytes > 0 {
+        s.image_bytes
+    } else {
+        r.totals.content_bytes
+    };
+    writeln!(
+        out,
+        "{} of {} ({}) is dead weight; the top 3 fixes save {}",
+        b(s.dead_weight_bytes),
+        b(image),
+        percent(s.dead_weight_bytes, image),
+        b(s.top3_saving_bytes)
+    )
+}
+
+/// Findings grouped by category, heaviest category first, each with its fix. Plain
+/// lines rather than a table: the fixes are sentences and must not be cut.
+fn dead_weight(r: &InspectReport, opts: &Options, out: &mut dyn Write) -> io::Result<()> {
+    if r.findings.is_empty() {
+        return Ok(());
+    }
+    let b = |n: u64| opts.bytes.format(n);
+    let width = usize::from(opts.width).max(60);
+    let mut cats: Vec<(&str, u64)> = Vec::new();
+    for f in &r.findings {
+        match cats.iter_mut().find(|(c, _)| *c == f.category) {
+            Some(c) => c.1 += f.bytes,
+            None => cats.push((f.category.as_str(), f.bytes)),
+        }
+    }
+    cats.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Dead weight: {} of {} ({}), each byte counted once",
+        b(r.summary.dead_weight_bytes),
+        b(r.summary.image_bytes),
+        percent(r.summary.dead_weight_bytes, r.summary.image_bytes)
+    )?;
+    let per_category = opts.top.clamp(3, 8);
+    for (cat, total) in &cats {
+        let counted = r.summary.by_category.get(*cat).copied();
+        // Categories the headline leaves out (see `analyze::findings`).
+        let outside = ["model_weights", "secret", "root_user", "dockerfile_pattern"];
+        let counted = counted.unwrap_or(0);
+        let note = if outside.contains(cat) {
+            if *total > 0 {
+                " (not counted as dead weight)".to_string()
+            } else {
+                String::new()
+            }
+        } else if counted < *total {
+            format!(
+                " ({} of it counted in the total under another category)",
+                b(total - counted)
+            )
+        } else {
+            String::new()
+        };
+        writeln!(out)?;
+        if *total > 0 {
+            writeln!(out, "{cat}  {}{note}", b(*total))?;
+        } else {
+            writeln!(out, "{cat}")?;
+        }
+        let of_cat: Vec<&super::json::FindingInfo> =
+            r.findings.iter().filter(|f| f.category == *cat).collect();
+        for f in of_cat.iter().take(per_category) {
+            let bytes = if f.bytes > 0 {
+                b(f.bytes)
+            } else {
+                String::new()
+            };
+            let layer = f
+                .layer
+                .map(|l| {
+                    format!(
+                        "  layer {l}: {}",
+                        cut(
+                            &instruction(f.created_by.as_deref()),
+                            width.saturating_sub(50).max(20)
+                        )
+                    )
+                })
+                .unwrap_or_default();
+            writeln!(out, "  {bytes:>9}  {:<7}  {}{layer}", f.severity, f.rule)?;
+            writeln!(
+                out,
+                "             {}",
+                cut(&f.message, width.saturating_sub(13))
+            )?;
+            if let Some(p) = f.paths.first()
+                && !f.message.contains(p.as_str())
+            {
+                let more = if f.paths.len() > 1 {
+                    format!(" (+{} more)", f.paths.len() - 1)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "             e.g. {}{more}",
+                    cut(p, width.saturating_sub(30))
+                )?;
+            }
+            writeln!(out, "             fix: {}", f.fix)?;
+        }
+        if of_cat.len() > per_category {
+            let rest: u64 = of_cat.iter().skip(per_category).map(|f| f.bytes).sum();
+            writeln!(
+                out,
+                "  {:>9}  and {} more {cat} finding(s) (see --format json)",
+                if rest > 0 { b(rest) } else { String::new() },
+                of_cat.len() - per_category
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The heaviest installed packages, with a rollup and a total row.
+fn heaviest_packages(r: &InspectReport, opts: &Options, out: &mut dyn Write) -> io::Result<()> {
+    if r.packages.is_empty() {
+        return Ok(());
+    }
+    let b = |n: u64| opts.bytes.format(n);
+    let visible = r.totals.visible_bytes;
+    let mut t = table(opts.width);
+    t.set_header(vec![
+        right("bytes"),
+        right("% image"),
+        Cell::new("manager"),
+        Cell::new("heaviest packages"),
+        Cell::new("version"),
+        Cell::new(""),
+    ]);
+    for p in r.packages.iter().take(opts.top) {
+        t.add_row(vec![
+            right(b(p.bytes)),
+            right(percent(p.bytes, visible)),
+            Cell::new(p.manager.clone()),
+            Cell::new(cut(&p.name, 40)),
+            Cell::new(cut(&p.version, 30)),
+            Cell::new(if p.dev { "dev" } else { "" }),
+        ]);
+    }
+    let total: u64 = r.packages.iter().map(|p| p.bytes).sum();
+    let shown: u64 = r.packages.iter().take(opts.top).map(|p| p.bytes).sum();
+    if r.packages.len() > opts.top {
+        t.add_row(vec![
+            right(b(total - shown)),
+            right(percent(total - shown, visible)),
+            Cell::new(""),
+            Cell::new(format!(
+                "and {} smaller packages",
+                r.packages.len() - opts.top
+            )),
+            Cell::new(""),
+            Cell::new(""),
+        ]);
+    }
+    t.add_row(vec![
+        right(b(total)),
+        right(percent(total, visible)),
+        Cell::new(""),
+        Cell::new(format!("{} packages in all", r.packages.len())),
+        Cell::new(""),
+        Cell::new(""),
+    ]);
+    writeln!(out)?;
+    writeln!(out, "{t}")
 }

@@ -431,7 +431,24 @@ fn table_and_markdown_lead_with_the_verdict() {
         first.starts_with("AFTER is 450 B (22.0%) smaller (stored: "),
         "{first}"
     );
-    assert!(first.ends_with("; no findings on either side"), "{first}");
+    // BEFORE's docs/ leak is fixed; AFTER's `RUN rm /etc/os` hides 100 B (a new finding).
+    let json = bin()
+        .args(["diff", "--format", "json", bp, ap])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let rules = |k: &str| -> Vec<String> {
+        v["findings"][k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(rules("fixed"), vec!["docs.app-docs"]);
+    assert_eq!(rules("new"), vec!["hidden.deleted-later"]);
+    assert_eq!(rules("remaining"), vec!["root_user.runs-as-root"]);
+    assert!(first.ends_with("; 1 finding fixed, 1 new"), "{first}");
     assert!(
         text.contains("Layers: 1 shared, 1 removed, 2 added"),
         "{text}"

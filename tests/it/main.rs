@@ -2,6 +2,7 @@
 
 mod common;
 mod diff;
+mod findings;
 mod fixtures;
 mod flavours;
 mod html;

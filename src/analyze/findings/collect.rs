@@ -1,0 +1,240 @@
+//! The [`ContentInspector`] of the findings stage: while the reader streams, it notes each
+//! file's magic, parses package databases, and scans the few config-like files that may
+//! hold secrets. It keeps compact results only, keyed by (layer member, entry index in the
+//! layer); [`Collected::resolve`] maps them to global entry indexes once the index exists.
+
+use super::magic::{self, Magic};
+use super::packages::{self, DbKind, Record};
+use super::secrets::{self, Hit};
+use crate::archive::Capture;
+use crate::index::{ContentInspector, Index, InspectedFile};
+use std::collections::HashMap;
+
+/// Largest package database captured whole.
+pub const MAX_DB_BYTES: u64 = 8 * 1024 * 1024;
+/// Largest config-like text file scanned for secrets.
+pub const MAX_TEXT_BYTES: u64 = 256 * 1024;
+/// Secret hits kept per file.
+const HITS_PER_FILE: usize = 8;
+
+/// What the collector keeps, by (member number, local entry index).
+#[derive(Debug, Default)]
+pub struct Collector {
+    members: Vec<String>,
+    member_ids: HashMap<String, u16>,
+    current: u16,
+    /// Files whose magic is not [`Magic::Unknown`].
+    magic: HashMap<(u16, u32), Magic>,
+    /// Parsed package databases.
+    records: Vec<((u16, u32), Record)>,
+    /// Secrets found, by file; `true` when the file itself is a secret (a key, a .env).
+    #[allow(clippy::type_complexity)]
+    secrets: Vec<((u16, u32), Vec<Hit>, Option<&'static str>)>,
+}
+
+/// Secrets found in one file: its entry, the hits, and the file's own kind when its name
+/// makes it a secret.
+pub type SecretFile = (u32, Vec<Hit>, Option<&'static str>);
+
+/// The collector's results with global entry indexes.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Entry index -> magic, for files with a known magic.
+    pub magic: HashMap<u32, Magic>,
+    /// Package databases, with the entry they were read from.
+    pub records: Vec<(u32, Record)>,
+    /// Secret files and hits, with their entry.
+    pub secrets: Vec<SecretFile>,
+}
+
+/// Normalises a tar name the way the index does, enough for choosing what to capture:
+/// leading `./` and `/` dropped, a `/` put in front.
+fn norm(path: &[u8]) -> Vec<u8> {
+    let mut p = path;
+    loop {
+        if let Some(r) = p.strip_prefix(b"./") {
+            p = r;
+        } else if let Some(r) = p.strip_prefix(b"/") {
+            p = r;
+        } else {
+            break;
+        }
+    }
+    let mut out = Vec::with_capacity(p.len() + 1);
+    out.push(b'/');
+    out.extend_from_slice(p);
+    out
+}
+
+/// Why a file is a secret by its name alone (a key, a credentials file), if it is.
+pub fn secret_file_kind(path: &[u8]) -> Option<&'static str> {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let lower = name.to_ascii_lowercase();
+    if lower == b".env"
+        || lower.starts_with(b".env.")
+            && !lower.ends_with(b".example")
+            && !lower.ends_with(b".sample")
+            && !lower.ends_with(b".template")
+    {
+        Some("env_file")
+    } else if path.ends_with(b"/.aws/credentials")
+        || path.ends_with(b"/.config/gcloud/application_default_credentials.json")
+        || lower == b"credentials.json"
+        || lower == b"service-account.json"
+    {
+        Some("cloud_credentials")
+    } else if [&b".npmrc"[..], b".pypirc", b".netrc", b".git-credentials"]
+        .contains(&lower.as_slice())
+    {
+        Some("auth_config")
+    } else if path.ends_with(b"/.docker/config.json") {
+        Some("docker_auth")
+    } else {
+        None
+    }
+}
+
+/// True for files worth scanning for secrets: small config-like text outside the places
+/// where installed software lives.
+fn secret_candidate(path: &[u8]) -> bool {
+    if secret_file_kind(path).is_some() {
+        return true;
+    }
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let lower = name.to_ascii_lowercase();
+    let key_name = lower.ends_with(b".pem")
+        || lower.ends_with(b".key")
+        || lower.starts_with(b"id_rsa")
+        || lower.starts_with(b"id_dsa")
+        || lower.starts_with(b"id_ecdsa")
+        || lower.starts_with(b"id_ed25519");
+    if key_name {
+        return !path.starts_with(b"/usr/share/ca-certificates/")
+            && !path.starts_with(b"/etc/ssl/certs/");
+    }
+    const SKIP: &[&[u8]] = &[b"/usr/", b"/var/lib/", b"/etc/ssl/", b"/proc/", b"/sys/"];
+    if SKIP.iter().any(|s| path.starts_with(s))
+        || path.split(|&b| b == b'/').any(|c| {
+            c == b"site-packages" || c == b"dist-packages" || c == b"node_modules" || c == b".git"
+        })
+    {
+        return false;
+    }
+    const EXT: &[&[u8]] = &[
+        b".yml",
+        b".yaml",
+        b".json",
+        b".toml",
+        b".ini",
+        b".cfg",
+        b".conf",
+        b".properties",
+        b".sh",
+        b".env",
+        b".txt",
+        b".xml",
+        b".tf",
+        b".tfvars",
+    ];
+    EXT.iter().any(|e| lower.ends_with(e))
+}
+
+impl ContentInspector for Collector {
+    fn capture(&mut self, path: &[u8], size: u64) -> Capture {
+        let p = norm(path);
+        if packages::db_kind(&p).is_some() {
+            Capture::Full { max: MAX_DB_BYTES }
+        } else if secret_candidate(&p) {
+            Capture::Full {
+                max: MAX_TEXT_BYTES,
+            }
+        } else {
+            let _ = size;
+            Capture::Head
+        }
+    }
+
+    fn inspect(&mut self, f: &InspectedFile<'_>) {
+        if self
+            .members
+            .get(usize::from(self.current))
+            .map(String::as_str)
+            != Some(f.member)
+        {
+            self.current = match self.member_ids.get(f.member) {
+                Some(&id) => id,
+                None => {
+                    let id = self.members.len() as u16;
+                    self.members.push(f.member.to_string());
+                    self.member_ids.insert(f.member.to_string(), id);
+                    id
+                }
+            };
+        }
+        let key = (self.current, f.local);
+        let m = magic::classify(f.head);
+        if m != Magic::Unknown {
+            self.magic.insert(key, m);
+        }
+        if let Some(content) = f.content {
+            if let Some(kind) = packages::db_kind(f.path_bytes) {
+                if let Some(r) = packages::parse(kind, f.path_bytes, content) {
+                    self.records.push((key, r));
+                }
+                if kind != DbKind::Requirements {
+                    return;
+                }
+            }
+            let hits = secrets::scan(content, HITS_PER_FILE);
+            let file_kind = secret_file_kind(f.path_bytes);
+            if !hits.is_empty() || file_kind.is_some() {
+                self.secrets.push((key, hits, file_kind));
+            }
+        } else if m == Magic::Pem && f.head.windows(16).any(|w| w == b"PRIVATE KEY-----") {
+            // A key too large to capture: its header is in the head.
+            self.secrets.push((
+                key,
+                vec![Hit {
+                    kind: "private_key",
+                    line: 1,
+                    masked: "-----BEGIN … PRIVATE KEY-----".to_string(),
+                }],
+                None,
+            ));
+        }
+    }
+}
+
+impl Collector {
+    /// Maps the results to global entry indexes of `index`; entries of members the image
+    /// does not use are dropped.
+    pub fn resolve(self, index: &Index) -> Collected {
+        let mut start: HashMap<u16, usize> = HashMap::new();
+        for l in &index.layers {
+            if let Some(&id) = self.member_ids.get(&l.member) {
+                start.insert(id, l.range.start);
+            }
+        }
+        let global = |(m, local): (u16, u32)| -> Option<u32> {
+            let s = *start.get(&m)?;
+            u32::try_from(s + local as usize).ok()
+        };
+        Collected {
+            magic: self
+                .magic
+                .into_iter()
+                .filter_map(|(k, v)| Some((global(k)?, v)))
+                .collect(),
+            records: self
+                .records
+                .into_iter()
+                .filter_map(|(k, r)| Some((global(k)?, r)))
+                .collect(),
+            secrets: self
+                .secrets
+                .into_iter()
+                .filter_map(|(k, h, f)| Some((global(k)?, h, f)))
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The `[findings]` section of `deadweight.toml`: the user's own path rules and paths to
+//! ignore. Only this section is read here; other sections and unknown keys are left to
+//! their owners.
+//!
+//! ```toml
+//! [findings]
+//! ignore = ["/srv/app/fixtures/**"]          # never a finding
+//!
+//! [[findings.rules]]
+//! id = "dataset.blobs"                       # optional
+//! category = "dataset"                       # one of the JSON categories
+//! paths = ["/srv/app/blobs/**", "*.bin"]     # globs: *, **, ?; no leading / = any depth
+//! severity = "warning"                       # optional: info, warning (default), error
+//! fix = "fetch blobs at start"               # optional
+//! min_bytes = 1024                           # optional: smaller files do not match
+//! ```
+
+use super::rules::PathRule;
+use super::{Category, Options, Severity};
+use serde::Deserialize;
+
+/// A problem with the `[findings]` section.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is not valid TOML, or the section has the wrong shape.
+    #[error("{file}: {message}")]
+    Parse {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct File {
+    #[serde(default)]
+    findings: Option<Section>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Section {
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    rules: Vec<UserRule>,
+}
+
+#[derive(Debug, Deserialize)]
+struct UserRule {
+    id: Option<String>,
+    category: String,
+    paths: Vec<String>,
+    severity: Option<String>,
+    fix: Option<String>,
+    #[serde(default)]
+    min_bytes: u64,
+}
+
+/// Adds the `[findings]` section of the TOML `text` (read from `file`) to `opts`: user
+/// rules after the built-in ones (a user rule claims what no built-in rule of its
+/// category did), ignores added.
+pub fn apply(text: &str, file: &str, opts: &mut Options) -> Result<(), ConfigError> {
+    let err = |message: String| ConfigError::Parse {
+        file: file.to_string(),
+        message,
+    };
+    let parsed: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+    let Some(section) = parsed.findings else {
+        return Ok(());
+    };
+    opts.ignore.extend(section.ignore);
+    for (i, r) in section.rules.into_iter().enumerate() {
+        let category = Category::parse(&r.category).ok_or_else(|| {
+            err(format!(
+                "[findings] rule {}: unknown category {:?}",
+                i + 1,
+                r.category
+            ))
+        })?;
+        let severity = match r.severity.as_deref() {
+            None => Severity::Warning,
+            Some(s) => Severity::parse(s)
+                .ok_or_else(|| err(format!("[findings] rule {}: unknown severity {s:?}", i + 1)))?,
+        };
+        if r.paths.is_empty() {
+            return Err(err(format!("[findings] rule {}: `paths` is empty", i + 1)));
+        }
+        opts.rules.push(PathRule {
+            id: r
+                .id
+                .unwrap_or_else(|| format!("{}.user-{}", category.name(), i + 1)),
+            category,
+            severity,
+            globs: r.paths,
+            unless: Vec::new(),
+            min_file: r.min_bytes,
+            magic: Vec::new(),
+            min_total: 0,
+            fix: r.fix.unwrap_or_else(|| {
+                "a rule of deadweight.toml matched: remove it from the image".to_string()
+            }),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_only_its_section() {
+        let mut o = Options::default();
+        let n = o.rules.len();
+        apply(
+            "[budget]\nmax = \"1GB\"\n[findings]\nignore = [\"/a/**\"]\nfuture = 1\n[[findings.rules]]\ncategory = \"dataset\"\npaths = [\"*.bin\"]\n",
+            "deadweight.toml",
+            &mut o,
+        )
+        .unwrap();
+        assert_eq!(o.ignore, ["/a/**"]);
+        assert_eq!(o.rules.len(), n + 1);
+        assert_eq!(o.rules[n].id, "dataset.user-1");
+        assert!(
+            apply(
+                "[[findings.rules]]\ncategory = \"nope\"\npaths = [\"x\"]\n",
+                "f",
+                &mut o
+            )
+            .is_err()
+        );
+    }
+}

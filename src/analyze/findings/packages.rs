@@ -1,0 +1,493 @@
+//! Package databases, parsed as the reader streams them: dpkg (`status`, `info/*.list`),
+//! pip (`*.dist-info/METADATA` and `RECORD`), npm (`package.json`), apk
+//! (`lib/apk/db/installed`), and pip requirements files. Parsing keeps names, versions and
+//! file lists only; bytes are attributed later from the files the final tree shows.
+
+/// What a captured package-database file holds.
+#[derive(Debug, Clone)]
+pub enum Record {
+    /// `/var/lib/dpkg/status`: installed packages.
+    DpkgStatus(Vec<DpkgPackage>),
+    /// `/var/lib/dpkg/info/NAME[:ARCH].list`: the package's paths.
+    DpkgList {
+        /// The package name (arch qualifier dropped).
+        package: String,
+        /// Its paths.
+        paths: Vec<Box<[u8]>>,
+    },
+    /// A pip `*.dist-info/METADATA` (or egg-info `PKG-INFO`).
+    PipMetadata {
+        /// The dist-info directory.
+        dir: Box<[u8]>,
+        /// `Name:`.
+        name: String,
+        /// `Version:`.
+        version: String,
+    },
+    /// A pip `*.dist-info/RECORD`: absolute paths of the distribution's files.
+    PipRecord {
+        /// The dist-info directory.
+        dir: Box<[u8]>,
+        /// Its files.
+        paths: Vec<Box<[u8]>>,
+    },
+    /// A `package.json`.
+    Npm {
+        /// The package's directory.
+        dir: Box<[u8]>,
+        /// `name`.
+        name: String,
+        /// `version`.
+        version: String,
+        /// Keys of `devDependencies`.
+        dev_dependencies: Vec<String>,
+        /// True when it lies inside a `node_modules` tree (an installed package).
+        installed: bool,
+    },
+    /// `lib/apk/db/installed`.
+    Apk(Vec<ApkPackage>),
+    /// A pip requirements file.
+    Requirements {
+        /// Its file name.
+        file: String,
+        /// Names it lists (normalised).
+        names: Vec<String>,
+        /// Files it includes with `-r`.
+        includes: Vec<String>,
+    },
+}
+
+/// A dpkg package from the status file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DpkgPackage {
+    /// `Package:`.
+    pub name: String,
+    /// `Version:`.
+    pub version: String,
+    /// `Installed-Size:` in KiB, as the package states it.
+    pub installed_kib: u64,
+}
+
+/// An apk package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApkPackage {
+    /// `P:`.
+    pub name: String,
+    /// `V:`.
+    pub version: String,
+    /// Its files.
+    pub paths: Vec<Box<[u8]>>,
+}
+
+/// The kind of database a path is, if it is one; `path` is normalised (leading `/`).
+pub fn db_kind(path: &[u8]) -> Option<DbKind> {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let parent = parent(path);
+    let parent_name = parent.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    if path == b"/var/lib/dpkg/status" {
+        Some(DbKind::DpkgStatus)
+    } else if parent == b"/var/lib/dpkg/info" && name.ends_with(b".list") {
+        Some(DbKind::DpkgList)
+    } else if parent_name.ends_with(b".dist-info") && name == b"METADATA"
+        || parent_name.ends_with(b".egg-info") && name == b"PKG-INFO"
+    {
+        Some(DbKind::PipMetadata)
+    } else if parent_name.ends_with(b".dist-info") && name == b"RECORD" {
+        Some(DbKind::PipRecord)
+    } else if parent_name.ends_with(b".egg-info") && name == b"installed-files.txt" {
+        Some(DbKind::EggFiles)
+    } else if name == b"package.json" {
+        Some(DbKind::Npm)
+    } else if path == b"/lib/apk/db/installed" {
+        Some(DbKind::Apk)
+    } else if name.starts_with(b"requirements") && name.ends_with(b".txt") {
+        Some(DbKind::Requirements)
+    } else {
+        None
+    }
+}
+
+/// Which parser a database file needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    /// dpkg status.
+    DpkgStatus,
+    /// dpkg file list.
+    DpkgList,
+    /// pip metadata.
+    PipMetadata,
+    /// pip RECORD.
+    PipRecord,
+    /// An egg-info's `installed-files.txt` (paths relative to the egg-info directory).
+    EggFiles,
+    /// package.json.
+    Npm,
+    /// apk installed.
+    Apk,
+    /// requirements*.txt.
+    Requirements,
+}
+
+/// Parses a captured database file.
+pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
+    let text_str = String::from_utf8_lossy(text);
+    match kind {
+        DbKind::DpkgStatus => Some(Record::DpkgStatus(parse_dpkg_status(&text_str))),
+        DbKind::DpkgList => {
+            let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+            let stem = name.strip_suffix(b".list").unwrap_or(name);
+            let pkg = stem.split(|&b| b == b':').next().unwrap_or(stem);
+            Some(Record::DpkgList {
+                package: String::from_utf8_lossy(pkg).into_owned(),
+                paths: text
+                    .split(|&b| b == b'\n')
+                    .filter(|l| l.first() == Some(&b'/') && l.len() > 1)
+                    .map(Box::from)
+                    .collect(),
+            })
+        }
+        DbKind::PipMetadata => {
+            let mut name = String::new();
+            let mut version = String::new();
+            for line in text_str.lines() {
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Name:") {
+                    name = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("Version:") {
+                    version = v.trim().to_string();
+                }
+            }
+            (!name.is_empty()).then(|| Record::PipMetadata {
+                dir: parent(path).into(),
+                name,
+                version,
+            })
+        }
+        DbKind::PipRecord => {
+            let dir = parent(path);
+            let base = parent(dir);
+            let paths = text_str
+                .lines()
+                .filter_map(record_path)
+                .map(|rel| resolve(base, rel.as_bytes()).into_boxed_slice())
+                .collect();
+            Some(Record::PipRecord {
+                dir: dir.into(),
+                paths,
+            })
+        }
+        DbKind::EggFiles => {
+            let dir = parent(path);
+            let paths = text_str
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|rel| resolve(dir, rel.as_bytes()).into_boxed_slice())
+                .collect();
+            Some(Record::PipRecord {
+                dir: dir.into(),
+                paths,
+            })
+        }
+        DbKind::Npm => {
+            let v: serde_json::Value = serde_json::from_slice(text).ok()?;
+            let dir = parent(path);
+            let installed = dir.split(|&b| b == b'/').any(|c| c == b"node_modules");
+            Some(Record::Npm {
+                dir: dir.into(),
+                name: v.get("name")?.as_str().unwrap_or_default().to_string(),
+                version: v
+                    .get("version")
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                dev_dependencies: v
+                    .get("devDependencies")
+                    .and_then(|d| d.as_object())
+                    .map(|o| o.keys().cloned().collect())
+                    .unwrap_or_default(),
+                installed,
+            })
+        }
+        DbKind::Apk => Some(Record::Apk(parse_apk(&text_str))),
+        DbKind::Requirements => {
+            let mut names = Vec::new();
+            let mut includes = Vec::new();
+            for line in text_str.lines() {
+                let line = line.split('#').next().unwrap_or_default().trim();
+                if let Some(inc) = line
+                    .strip_prefix("-r ")
+                    .or_else(|| line.strip_prefix("--requirement "))
+                {
+                    includes.push(
+                        inc.trim()
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or_default()
+                            .to_string(),
+                    );
+                } else if !line.is_empty() && !line.starts_with('-') {
+                    let end = line
+                        .find(|c: char| {
+                            !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+                        })
+                        .unwrap_or(line.len());
+                    names.push(normalise_py(line.get(..end).unwrap_or_default()));
+                }
+            }
+            let file =
+                String::from_utf8_lossy(path.rsplit(|&b| b == b'/').next().unwrap_or_default())
+                    .into_owned();
+            Some(Record::Requirements {
+                file,
+                names,
+                includes,
+            })
+        }
+    }
+}
+
+/// PEP 503 name normalisation: lower case, runs of `-_.` as `-`.
+pub fn normalise_py(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let c = c.to_ascii_lowercase();
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The path of a RECORD line (`path,hash,size`; a path with commas is quoted).
+fn record_path(line: &str) -> Option<String> {
+    if let Some(rest) = line.strip_prefix('"') {
+        let end = rest.find('"')?;
+        return rest.get(..end).map(str::to_string);
+    }
+    let p = line.split(',').next()?.trim();
+    (!p.is_empty()).then(|| p.to_string())
+}
+
+fn parse_dpkg_status(text: &str) -> Vec<DpkgPackage> {
+    let mut out = Vec::new();
+    for para in text.split("\n\n") {
+        let mut name = "";
+        let mut version = "";
+        let mut kib = 0;
+        let mut installed = false;
+        for line in para.lines() {
+            if let Some(v) = line.strip_prefix("Package:") {
+                name = v.trim();
+            } else if let Some(v) = line.strip_prefix("Version:") {
+                version = v.trim();
+            } else if let Some(v) = line.strip_prefix("Installed-Size:") {
+                kib = v.trim().parse().unwrap_or(0);
+            } else if let Some(v) = line.strip_prefix("Status:") {
+                installed = v.trim().ends_with(" installed");
+            }
+        }
+        if installed && !name.is_empty() {
+            out.push(DpkgPackage {
+                name: name.to_string(),
+                version: version.to_string(),
+                installed_kib: kib,
+            });
+        }
+    }
+    out
+}
+
+fn parse_apk(text: &str) -> Vec<ApkPackage> {
+    let mut out = Vec::new();
+    for para in text.split("\n\n") {
+        let mut pkg = ApkPackage {
+            name: String::new(),
+            version: String::new(),
+            paths: Vec::new(),
+        };
+        let mut dir = String::new();
+        for line in para.lines() {
+            if let Some(v) = line.strip_prefix("P:") {
+                pkg.name = v.to_string();
+            } else if let Some(v) = line.strip_prefix("V:") {
+                pkg.version = v.to_string();
+            } else if let Some(v) = line.strip_prefix("F:") {
+                dir = v.to_string();
+            } else if let Some(v) = line.strip_prefix("R:") {
+                pkg.paths
+                    .push(format!("/{dir}/{v}").replace("//", "/").into_bytes().into());
+            }
+        }
+        if !pkg.name.is_empty() {
+            out.push(pkg);
+        }
+    }
+    out
+}
+
+/// The directory part of a `/`-separated path.
+pub fn parent(path: &[u8]) -> &[u8] {
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(0) => b"/",
+        Some(i) => path.get(..i).unwrap_or_default(),
+        None => b"",
+    }
+}
+
+/// Joins `rel` to the directory `base`, resolving `.` and `..`.
+pub fn resolve(base: &[u8], rel: &[u8]) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = if rel.first() == Some(&b'/') {
+        Vec::new()
+    } else {
+        base.split(|&b| b == b'/')
+            .filter(|p| !p.is_empty())
+            .collect()
+    };
+    for p in rel.split(|&b| b == b'/') {
+        match p {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            _ => parts.push(p),
+        }
+    }
+    let mut out = Vec::new();
+    for p in parts {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// Python packages that are development tools, not runtime dependencies.
+pub const DEV_PY: &[&str] = &[
+    "pytest",
+    "pytest-cov",
+    "pytest-mock",
+    "pytest-asyncio",
+    "pytest-xdist",
+    "pluggy",
+    "iniconfig",
+    "black",
+    "ruff",
+    "flake8",
+    "pyflakes",
+    "pycodestyle",
+    "mccabe",
+    "pylint",
+    "astroid",
+    "mypy",
+    "mypy-extensions",
+    "ipython",
+    "ipykernel",
+    "ipywidgets",
+    "jupyter",
+    "jupyter-core",
+    "jupyter-client",
+    "jupyterlab",
+    "notebook",
+    "nbconvert",
+    "nbformat",
+    "coverage",
+    "tox",
+    "nox",
+    "pre-commit",
+    "isort",
+    "bandit",
+    "hypothesis",
+    "debugpy",
+    "pdbpp",
+    "sphinx",
+    "twine",
+    "build",
+    "virtualenv",
+    "autopep8",
+    "yapf",
+    "pydocstyle",
+];
+
+/// dpkg and apk packages that are compilers and build tools.
+pub fn is_toolchain(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "gcc",
+        "g++",
+        "cpp",
+        "clang",
+        "make",
+        "cmake",
+        "build-essential",
+        "build-base",
+        "rustc",
+        "cargo",
+        "golang",
+        "go",
+        "pkgconf",
+        "pkg-config",
+        "autoconf",
+        "automake",
+        "libtool",
+        "binutils",
+        "ninja-build",
+        "meson",
+        "bison",
+        "flex",
+        "dpkg-dev",
+        "musl-dev",
+        "cmake-data",
+        "pkgconf-bin",
+        "m4",
+    ];
+    const PREFIX: &[&str] = &[
+        "gcc-",
+        "g++-",
+        "cpp-",
+        "clang-",
+        "llvm-",
+        "golang-",
+        "rustc-",
+        "binutils-",
+        "libgcc-",
+        "libstdc++-",
+        "libclang",
+    ];
+    EXACT.contains(&name)
+        || !name.ends_with("-base")
+            && PREFIX
+                .iter()
+                .any(|p| name.starts_with(p) && (!p.starts_with("lib") || name.ends_with("-dev")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_record_paths() {
+        assert_eq!(
+            resolve(
+                b"/opt/venv/lib/python3.11/site-packages",
+                b"../../../bin/pytest"
+            ),
+            b"/opt/venv/bin/pytest"
+        );
+        assert_eq!(parent(b"/a/b.dist-info/RECORD"), b"/a/b.dist-info");
+        assert_eq!(normalise_py("Flask_Cors.x"), "flask-cors-x");
+    }
+
+    #[test]
+    fn toolchain_names() {
+        assert!(is_toolchain("make"));
+        assert!(is_toolchain("gcc-12"));
+        assert!(is_toolchain("libgcc-12-dev"));
+        assert!(!is_toolchain("libgcc-s1"));
+        assert!(!is_toolchain("python3"));
+    }
+}

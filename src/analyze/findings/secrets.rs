@@ -1,0 +1,376 @@
+//! Secrets in text: tokens with a known shape, private-key headers, passwords in URLs and
+//! secret-looking assignments. A hit keeps its kind, its line and a masked prefix: a
+//! secret's value never leaves this module.
+
+/// One secret found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// What it is, e.g. `github_token`.
+    pub kind: &'static str,
+    /// 1-based line.
+    pub line: u32,
+    /// The first characters and the length, e.g. `ghp_…(40 chars)`.
+    pub masked: String,
+}
+
+/// Token shapes: a literal prefix, the characters that may follow, and how many at least.
+struct Shape {
+    kind: &'static str,
+    prefix: &'static [u8],
+    body: fn(u8) -> bool,
+    min: usize,
+    max: usize,
+}
+
+fn alnum(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+fn upper_digit(b: u8) -> bool {
+    b.is_ascii_uppercase() || b.is_ascii_digit()
+}
+fn url_safe(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+fn slack(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+/// The token shapes, one entry each (a new shape is one line).
+const SHAPES: &[Shape] = &[
+    Shape {
+        kind: "aws_access_key_id",
+        prefix: b"AKIA",
+        body: upper_digit,
+        min: 16,
+        max: 16,
+    },
+    Shape {
+        kind: "aws_access_key_id",
+        prefix: b"ASIA",
+        body: upper_digit,
+        min: 16,
+        max: 16,
+    },
+    Shape {
+        kind: "github_token",
+        prefix: b"ghp_",
+        body: alnum,
+        min: 36,
+        max: 255,
+    },
+    Shape {
+        kind: "github_token",
+        prefix: b"gho_",
+        body: alnum,
+        min: 36,
+        max: 255,
+    },
+    Shape {
+        kind: "github_token",
+        prefix: b"ghs_",
+        body: alnum,
+        min: 36,
+        max: 255,
+    },
+    Shape {
+        kind: "github_token",
+        prefix: b"ghu_",
+        body: alnum,
+        min: 36,
+        max: 255,
+    },
+    Shape {
+        kind: "github_token",
+        prefix: b"github_pat_",
+        body: url_safe,
+        min: 22,
+        max: 255,
+    },
+    Shape {
+        kind: "stripe_key",
+        prefix: b"sk_live_",
+        body: alnum,
+        min: 10,
+        max: 255,
+    },
+    Shape {
+        kind: "stripe_key",
+        prefix: b"sk_test_",
+        body: alnum,
+        min: 10,
+        max: 255,
+    },
+    Shape {
+        kind: "stripe_key",
+        prefix: b"rk_live_",
+        body: alnum,
+        min: 10,
+        max: 255,
+    },
+    Shape {
+        kind: "slack_token",
+        prefix: b"xoxb-",
+        body: slack,
+        min: 10,
+        max: 255,
+    },
+    Shape {
+        kind: "slack_token",
+        prefix: b"xoxp-",
+        body: slack,
+        min: 10,
+        max: 255,
+    },
+    Shape {
+        kind: "slack_token",
+        prefix: b"xoxa-",
+        body: slack,
+        min: 10,
+        max: 255,
+    },
+    Shape {
+        kind: "slack_webhook",
+        prefix: b"hooks.slack.com/services/",
+        body: |b| url_safe(b) || b == b'/',
+        min: 20,
+        max: 255,
+    },
+    Shape {
+        kind: "google_api_key",
+        prefix: b"AIza",
+        body: url_safe,
+        min: 35,
+        max: 35,
+    },
+    Shape {
+        kind: "npm_token",
+        prefix: b"npm_",
+        body: alnum,
+        min: 36,
+        max: 36,
+    },
+    Shape {
+        kind: "pypi_token",
+        prefix: b"pypi-",
+        body: url_safe,
+        min: 50,
+        max: 512,
+    },
+];
+
+/// Names whose value is a secret (matched case-insensitively, as a part of the name).
+const SECRET_NAMES: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "ACCESS_KEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+    "_DSN",
+    "AUTH",
+];
+
+/// True when `name` (an env var, a build arg, a config key) names a secret.
+pub fn is_secret_name(name: &str) -> bool {
+    let up = name.to_ascii_uppercase();
+    let up = up.trim();
+    up == "DSN" || SECRET_NAMES.iter().any(|s| up.contains(s))
+}
+
+/// Masks a secret: a short prefix and the length, never the value.
+pub fn mask(value: &[u8]) -> String {
+    let keep = if value.len() >= 16 { 4 } else { 0 };
+    let prefix = String::from_utf8_lossy(value.get(..keep).unwrap_or_default()).into_owned();
+    format!("{prefix}…({} chars)", value.len())
+}
+
+/// The secrets in `text`, at most `limit` of them.
+pub fn scan(text: &[u8], limit: usize) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+        if hits.len() >= limit {
+            break;
+        }
+        scan_line(line, n as u32 + 1, &mut hits);
+    }
+    hits.truncate(limit);
+    hits
+}
+
+fn scan_line(line: &[u8], n: u32, hits: &mut Vec<Hit>) {
+    if let Some(pos) = find(line, b"-----BEGIN ")
+        && let Some(rest) = line.get(pos..)
+        && find(rest, b"PRIVATE KEY-----").is_some()
+    {
+        hits.push(Hit {
+            kind: "private_key",
+            line: n,
+            masked: "-----BEGIN … PRIVATE KEY-----".to_string(),
+        });
+        return;
+    }
+    let before = hits.len();
+    for shape in SHAPES {
+        let mut from = 0;
+        while let Some(rel) = line.get(from..).and_then(|l| find(l, shape.prefix)) {
+            let start = from + rel;
+            let body_start = start + shape.prefix.len();
+            let body_len = line
+                .get(body_start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&b| (shape.body)(b))
+                .count();
+            let boundary_ok = start == 0
+                || line
+                    .get(start - 1)
+                    .is_none_or(|&b| !b.is_ascii_alphanumeric());
+            if boundary_ok && body_len >= shape.min && body_len <= shape.max {
+                let token = line.get(start..body_start + body_len).unwrap_or_default();
+                hits.push(Hit {
+                    kind: shape.kind,
+                    line: n,
+                    masked: mask(token),
+                });
+            }
+            from = body_start + body_len.max(1);
+        }
+    }
+    if let Some(jwt) = find_jwt(line) {
+        hits.push(Hit {
+            kind: "jwt",
+            line: n,
+            masked: mask(jwt),
+        });
+    }
+    if let Some(pw) = url_password(line) {
+        hits.push(Hit {
+            kind: "password_in_url",
+            line: n,
+            masked: mask(pw),
+        });
+    }
+    if hits.len() == before
+        && let Some((name, value)) = assignment(line)
+        && is_secret_name(name)
+        && plausible_value(value)
+    {
+        hits.push(Hit {
+            kind: "secret_assignment",
+            line: n,
+            masked: mask(value),
+        });
+    }
+}
+
+/// `NAME=value`, `NAME: value`, `export NAME="value"`: the name and the unquoted value.
+fn assignment(line: &[u8]) -> Option<(&str, &[u8])> {
+    let text = std::str::from_utf8(line).ok()?.trim();
+    let text = text.strip_prefix("export ").unwrap_or(text);
+    if text.starts_with('#') {
+        return None;
+    }
+    let pos = text.find(['=', ':'])?;
+    let name = text.get(..pos)?.trim().trim_matches('"');
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+    {
+        return None;
+    }
+    let value = text
+        .get(pos + 1..)?
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'' || c == ',');
+    Some((name, value.as_bytes()))
+}
+
+/// A value that could be a secret: not empty, not a placeholder, not a reference.
+pub fn plausible_value(v: &[u8]) -> bool {
+    if v.len() < 6 || v.starts_with(b"$") || v.starts_with(b"/") || v.starts_with(b"<") {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    !(lower.starts_with(b"changeme")
+        || lower == b"password"
+        || lower.starts_with(b"your")
+        || lower == b"none"
+        || lower == b"null"
+        || lower == b"true"
+        || lower == b"false"
+        || lower.starts_with(b"xxx"))
+}
+
+/// `scheme://user:password@host`: the password.
+fn url_password(line: &[u8]) -> Option<&[u8]> {
+    let s = find(line, b"://")? + 3;
+    let rest = line.get(s..)?;
+    let end = rest
+        .iter()
+        .position(|&b| b == b'/' || b.is_ascii_whitespace() || b == b'"' || b == b'\'')
+        .unwrap_or(rest.len());
+    let authority = rest.get(..end)?;
+    let at = authority.iter().rposition(|&b| b == b'@')?;
+    let userinfo = authority.get(..at)?;
+    let colon = userinfo.iter().position(|&b| b == b':')?;
+    let pw = userinfo.get(colon + 1..)?;
+    (pw.len() >= 3 && !pw.starts_with(b"$")).then_some(pw)
+}
+
+/// A JSON web token: three base64url parts, the first two starting `eyJ`.
+fn find_jwt(line: &[u8]) -> Option<&[u8]> {
+    let start = find(line, b"eyJ")?;
+    let rest = line.get(start..)?;
+    let len = rest
+        .iter()
+        .take_while(|&&b| url_safe(b) || b == b'.')
+        .count();
+    let tok = rest.get(..len)?;
+    let parts: Vec<&[u8]> = tok.split(|&b| b == b'.').collect();
+    (parts.len() == 3
+        && parts.get(1).is_some_and(|p| p.starts_with(b"eyJ"))
+        && parts.iter().all(|p| p.len() >= 10))
+    .then_some(tok)
+}
+
+/// The first position of `needle` in `hay`.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_shapes_and_masks_them() {
+        let text = b"STRIPE_SECRET_KEY=sk_test_51FakeFixtureKey0000\nGITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\nDATABASE_URL=postgresql://u:not-a-real-password@db:5432/x\n# comment=1\nPLAIN=hello\n";
+        let hits = scan(text, 10);
+        let kinds: Vec<&str> = hits.iter().map(|h| h.kind).collect();
+        assert_eq!(kinds, ["stripe_key", "github_token", "password_in_url"]);
+        assert_eq!(hits[1].masked, "ghp_…(40 chars)");
+        assert!(hits.iter().all(|h| !h.masked.contains("abcdefgh")));
+    }
+
+    #[test]
+    fn certificates_are_not_keys() {
+        assert!(
+            scan(
+                b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+                5
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            scan(b"-----BEGIN OPENSSH PRIVATE KEY-----\n", 5)[0].kind,
+            "private_key"
+        );
+    }
+}
