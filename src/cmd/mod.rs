@@ -1,6 +1,8 @@
 //! One module per subcommand: input -> stages -> renderer. This is the only layer that
 //! knows about terminals, standard streams and files to write.
 
+pub mod check;
+pub mod init;
 pub mod inspect;
 
 use anyhow::{Context, Result};
@@ -24,7 +26,6 @@ pub enum ExitStatus {
     /// Everything passed.
     Success,
     /// A gate or budget failed (`check`).
-    #[allow(dead_code)]
     Failure,
 }
 

@@ -2,7 +2,12 @@
 //! any `Write`; none prints or knows about terminals beyond the width it is given.
 
 pub mod bytes;
+pub mod check;
+pub mod check_markdown;
+pub mod check_table;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod table;
 
 pub use bytes::ByteFormat;
