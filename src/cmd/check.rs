@@ -91,6 +91,12 @@ fn gather_rules(args: &CheckArgs) -> Result<Rules> {
     if defaults {
         rules = config::default_rules();
         sources.push("defaults".to_string());
+        notes.push(
+            "no deadweight.toml and no rule flags: the default rules applied (no secrets, no \
+             version-control directory, dive's lowestEfficiency 0.9 and \
+             highestUserWastedPercent 0.1)"
+                .to_string(),
+        );
     }
     Ok(Rules {
         rules,

@@ -24,7 +24,7 @@ pub fn render(r: &CheckReport, opts: &Options, out: &mut dyn Write) -> io::Resul
     } else {
         writeln!(out, "Rules from: {}", r.sources.join(", "))?;
     }
-    for n in &r.notes {
+    for n in r.notes.iter().filter(|_| !r.defaults) {
         writeln!(out, "note: {n}")?;
     }
     writeln!(out)?;

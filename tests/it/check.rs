@@ -476,6 +476,10 @@ fn default_rules_on_the_sample_fail_as_dive_does() {
     let doc = json_of(&out.get_output().stdout);
     assert_eq!(doc["passed"], false);
     assert_eq!(doc["defaults"], true);
+    assert!(
+        doc["notes"][0].as_str().unwrap().contains("default rules"),
+        "{doc}"
+    );
     let ids: Vec<&str> = doc["rules"]
         .as_array()
         .unwrap()
