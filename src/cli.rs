@@ -30,6 +30,11 @@ pub enum Command {
     /// What changed between two images: totals, layers, dead weight, findings, directories,
     /// files and packages; either side may be a saved image or a JSON report.
     Diff(DiffArgs),
+    /// Gate CI on size budgets: exit 1 when an error-level rule fails (see "CI
+    /// integration" in the README).
+    Check(Box<CheckArgs>),
+    /// Write a starter deadweight.toml from an image: today's sizes plus a margin.
+    Init(InitArgs),
 }
 
 /// How to read an image.
@@ -211,8 +216,128 @@ pub struct DiffArgs {
     pub quiet: bool,
 }
 
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormatArg {
+    /// Human-readable: each rule, then each breach with its contributors and fix.
+    Table,
+    /// The versioned JSON document (`passed`, `rules[]`).
+    Json,
+    /// JUnit XML: one test case per rule.
+    Junit,
+    /// SARIF 2.1.0: breaches and findings, for code scanning.
+    Sarif,
+    /// GitHub-flavoured Markdown (a PR comment, a job summary).
+    Markdown,
+}
+
+/// Rule flags of `check`: each overrides the config's rule of the same name.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RuleFlags {
+    /// Stored size (sum of layer blobs), e.g. 300MB.
+    #[arg(long, value_name = "SIZE", help_heading = "Rules")]
+    pub max_blob_bytes: Option<String>,
+    /// Sum of the layers' file bytes.
+    #[arg(long, value_name = "SIZE", help_heading = "Rules")]
+    pub max_content_bytes: Option<String>,
+    /// What the final filesystem shows.
+    #[arg(long, value_name = "SIZE", help_heading = "Rules")]
+    pub max_visible_bytes: Option<String>,
+    /// Hidden bytes, or a percent of the content bytes ("5%").
+    #[arg(long, value_name = "SIZE|PCT%", help_heading = "Rules")]
+    pub max_hidden_bytes: Option<String>,
+    /// Duplicate bytes, or a percent of the content bytes.
+    #[arg(long, value_name = "SIZE|PCT%", help_heading = "Rules")]
+    pub max_duplicate_bytes: Option<String>,
+    /// Dead weight (the findings' bytes), or a percent of the content bytes.
+    #[arg(long, value_name = "SIZE|PCT%", help_heading = "Rules")]
+    pub max_dead_weight_bytes: Option<String>,
+    /// dive's lowestEfficiency, a ratio 0-1.
+    #[arg(long, value_name = "RATIO", help_heading = "Rules")]
+    pub min_efficiency: Option<String>,
+    /// dive's highestWastedBytes.
+    #[arg(long, value_name = "SIZE", help_heading = "Rules")]
+    pub max_wasted_bytes: Option<String>,
+    /// dive's highestUserWastedPercent, a ratio 0-1.
+    #[arg(long, value_name = "RATIO", help_heading = "Rules")]
+    pub max_user_wasted_percent: Option<String>,
+    /// The largest layer's content bytes.
+    #[arg(long, value_name = "SIZE", help_heading = "Rules")]
+    pub max_layer_bytes: Option<String>,
+    /// Number of layers.
+    #[arg(long, value_name = "N", help_heading = "Rules")]
+    pub max_layers: Option<String>,
+    /// Growth of content bytes since --baseline, or a percent ("5%").
+    #[arg(long, value_name = "SIZE|PCT%", help_heading = "Rules")]
+    pub max_growth_bytes: Option<String>,
+    /// Growth of content bytes since --baseline, in percent.
+    #[arg(long, value_name = "PCT", help_heading = "Rules")]
+    pub max_growth_percent: Option<String>,
+    /// A category budget, NAME=MAX (e.g. vcs=0, package_cache=10MB); repeatable.
+    #[arg(long, value_name = "NAME=MAX", help_heading = "Rules")]
+    pub category: Vec<String>,
+    /// A path glob no visible file may match (e.g. "**/*.pem"); repeatable.
+    #[arg(long, value_name = "GLOB", help_heading = "Rules")]
+    pub deny: Vec<String>,
+    /// A path glob exempt from --deny; repeatable.
+    #[arg(long, value_name = "GLOB", help_heading = "Rules")]
+    pub allow: Vec<String>,
+    /// Running as root: error, warn or off.
+    #[arg(long, value_name = "LEVEL", help_heading = "Rules")]
+    pub root_user: Option<String>,
+}
+
+/// `deadweight check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The image to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The budget file (default: ./deadweight.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Read dive's rules from a `.dive-ci` file, as is.
+    #[arg(long, value_name = "FILE")]
+    pub dive_ci: Option<PathBuf>,
+    /// The image to compare with: a JSON report of `inspect --all-files` or a saved image.
+    #[arg(long, value_name = "REPORT.json|IMAGE")]
+    pub baseline: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormatArg::Table)]
+    pub format: CheckFormatArg,
+    /// Write the report here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Sizes human-readable or as exact integers.
+    #[arg(long, value_enum, default_value_t = BytesArg::Human)]
+    pub bytes: BytesArg,
+    /// Units of human-readable sizes.
+    #[arg(long, value_enum, default_value_t = UnitsArg::Si)]
+    pub units: UnitsArg,
+    /// The rules given as flags.
+    #[command(flatten)]
+    pub rules: RuleFlags,
+}
+
+/// `deadweight init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The image to take today's sizes from.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Where to write the config (`-` for standard output).
+    #[arg(long, short, value_name = "FILE", default_value = "deadweight.toml")]
+    pub output: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// Headroom over today's sizes, in percent.
+    #[arg(long, value_name = "PCT", default_value_t = 10)]
+    pub margin: u32,
+}
+
 /// The subcommand names, for `deadweight IMAGE` as a shorthand of `inspect`.
-pub const SUBCOMMANDS: &[&str] = &["inspect", "help", "diff"];
+pub const SUBCOMMANDS: &[&str] = &["inspect", "help", "diff", "check", "init"];
 
 #[cfg(test)]
 mod tests {

@@ -27,6 +27,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Inspect(a) => cmd::inspect::run(a),
         cli::Command::Diff(a) => cmd::diff::run(a),
+        cli::Command::Check(a) => cmd::check::run(a),
+        cli::Command::Init(a) => cmd::init::run(a),
     };
     match result {
         Ok(cmd::ExitStatus::Success) => ExitCode::SUCCESS,

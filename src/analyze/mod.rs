@@ -4,6 +4,8 @@
 //! base/yours split, and offers the rankings the reports need (largest files, directories,
 //! hidden paths). It computes; it never formats or prints.
 
+pub mod budget;
+pub mod config;
 pub mod diff;
 pub mod dive;
 pub mod findings;

@@ -1,7 +1,9 @@
 //! One module per subcommand: input -> stages -> renderer. This is the only layer that
 //! knows about terminals, standard streams and files to write.
 
+pub mod check;
 pub mod diff;
+pub mod init;
 pub mod inspect;
 
 use anyhow::{Context, Result};
@@ -25,17 +27,11 @@ pub enum ExitStatus {
     /// Everything passed.
     Success,
     /// A gate or budget failed (`check`).
-    #[allow(dead_code)]
     Failure,
 }
 
-/// Reads and indexes the image `input` names, with a progress bar on a terminal.
-#[allow(dead_code)] // inspect reads with an inspector; other subcommands read without.
-pub fn load(input: &InputArgs) -> Result<Index> {
-    load_with(input, None)
-}
-
-/// [`load`], showing every regular file's content to `inspector` as it streams.
+/// Reads and indexes the image `input` names, with a progress bar on a terminal, showing
+/// every regular file's content to `inspector` (if any) as it streams.
 pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>) -> Result<Index> {
     let source = Source::from_arg(&input.image);
     let platform = match &input.platform {

@@ -2,13 +2,18 @@
 //! any `Write`; none prints or knows about terminals beyond the width it is given.
 
 pub mod bytes;
+pub mod check;
+pub mod check_markdown;
+pub mod check_table;
 pub mod diff_json;
 pub mod diff_table;
 pub mod dockerignore;
 pub mod fstree;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
+pub mod sarif;
 pub mod table;
 pub mod tree;
 

@@ -49,6 +49,13 @@ fn run_chromium(exe: &Path, profile: &Path, args: &[String]) -> String {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromium");
+    // Read stdout while Chromium runs: a DOM larger than the pipe's buffer would block it.
+    let mut stdout = child.stdout.take().expect("chromium stdout");
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut buf);
+        buf
+    });
     let started = Instant::now();
     loop {
         if child.try_wait().expect("wait").is_some() {
@@ -60,8 +67,8 @@ fn run_chromium(exe: &Path, profile: &Path, args: &[String]) -> String {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = child.wait_with_output().expect("chromium output");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let out = reader.join().expect("reader thread");
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn selftest(dom: &str) -> serde_json::Value {

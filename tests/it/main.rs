@@ -1,5 +1,6 @@
 //! The integration tests: one binary, modules by subject.
 
+mod check;
 mod common;
 mod diff;
 mod findings;

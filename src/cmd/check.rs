@@ -1,0 +1,220 @@
+//! `deadweight check IMAGE`: rules (deadweight.toml, .dive-ci, flags) -> read -> index ->
+//! analyze -> report -> verdict -> render; exit 1 when an error-level rule failed.
+//! Inside GitHub Actions it also appends the Markdown summary to `$GITHUB_STEP_SUMMARY`
+//! and prints each breach as an `::error`/`::warning` annotation.
+
+use super::{ExitStatus, emit, width};
+use crate::cli::{BytesArg, CheckArgs, CheckFormatArg, InputArgs, RuleFlags, UnitsArg};
+use anyhow::{Context, Result};
+use deadweight::analyze::budget;
+use deadweight::analyze::config::{self, FlagRules, RuleSpec};
+use deadweight::report::check::CheckReport;
+use deadweight::report::json::{InspectReport, Limits};
+use deadweight::report::{self, ByteFormat};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The config file looked for in the working directory.
+pub const CONFIG_FILE: &str = "deadweight.toml";
+
+/// The rules to apply, where they came from, notes, and whether they are the defaults.
+struct Rules {
+    rules: Vec<RuleSpec>,
+    sources: Vec<String>,
+    notes: Vec<String>,
+    defaults: bool,
+}
+
+fn flag_rules(f: &RuleFlags) -> FlagRules {
+    let pairs = [
+        ("max-blob-bytes", &f.max_blob_bytes),
+        ("max-content-bytes", &f.max_content_bytes),
+        ("max-visible-bytes", &f.max_visible_bytes),
+        ("max-hidden-bytes", &f.max_hidden_bytes),
+        ("max-duplicate-bytes", &f.max_duplicate_bytes),
+        ("max-dead-weight-bytes", &f.max_dead_weight_bytes),
+        ("min-efficiency", &f.min_efficiency),
+        ("max-wasted-bytes", &f.max_wasted_bytes),
+        ("max-user-wasted-percent", &f.max_user_wasted_percent),
+        ("max-layer-bytes", &f.max_layer_bytes),
+        ("max-layers", &f.max_layers),
+        ("max-growth-bytes", &f.max_growth_bytes),
+        ("max-growth-percent", &f.max_growth_percent),
+    ];
+    FlagRules {
+        values: pairs
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone())))
+            .collect(),
+        categories: f.category.clone(),
+        deny: f.deny.clone(),
+        allow: f.allow.clone(),
+        root_user: f.root_user.clone(),
+    }
+}
+
+fn gather_rules(args: &CheckArgs) -> Result<Rules> {
+    let mut rules = Vec::new();
+    let mut sources = Vec::new();
+    let mut notes = Vec::new();
+    let config_path: Option<PathBuf> = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => Some(PathBuf::from(CONFIG_FILE)).filter(|p| p.is_file()),
+    };
+    if let Some(path) = &config_path {
+        let label = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{label}: cannot read the config"))?;
+        let parsed = config::parse_config(&text, &label)?;
+        if parsed.is_empty() {
+            notes.push(format!("{label} names no rule of `check`"));
+        }
+        config::merge(&mut rules, parsed);
+        sources.push(label);
+    }
+    if let Some(path) = &args.dive_ci {
+        let label = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{label}: cannot read the .dive-ci file"))?;
+        let (parsed, dive_notes) = config::parse_dive_ci(&text, &label)?;
+        config::merge(&mut rules, parsed);
+        notes.extend(dive_notes);
+        sources.push(format!("--dive-ci {label}"));
+    }
+    let flags = flag_rules(&args.rules);
+    if !flags.is_empty() {
+        config::apply_flags(&mut rules, &flags)?;
+        sources.push("flags".to_string());
+    }
+    let defaults = sources.is_empty();
+    if defaults {
+        rules = config::default_rules();
+        sources.push("defaults".to_string());
+        notes.push(
+            "no deadweight.toml and no rule flags: the default rules applied (no secrets, no \
+             version-control directory, dive's lowestEfficiency 0.9 and \
+             highestUserWastedPercent 0.1)"
+                .to_string(),
+        );
+    }
+    Ok(Rules {
+        rules,
+        sources,
+        notes,
+        defaults,
+    })
+}
+
+/// The report `check` measures: inspect's, findings included, with every visible file
+/// listed (for path rules and growth). `[findings]` of the same config file applies.
+pub fn load_report(input: &InputArgs, config: Option<&Path>) -> Result<InspectReport> {
+    let limits = Limits {
+        top: 10,
+        depth: 3,
+        all_files: true,
+    };
+    Ok(super::inspect_input(input, config, None, limits)?.report)
+}
+
+/// A baseline given as a JSON report (a file that starts with `{`) or as a saved image.
+fn load_baseline(arg: &str, input: &InputArgs, config: Option<&Path>) -> Result<InspectReport> {
+    let path = Path::new(arg);
+    if path.is_file() {
+        let bytes = std::fs::read(path).with_context(|| format!("{arg}: cannot read"))?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            return serde_json::from_slice(&bytes)
+                .with_context(|| format!("{arg}: not a deadweight JSON report"));
+        }
+    }
+    let base_input = InputArgs {
+        image: arg.to_string(),
+        select: None,
+        platform: input.platform.clone(),
+        quiet: true,
+        ..input.clone()
+    };
+    load_report(&base_input, config).with_context(|| format!("--baseline {arg}"))
+}
+
+/// Runs `check`.
+pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
+    let rules = gather_rules(args)?;
+    let config = args
+        .config
+        .clone()
+        .or_else(|| Some(PathBuf::from(CONFIG_FILE)).filter(|p| p.is_file()));
+    let report = load_report(&args.input, config.as_deref())?;
+    let baseline = match &args.baseline {
+        Some(b) => Some(load_baseline(b, &args.input, config.as_deref())?),
+        None => None,
+    };
+    let verdict = budget::evaluate(&rules.rules, &report, baseline.as_ref());
+    let bytes = match (args.bytes, args.units) {
+        (BytesArg::Raw, _) => ByteFormat::Raw,
+        (BytesArg::Human, UnitsArg::Si) => ByteFormat::Si,
+        (BytesArg::Human, UnitsArg::Iec) => ByteFormat::Iec,
+    };
+    let doc = CheckReport::new(
+        &verdict,
+        &report,
+        args.baseline.clone(),
+        rules.defaults,
+        rules.sources,
+        rules.notes,
+        bytes,
+    );
+    let opts = report::Options {
+        bytes,
+        width: width(),
+        ..report::Options::default()
+    };
+    let mut buf = Vec::new();
+    match args.format {
+        CheckFormatArg::Table => report::check_table::render(&doc, &opts, &mut buf)?,
+        CheckFormatArg::Json => report::write_json(&doc, &mut buf)?,
+        CheckFormatArg::Junit => report::junit::render(&doc, bytes, &mut buf)?,
+        CheckFormatArg::Sarif => report::sarif::render(&doc, bytes, &mut buf)?,
+        CheckFormatArg::Markdown => report::check_markdown::render(&doc, bytes, &mut buf)?,
+    }
+    emit(args.output.as_deref(), &buf)?;
+    if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+        github(args, &doc, bytes)?;
+    }
+    Ok(if doc.passed {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+/// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` and prints the annotations:
+/// on standard output, unless a machine-readable report is going there, then standard
+/// error (the runner reads workflow commands from both).
+fn github(args: &CheckArgs, doc: &CheckReport, bytes: ByteFormat) -> Result<()> {
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let mut md = Vec::new();
+        report::check_markdown::render(doc, bytes, &mut md)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("{}: cannot open $GITHUB_STEP_SUMMARY", path.display()))?;
+        f.write_all(&md)
+            .with_context(|| format!("{}: cannot append the summary", path.display()))?;
+    }
+    let mut notes = Vec::new();
+    report::check_markdown::annotations(doc, &mut notes)?;
+    let machine = matches!(
+        args.format,
+        CheckFormatArg::Json | CheckFormatArg::Junit | CheckFormatArg::Sarif
+    );
+    if machine && args.output.is_none() {
+        let mut err = std::io::stderr().lock();
+        err.write_all(&notes)?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(&notes)?;
+        out.flush()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,402 @@
+//! The `check` report: a verdict turned into the versioned document every `check`
+//! renderer (table, JSON, JUnit, SARIF, Markdown, GitHub annotations) reads.
+//!
+//! Messages and fixes are written here, once, so every format says the same thing.
+//! Numbers stay raw in the document (`threshold`, `value` with their `unit`); messages
+//! show sizes through the [`ByteFormat`] given.
+//!
+//! Schema policy as for `inspect`: [`CHECK_SCHEMA_VERSION`] changes only when a field is
+//! renamed, removed or changes meaning.
+
+use super::bytes::ByteFormat;
+use super::json::{FindingInfo, InspectReport, Tool};
+use crate::analyze::budget::{Outcome, Status, Verdict};
+use crate::analyze::config::{Check, Measure};
+use serde::{Deserialize, Serialize};
+
+/// The current schema version of the `check` document.
+pub const CHECK_SCHEMA_VERSION: u32 = 1;
+
+/// `check --format json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckReport {
+    /// See [`CHECK_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The tool that wrote it.
+    pub tool: Tool,
+    /// The image checked.
+    pub image: CheckedImage,
+    /// The baseline, when one was given.
+    pub baseline: Option<String>,
+    /// True when no error-level rule failed (exit 0).
+    pub passed: bool,
+    /// True when no config and no flag named a rule, so the default set applied.
+    pub defaults: bool,
+    /// Where the rules came from (`deadweight.toml`, `--dive-ci FILE`, `flags`, `defaults`).
+    pub sources: Vec<String>,
+    /// How many rules passed, warned, failed, were skipped.
+    pub counts: Counts,
+    /// One entry per rule, in the order given.
+    pub rules: Vec<RuleResult>,
+    /// The image's findings (for SARIF and readers that want them).
+    pub findings: Vec<FindingInfo>,
+    /// Notes about the configuration (ignored dive plugins, the default set).
+    pub notes: Vec<String>,
+}
+
+/// The image a check ran on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CheckedImage {
+    /// The path given (`-` for standard input).
+    pub path: String,
+    /// The first tag or name.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    /// The config digest.
+    pub id: String,
+}
+
+/// Rule counts by status.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Passed.
+    pub pass: usize,
+    /// Breached at level warn.
+    pub warn: usize,
+    /// Breached at level error.
+    pub fail: usize,
+    /// Not evaluated.
+    pub skip: usize,
+}
+
+/// One rule's result.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RuleResult {
+    /// The rule id (its config key: `budget.max_blob_bytes`, `categories.vcs`, ...).
+    pub id: String,
+    /// `error`, `warn` or `off`.
+    pub level: String,
+    /// The threshold (a maximum; a minimum for `budget.min_efficiency`); null when off.
+    pub threshold: Option<f64>,
+    /// The measured value; null when skipped.
+    pub value: Option<f64>,
+    /// `bytes`, `percent` (0-100), `ratio` (0-1) or `count`.
+    pub unit: String,
+    /// `pass`, `warn`, `fail` or `skip`.
+    pub status: String,
+    /// One line: what was measured against what, or why it was skipped.
+    pub message: String,
+    /// What the rule checks, in words.
+    pub description: String,
+    /// `config`, `dive-ci`, `flag` or `default`.
+    pub origin: String,
+    /// The top contributors of a breach, largest first.
+    pub contributors: Vec<ContributorInfo>,
+    /// How to fix a breach.
+    pub fix: Option<String>,
+}
+
+/// A contributor to a breach.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ContributorInfo {
+    /// The path in the image.
+    pub path: Option<String>,
+    /// The layer.
+    pub layer: Option<usize>,
+    /// Its bytes.
+    pub bytes: u64,
+    /// A few words (an instruction, a finding's message).
+    pub note: Option<String>,
+}
+
+/// What a check measures, in words.
+pub fn description(check: &Check) -> String {
+    match check {
+        Check::BlobBytes => "stored size: the layer blobs as a pull transfers them".to_string(),
+        Check::ContentBytes => "content: the sum of the layers' file bytes".to_string(),
+        Check::VisibleBytes => "visible: what the final filesystem shows".to_string(),
+        Check::HiddenBytes => {
+            "hidden: bytes shipped in a layer but not visible in the final filesystem".to_string()
+        }
+        Check::DuplicateBytes => {
+            "duplicates: identical visible content stored more than once".to_string()
+        }
+        Check::DeadWeight => "dead weight: the findings' bytes, each counted once".to_string(),
+        Check::DiveEfficiency => "dive's efficiency (lowestEfficiency)".to_string(),
+        Check::DiveWastedBytes => "dive's wasted bytes (highestWastedBytes)".to_string(),
+        Check::DiveUserWasted => {
+            "dive's wasted bytes / bytes above layer 0 (highestUserWastedPercent)".to_string()
+        }
+        Check::LayerBytes => "the largest layer's content bytes".to_string(),
+        Check::Layers => "number of layers".to_string(),
+        Check::Category(c) => format!("findings of category {c}: their bytes"),
+        Check::DenyPaths { deny, allow } => {
+            let mut s = format!("no visible file matches {}", deny.join(", "));
+            if !allow.is_empty() {
+                s.push_str(&format!(" (allowed: {})", allow.join(", ")));
+            }
+            s
+        }
+        Check::Growth => "growth of content bytes since the baseline".to_string(),
+        Check::NewErrorFindings => "no error finding that the baseline did not have".to_string(),
+        Check::RootUser => "the image does not run as root".to_string(),
+    }
+}
+
+/// How to fix a breach of `check`.
+pub fn fix(check: &Check) -> String {
+    match check {
+        Check::BlobBytes | Check::ContentBytes | Check::VisibleBytes | Check::LayerBytes => {
+            "Start from the largest layers and files above: a smaller base image, a multi-stage \
+             build that copies only what runs, and a .dockerignore for the build context."
+                .to_string()
+        }
+        Check::HiddenBytes
+        | Check::DiveEfficiency
+        | Check::DiveWastedBytes
+        | Check::DiveUserWasted => {
+            "Files written in one layer and deleted or rewritten in a later one still ship: \
+             create and remove them in the same RUN (`... && rm -rf ...`), avoid chmod/chown \
+             in a later RUN (use COPY --chmod/--chown), or build in a separate stage."
+                .to_string()
+        }
+        Check::DuplicateBytes => {
+            "Keep one copy: symlink or reference the first, or COPY --from a stage instead of \
+             copying twice."
+                .to_string()
+        }
+        Check::DeadWeight | Check::Category(_) => {
+            "Apply each finding's fix (see `deadweight inspect`): usually a .dockerignore entry, \
+             a cache cleaned in the same RUN, or a multi-stage build."
+                .to_string()
+        }
+        Check::Layers => {
+            "Merge consecutive RUN steps, or copy the result of a build stage in one COPY."
+                .to_string()
+        }
+        Check::DenyPaths { .. } => {
+            "Keep these paths out of the image: add them to .dockerignore, or delete them in \
+             the RUN that creates them; list exceptions under [paths] allow."
+                .to_string()
+        }
+        Check::Growth => {
+            "The image grew past the budget: the files above are new or larger than in the \
+             baseline."
+                .to_string()
+        }
+        Check::NewErrorFindings => {
+            "Fix the new findings above (see `deadweight inspect` for each fix).".to_string()
+        }
+        Check::RootUser => {
+            "Add a non-root user and switch to it: `RUN useradd -r -u 10001 app` then \
+             `USER 10001`."
+                .to_string()
+        }
+    }
+}
+
+fn number(m: Measure) -> f64 {
+    m.as_f64()
+}
+
+/// Shows a figure in its unit.
+pub fn show(m: Measure, b: ByteFormat) -> String {
+    match m {
+        Measure::Bytes(n) => b.format(n),
+        Measure::Delta(n) => b.format_signed(i128::from(n)),
+        Measure::Percent(x) => format!("{x:.2}%"),
+        Measure::Ratio(x) => format!("{x:.4}"),
+        Measure::Count(n) => n.to_string(),
+    }
+}
+
+fn message(o: &Outcome, b: ByteFormat) -> String {
+    let rule = &o.rule;
+    let Some(v) = o.value else {
+        return o
+            .reason
+            .clone()
+            .unwrap_or_else(|| "not evaluated".to_string());
+    };
+    let t = show(rule.limit, b);
+    let shown = show(v, b);
+    let extra = o
+        .reason
+        .as_ref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    let ok = o.status == Status::Pass;
+    match &rule.check {
+        Check::RootUser => {
+            if ok {
+                "the image runs as a non-root user".to_string()
+            } else {
+                "the image runs as root (its config sets no USER, or USER root/0)".to_string()
+            }
+        }
+        Check::DenyPaths { .. } => {
+            if ok {
+                "no visible file matches a denied glob".to_string()
+            } else {
+                format!("{shown} visible file(s) match a denied glob")
+            }
+        }
+        Check::NewErrorFindings => {
+            if ok {
+                "no new error finding since the baseline".to_string()
+            } else {
+                format!("{shown} error finding(s) not in the baseline")
+            }
+        }
+        Check::Category(c) => {
+            if ok {
+                format!("{c}: {shown}{extra}, budget {t}")
+            } else {
+                format!("{c}: {shown}{extra} over the budget of {t}")
+            }
+        }
+        c if c.is_minimum() => {
+            if ok {
+                format!("{shown} >= {t}")
+            } else {
+                format!("{shown} is below the minimum {t}")
+            }
+        }
+        _ => {
+            if ok {
+                format!("{shown} <= {t}{extra}")
+            } else {
+                format!("{shown} is over the budget of {t}{extra}")
+            }
+        }
+    }
+}
+
+impl CheckReport {
+    /// Builds the document of a verdict on `report`.
+    pub fn new(
+        verdict: &Verdict,
+        report: &InspectReport,
+        baseline: Option<String>,
+        defaults: bool,
+        sources: Vec<String>,
+        notes: Vec<String>,
+        bytes: ByteFormat,
+    ) -> CheckReport {
+        let rules = verdict
+            .outcomes
+            .iter()
+            .map(|o| {
+                let breached = matches!(o.status, Status::Fail | Status::Warn);
+                RuleResult {
+                    id: o.rule.id.clone(),
+                    level: o.rule.level.name().to_string(),
+                    threshold: (o.rule.level != crate::analyze::config::Level::Off)
+                        .then(|| number(o.rule.limit)),
+                    value: o.value.map(number),
+                    unit: o.value.unwrap_or(o.rule.limit).unit().to_string(),
+                    status: o.status.name().to_string(),
+                    message: message(o, bytes),
+                    description: description(&o.rule.check),
+                    origin: o.rule.origin.name().to_string(),
+                    contributors: o
+                        .contributors
+                        .iter()
+                        .map(|c| ContributorInfo {
+                            path: c.path.clone(),
+                            layer: c.layer,
+                            bytes: c.bytes,
+                            note: c.note.clone(),
+                        })
+                        .collect(),
+                    fix: breached.then(|| fix(&o.rule.check)),
+                }
+            })
+            .collect();
+        CheckReport {
+            schema_version: CHECK_SCHEMA_VERSION,
+            tool: report.tool.clone(),
+            image: CheckedImage {
+                path: report.source.path.clone(),
+                reference: report.image.reference.clone(),
+                id: report.image.id.clone(),
+            },
+            baseline,
+            passed: verdict.passed,
+            defaults,
+            sources,
+            counts: Counts {
+                pass: verdict.count(Status::Pass),
+                warn: verdict.count(Status::Warn),
+                fail: verdict.count(Status::Fail),
+                skip: verdict.count(Status::Skip),
+            },
+            rules,
+            findings: report.findings.clone(),
+            notes,
+        }
+    }
+
+    /// The image's name for headings: its ref, else its path.
+    pub fn image_name(&self) -> &str {
+        self.image
+            .reference
+            .as_deref()
+            .unwrap_or(self.image.path.as_str())
+    }
+
+    /// `PASS` or `FAIL`, and the counts, in one line.
+    pub fn headline(&self) -> String {
+        let c = &self.counts;
+        format!(
+            "{}: {} rule(s): {} passed, {} failed, {} warned, {} skipped",
+            if self.passed { "PASS" } else { "FAIL" },
+            self.rules.len(),
+            c.pass,
+            c.fail,
+            c.warn,
+            c.skip
+        )
+    }
+}
+
+/// A threshold or value of a rule result, shown in its unit.
+pub fn show_number(x: Option<f64>, unit: &str, b: ByteFormat) -> String {
+    let Some(x) = x else {
+        return "-".to_string();
+    };
+    match unit {
+        "bytes" if x < 0.0 => b.format_signed(x as i128),
+        "bytes" => b.format(x as u64),
+        "percent" => format!("{x:.2}%"),
+        "ratio" => format!("{x:.4}"),
+        _ => format!("{x}"),
+    }
+}
+
+/// One contributor in one line.
+pub fn contributor_line(c: &ContributorInfo, b: ByteFormat) -> String {
+    let mut s = String::new();
+    if let Some(p) = &c.path {
+        s.push_str(p);
+    }
+    if let Some(l) = c.layer {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&format!("(layer {l})"));
+    }
+    s.push_str(&format!(" {}", b.format(c.bytes)));
+    if let Some(n) = &c.note {
+        s.push_str(&format!(" - {}", super::table::cut(n, 80)));
+    }
+    s.trim().to_string()
+}
+
+/// The help text of a rule in SARIF: its fix when it was breached, else a general word.
+pub fn fix_text(id: &str, fix: Option<&str>) -> String {
+    match fix {
+        Some(f) => f.to_string(),
+        None => format!("{id}: see the deadweight README, \"CI integration\"."),
+    }
+}
