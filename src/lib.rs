@@ -37,3 +37,17 @@ pub fn load(source: &Source, selection: &Selection, opts: &ReadOptions) -> Resul
     let image = archive::manifest::resolve(&raw, selection)?;
     builder.finish(&raw, image)
 }
+
+/// [`load`] over an in-memory or any other reader, named `label` in messages: the archive
+/// path without a file (fuzzing, embedding).
+pub fn load_reader<R: std::io::Read>(
+    label: &str,
+    reader: R,
+    selection: &Selection,
+    opts: &ReadOptions,
+) -> Result<index::Index> {
+    let mut builder = index::IndexBuilder::new();
+    let raw = archive::read_reader(label, reader, &mut builder, opts)?;
+    let image = archive::manifest::resolve(&raw, selection)?;
+    builder.finish(&raw, image)
+}

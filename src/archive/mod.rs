@@ -171,6 +171,18 @@ pub fn read_source(
     }
 }
 
+/// Reads an archive from any reader (a file's bytes, a pipe, a buffer in memory), once,
+/// front to back, indexing layers into `sink`; `label` names it in messages. The entry the
+/// fuzz targets use: the same path as a file or stdin, without touching the filesystem.
+pub fn read_reader<R: Read>(
+    label: &str,
+    reader: R,
+    sink: &mut dyn LayerSink,
+    opts: &ReadOptions,
+) -> Result<RawArchive> {
+    read_stream(label, reader, sink, opts)
+}
+
 /// Counts bytes into the shared progress.
 struct Counting<R> {
     inner: R,

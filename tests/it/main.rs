@@ -3,5 +3,6 @@
 mod common;
 mod fixtures;
 mod flavours;
+mod hostile;
 mod inputs;
 mod overlay;
