@@ -229,7 +229,7 @@ pub(crate) fn parse_layer<R: Read>(
         let path = entry.path_bytes();
         if path.len() > limits.max_path_bytes {
             return Err(format!(
-                "an entry name is {} bytes long, over the limit of {}",
+                "an entry name is {} bytes long, over the limit of {} (raise --max-path-bytes to read it)",
                 path.len(),
                 limits.max_path_bytes
             ));
@@ -289,6 +289,17 @@ fn hash_capture<R: Read + ?Sized>(
     Ok((Digest(hasher.finalize().into()), total))
 }
 
+/// Reads one uncompressed layer tar from `reader` into `sink`, with `limits`: the layer
+/// parser on its own (the layer fuzz target drives it). Returns the number of entries.
+pub fn read_layer<R: Read>(
+    reader: R,
+    sink: &mut dyn LayerSink,
+    limits: &Limits,
+) -> Result<u64, String> {
+    let mut buf = vec![0u8; 64 * 1024];
+    parse_layer(reader, sink, limits, &mut buf)
+}
+
 fn bad_field(field: &str, e: &io::Error) -> String {
     format!("corrupt tar header: bad {field} field ({e})")
 }
@@ -297,6 +308,11 @@ fn bad_field(field: &str, e: &io::Error) -> String {
 pub(crate) fn describe_io(e: &io::Error, what: &str) -> String {
     match e.kind() {
         io::ErrorKind::UnexpectedEof => format!("truncated {what}: the data ends early"),
+        // Hostile case "truncated mid-header": the tar crate says only "failed to read
+        // entire block" when the input ends inside a 512-byte header.
+        _ if e.to_string().contains("failed to read entire block") => {
+            format!("truncated {what}: the data ends inside a tar header")
+        }
         _ => format!("corrupt {what}: {e}"),
     }
 }

@@ -6,6 +6,7 @@ mod diff;
 mod findings;
 mod fixtures;
 mod flavours;
+mod hostile;
 mod html;
 mod inputs;
 mod overlay;

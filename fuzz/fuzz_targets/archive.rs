@@ -1,0 +1,24 @@
+//! Fuzzes the whole reader: arbitrary bytes as a saved image (outer tar, gzip or zstd,
+//! manifests, configs, layers), indexed and analysed. Any panic, hang or runaway
+//! allocation is a bug; an `Err` is the right answer to garbage.
+#![no_main]
+
+use deadweight::analyze::{Analysis, BaseHint};
+use deadweight::archive::manifest::Selection;
+use deadweight::archive::{Limits, ReadOptions};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let opts = ReadOptions {
+        // Small caps so the fuzzer reaches the limit paths too.
+        limits: Limits {
+            max_json_bytes: 1 << 20,
+            max_layer_entries: 100_000,
+            max_path_bytes: 4096,
+        },
+        progress: None,
+    };
+    if let Ok(index) = deadweight::load_reader("fuzz", data, &Selection::default(), &opts) {
+        let _ = Analysis::new(&index, &BaseHint::default());
+    }
+});
