@@ -219,35 +219,46 @@ pub fn account(index: &Index) -> Waste {
     }
     w.hidden
         .sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.entry.cmp(&b.entry)));
-    // Duplicates: group visible inodes by content.
-    let mut groups: HashMap<(Digest, u64), Vec<(PathId, u16)>> = HashMap::new();
-    for f in &w.visible {
-        if f.bytes == 0 {
-            continue;
-        }
-        let Some(e) = entries.get(f.entry as usize) else {
-            continue;
-        };
-        let Some(digest) = index.digest_of(e) else {
-            continue;
-        };
-        groups
-            .entry((*digest, f.bytes))
-            .or_default()
-            .push((f.path, f.layer));
-    }
-    let mut dups: Vec<DuplicateGroup> = groups
-        .into_iter()
-        .filter(|(_, copies)| copies.len() > 1)
-        .map(|((digest, size), mut copies)| {
-            copies.sort_by_key(|(p, _)| index.paths.path_bytes(*p));
-            DuplicateGroup {
-                digest,
-                size,
-                copies,
-            }
+    // Duplicates: sort the visible inodes by content and take the runs of equal content.
+    // A sorted vector of 12-byte records, rather than a map of vectors, keeps this pass
+    // at a few bytes per file on images with hundreds of thousands of files.
+    let mut keyed: Vec<(u32, u32)> = w
+        .visible
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.bytes > 0)
+        .filter_map(|(i, f)| {
+            let e = entries.get(f.entry as usize)?;
+            let digest = index.inode_entry(e).digest;
+            (digest != NONE).then_some((digest, i as u32))
         })
         .collect();
+    let digest_of = |d: u32| index.digests.get(d as usize).copied().unwrap_or_default();
+    let size_of = |i: u32| w.visible.get(i as usize).map_or(0, |f| f.bytes);
+    keyed.sort_unstable_by(|a, b| {
+        (digest_of(a.0), size_of(a.1)).cmp(&(digest_of(b.0), size_of(b.1)))
+    });
+    let mut dups: Vec<DuplicateGroup> = Vec::new();
+    for run in
+        keyed.chunk_by(|a, b| digest_of(a.0) == digest_of(b.0) && size_of(a.1) == size_of(b.1))
+    {
+        if run.len() < 2 {
+            continue;
+        }
+        let Some(&(digest, first)) = run.first() else {
+            continue;
+        };
+        let mut copies: Vec<(PathId, u16)> = run
+            .iter()
+            .filter_map(|(_, i)| w.visible.get(*i as usize).map(|f| (f.path, f.layer)))
+            .collect();
+        copies.sort_by_key(|(p, _)| index.paths.path_bytes(*p));
+        dups.push(DuplicateGroup {
+            digest: digest_of(digest),
+            size: size_of(first),
+            copies,
+        });
+    }
     dups.sort_by(|a, b| b.wasted().cmp(&a.wasted()).then(a.digest.cmp(&b.digest)));
     w.duplicate_bytes = dups.iter().map(DuplicateGroup::wasted).sum();
     w.duplicates = dups;
