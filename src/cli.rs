@@ -336,6 +336,16 @@ pub struct InitArgs {
     pub margin: u32,
 }
 
+/// The one unit policy of every human-readable report, from `--bytes` and `--units`.
+pub fn byte_format(bytes: BytesArg, units: UnitsArg) -> deadweight::report::ByteFormat {
+    use deadweight::report::ByteFormat;
+    match (bytes, units) {
+        (BytesArg::Raw, _) => ByteFormat::Raw,
+        (BytesArg::Human, UnitsArg::Si) => ByteFormat::Si,
+        (BytesArg::Human, UnitsArg::Iec) => ByteFormat::Iec,
+    }
+}
+
 /// The subcommand names, for `deadweight IMAGE` as a shorthand of `inspect`.
 pub const SUBCOMMANDS: &[&str] = &["inspect", "help", "diff", "check", "init"];
 

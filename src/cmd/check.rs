@@ -4,7 +4,7 @@
 //! and prints each breach as an `::error`/`::warning` annotation.
 
 use super::{ExitStatus, emit, width};
-use crate::cli::{BytesArg, CheckArgs, CheckFormatArg, InputArgs, RuleFlags, UnitsArg};
+use crate::cli::{CheckArgs, CheckFormatArg, InputArgs, RuleFlags};
 use anyhow::{Context, Result};
 use deadweight::analyze::budget;
 use deadweight::analyze::config::{self, FlagRules, RuleSpec};
@@ -149,11 +149,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         None => None,
     };
     let verdict = budget::evaluate(&rules.rules, &report, baseline.as_ref());
-    let bytes = match (args.bytes, args.units) {
-        (BytesArg::Raw, _) => ByteFormat::Raw,
-        (BytesArg::Human, UnitsArg::Si) => ByteFormat::Si,
-        (BytesArg::Human, UnitsArg::Iec) => ByteFormat::Iec,
-    };
+    let bytes = crate::cli::byte_format(args.bytes, args.units);
     let doc = CheckReport::new(
         &verdict,
         &report,

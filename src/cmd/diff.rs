@@ -7,7 +7,7 @@
 //! (`all_files`), so both sides of an image-vs-image diff can compare files.
 
 use super::{ExitStatus, emit, width};
-use crate::cli::{BytesArg, DiffArgs, DiffFormatArg, InputArgs, UnitsArg};
+use crate::cli::{DiffArgs, DiffFormatArg, InputArgs};
 use anyhow::{Context, Result, bail};
 use deadweight::analyze::diff::{DiffOptions, ImageDiff};
 use deadweight::analyze::findings::collect::Collector;
@@ -16,7 +16,7 @@ use deadweight::archive::{self, Limits, ReadOptions};
 use deadweight::error::Error;
 use deadweight::index::{Index, IndexBuilder};
 use deadweight::report::json::{InspectReport, SCHEMA_VERSION};
-use deadweight::report::{self, ByteFormat, diff_json::DiffReport};
+use deadweight::report::{self, diff_json::DiffReport};
 use std::io::{Cursor, Read};
 use std::path::Path;
 
@@ -39,11 +39,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
         },
     );
     let opts = report::Options {
-        bytes: match (args.bytes, args.units) {
-            (BytesArg::Raw, _) => ByteFormat::Raw,
-            (BytesArg::Human, UnitsArg::Si) => ByteFormat::Si,
-            (BytesArg::Human, UnitsArg::Iec) => ByteFormat::Iec,
-        },
+        bytes: crate::cli::byte_format(args.bytes, args.units),
         top: args.top,
         depth: args.depth,
         width: width(),

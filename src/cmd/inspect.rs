@@ -1,18 +1,14 @@
 //! `deadweight inspect IMAGE`: read -> index -> analyze -> findings -> render.
 
 use super::{ExitStatus, emit, inspect_input, width};
-use crate::cli::{BytesArg, ColorArg, FormatArg, InspectArgs, UnitsArg};
+use crate::cli::{ColorArg, FormatArg, InspectArgs};
 use anyhow::Result;
-use deadweight::report::{self, ByteFormat, fstree::FsTree};
+use deadweight::report::{self, fstree::FsTree};
 
 /// Runs `inspect`.
 pub fn run(args: &InspectArgs) -> Result<ExitStatus> {
     let opts = report::Options {
-        bytes: match (args.bytes, args.units) {
-            (BytesArg::Raw, _) => ByteFormat::Raw,
-            (BytesArg::Human, UnitsArg::Si) => ByteFormat::Si,
-            (BytesArg::Human, UnitsArg::Iec) => ByteFormat::Iec,
-        },
+        bytes: crate::cli::byte_format(args.bytes, args.units),
         top: args.top,
         depth: args.depth,
         width: width(),
