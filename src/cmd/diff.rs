@@ -13,7 +13,6 @@ use deadweight::analyze::diff::{DiffOptions, ImageDiff};
 use deadweight::analyze::findings::collect::Collector;
 use deadweight::archive::manifest::{self, Selection};
 use deadweight::archive::{self, Limits, ReadOptions};
-use deadweight::error::Error;
 use deadweight::index::{Index, IndexBuilder};
 use deadweight::report::json::{InspectReport, SCHEMA_VERSION};
 use deadweight::report::{self, diff_json::DiffReport};
@@ -154,14 +153,7 @@ fn load_stream(
     args: &DiffArgs,
     collector: &mut Collector,
 ) -> Result<Index> {
-    let platform = match &args.platform {
-        Some(p) => Some(manifest::Platform::parse(p).ok_or_else(|| {
-            Error::Selection(format!(
-                "--platform {p}: expected os/arch[/variant], like linux/amd64"
-            ))
-        })?),
-        None => None,
-    };
+    let platform = super::parse_platform(args.platform.as_deref())?;
     let selection = Selection {
         image: select.map(str::to_string),
         platform,
@@ -174,17 +166,7 @@ fn load_stream(
     let raw = archive::read_stream("-", input, &mut builder, &opts)?;
     let image = manifest::resolve(&raw, &selection)?;
     let index = builder.finish(&raw, image)?;
-    if args.strict && !index.warnings.is_empty() {
-        let first = index.warnings.first().cloned().unwrap_or_default();
-        return Err(Error::input(
-            raw.label.clone(),
-            format!(
-                "{first} (--strict; {} warning(s) in all)",
-                index.warnings.len()
-            ),
-        )
-        .into());
-    }
+    super::strict_check(&index, args.strict, &raw.label)?;
     Ok(index)
 }
 

@@ -34,14 +34,7 @@ pub enum ExitStatus {
 /// every regular file's content to `inspector` (if any) as it streams.
 pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>) -> Result<Index> {
     let source = Source::from_arg(&input.image);
-    let platform = match &input.platform {
-        Some(p) => Some(manifest::Platform::parse(p).ok_or_else(|| {
-            Error::Selection(format!(
-                "--platform {p}: expected os/arch[/variant], like linux/amd64"
-            ))
-        })?),
-        None => None,
-    };
+    let platform = parse_platform(input.platform.as_deref())?;
     let selection = Selection {
         image: input.select.clone(),
         platform,
@@ -69,10 +62,26 @@ pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>
     let raw = read?;
     let image = manifest::resolve(&raw, &selection)?;
     let index = builder.finish(&raw, image)?;
-    if input.strict && !index.warnings.is_empty() {
-        let first = index.warnings.first().cloned().unwrap_or_default();
+    strict_check(&index, input.strict, &raw.label)?;
+    Ok(index)
+}
+
+/// `--platform os/arch[/variant]`, parsed.
+pub fn parse_platform(arg: Option<&str>) -> Result<Option<manifest::Platform>> {
+    let Some(p) = arg else { return Ok(None) };
+    let platform = manifest::Platform::parse(p).ok_or_else(|| {
+        Error::Selection(format!(
+            "--platform {p}: expected os/arch[/variant], like linux/amd64"
+        ))
+    })?;
+    Ok(Some(platform))
+}
+
+/// Under `--strict`, the first warning of `index` (read from `label`) is an error.
+pub fn strict_check(index: &Index, strict: bool, label: &str) -> Result<()> {
+    if strict && let Some(first) = index.warnings.first() {
         return Err(Error::input(
-            raw.label.clone(),
+            label,
             format!(
                 "{first} (--strict; {} warning(s) in all)",
                 index.warnings.len()
@@ -80,7 +89,7 @@ pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>
         )
         .into());
     }
-    Ok(index)
+    Ok(())
 }
 
 /// A sink that keeps nothing: for reading only a base image's layer digests.

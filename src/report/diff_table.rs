@@ -8,26 +8,10 @@
 use super::ByteFormat;
 use super::Options;
 use super::bytes::group_thousands;
-use super::table::{cut, instruction};
+use super::table::{cut, instruction, right, table};
 use crate::analyze::diff::{DirDelta, FileDelta, ImageDiff, delta};
-use comfy_table::{Cell, CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
+use comfy_table::Cell;
 use std::io::{self, Write};
-
-/// A header rule and nothing else, as the inspect report.
-const STYLE: TableStyle =
-    TableStyle::new().header_separator(LineStyle::none().fill('─').junction(' '));
-
-fn table(width: u16) -> Table {
-    let mut t = Table::new();
-    t.load_style(STYLE)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width);
-    t
-}
-
-fn right(s: impl Into<String>) -> Cell {
-    Cell::new(s.into()).set_alignment(CellAlignment::Right)
-}
 
 /// Rows of a list cut at `--top`, where 0 means all.
 pub fn rows(top: usize) -> usize {

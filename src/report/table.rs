@@ -12,7 +12,8 @@ const STYLE: TableStyle =
     TableStyle::new().header_separator(LineStyle::none().fill('─').junction(' '));
 use std::io::{self, Write};
 
-fn table(width: u16) -> Table {
+/// A table in the reports' style, fitted to `width` columns.
+pub(crate) fn table(width: u16) -> Table {
     let mut t = Table::new();
     t.load_style(STYLE)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -20,7 +21,8 @@ fn table(width: u16) -> Table {
     t
 }
 
-fn right(s: impl Into<String>) -> Cell {
+/// A right-aligned cell (numbers).
+pub(crate) fn right(s: impl Into<String>) -> Cell {
     Cell::new(s.into()).set_alignment(CellAlignment::Right)
 }
 
