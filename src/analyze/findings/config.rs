@@ -69,6 +69,9 @@ pub fn apply(text: &str, file: &str, opts: &mut Options) -> Result<(), ConfigErr
     let Some(section) = parsed.findings else {
         return Ok(());
     };
+    for g in section.ignore.iter() {
+        super::rules::compile(g).map_err(|e| err(format!("[findings] ignore: {e}")))?;
+    }
     opts.ignore.extend(section.ignore);
     for (i, r) in section.rules.into_iter().enumerate() {
         let category = Category::parse(&r.category).ok_or_else(|| {
@@ -85,6 +88,9 @@ pub fn apply(text: &str, file: &str, opts: &mut Options) -> Result<(), ConfigErr
         };
         if r.paths.is_empty() {
             return Err(err(format!("[findings] rule {}: `paths` is empty", i + 1)));
+        }
+        for g in &r.paths {
+            super::rules::compile(g).map_err(|e| err(format!("[findings] rule {}: {e}", i + 1)))?;
         }
         opts.rules.push(PathRule {
             id: r

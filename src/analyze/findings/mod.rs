@@ -35,7 +35,7 @@ use crate::index::{EntryKind, Fate, Index, PathId};
 use collect::Collected;
 use magic::Magic;
 use packages::Record;
-use rules::{PathRule, glob};
+use rules::{Hits, PathRule, RuleMatcher};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a finding is about. The names are part of the JSON contract.
@@ -384,7 +384,11 @@ impl Findings {
             findings: Vec::new(),
             claims: HashMap::new(),
         };
-        let ignored = |p: &[u8]| opts.ignore.iter().any(|g| glob(g.as_bytes(), p));
+        // Globs were checked when the rules were loaded; a set that still fails to
+        // compile matches nothing rather than failing the whole report.
+        let matcher = RuleMatcher::new(&opts.rules, &opts.ignore).ok();
+        let mut hits = Hits::default();
+        let ignored = |p: &[u8]| matcher.as_ref().is_some_and(|m| m.ignored(p));
         // Every shipped file with bytes.
         let mut shipped: Vec<Shipped> = Vec::new();
         for f in &a.waste.visible {
@@ -414,9 +418,11 @@ impl Findings {
         // 1. Path rules: per category, the first matching rule claims the file.
         let mut by_rule: Vec<Vec<Shipped>> = vec![Vec::new(); opts.rules.len()];
         for (s, p) in shipped.iter().zip(&path_of) {
+            let Some(matcher) = &matcher else { break };
             if ignored(p) {
                 continue;
             }
+            matcher.matches_into(p, &mut hits);
             let m = collected
                 .magic
                 .get(&s.entry)
@@ -430,7 +436,7 @@ impl Findings {
                 if rule.category == Category::ModelWeights && !s.visible {
                     continue;
                 }
-                if rule.matches(p, s.bytes, m) {
+                if matcher.rule_matches(&hits, i, s.bytes, m) {
                     seen |= rule.category.bit();
                     if let Some(v) = by_rule.get_mut(i) {
                         v.push(*s);

@@ -463,57 +463,140 @@ pub fn builtin() -> Vec<PathRule> {
 }
 
 impl PathRule {
-    /// True when the file at `path` of `size` bytes with `magic` matches.
-    pub fn matches(&self, path: &[u8], size: u64, magic: Magic) -> bool {
-        size >= self.min_file
-            && (self.magic.is_empty() || self.magic.contains(&magic))
-            && self.globs.iter().any(|g| glob(g.as_bytes(), path))
-            && !self.unless.iter().any(|g| glob(g.as_bytes(), path))
+    fn admits(&self, size: u64, magic: Magic) -> bool {
+        size >= self.min_file && (self.magic.is_empty() || self.magic.contains(&magic))
     }
 }
 
-/// Matches `path` against `pat` (`*`, `**`, `?`). A pattern without a leading `/` may
-/// match at any depth, as in .dockerignore-style user rules.
-pub fn glob(pat: &[u8], path: &[u8]) -> bool {
-    if pat.first() == Some(&b'/') || pat.starts_with(b"**") {
-        glob_at(pat, path)
+/// Compiles a findings glob (`*`, `**`, `?`, `[0-9]`). A pattern without a leading `/`
+/// (and not starting with `**`) may match at any depth, as in .dockerignore-style rules.
+pub fn compile(pat: &str) -> Result<globset::Glob, String> {
+    let anchored = if pat.starts_with('/') || pat.starts_with("**") {
+        pat.to_string()
     } else {
-        let mut anchored = b"**/".to_vec();
-        anchored.extend_from_slice(pat);
-        glob_at(&anchored, path)
+        format!("**/{pat}")
+    };
+    globset::GlobBuilder::new(&anchored)
+        .literal_separator(true)
+        .backslash_escape(false)
+        .build()
+        .map_err(|e| format!("bad glob {pat:?}: {}", e.kind()))
+}
+
+/// Every rule's globs compiled into one automaton, so a path is scanned once for all
+/// rules, not once per glob (a backtracking matcher per glob was a quarter of the run
+/// time on a 167k-file image).
+#[derive(Debug)]
+pub struct RuleMatcher<'r> {
+    rules: &'r [PathRule],
+    globs: globset::GlobSet,
+    /// Rule of each glob of `globs`.
+    glob_rule: Vec<usize>,
+    unless: globset::GlobSet,
+    unless_rule: Vec<usize>,
+    ignore: globset::GlobSet,
+}
+
+/// Scratch space reused across paths.
+#[derive(Debug, Default)]
+pub struct Hits {
+    globs: Vec<usize>,
+    unless: Vec<usize>,
+    rules: Vec<bool>,
+    exempt: Vec<bool>,
+}
+
+impl<'r> RuleMatcher<'r> {
+    /// Compiles `rules` and the `ignore` globs.
+    pub fn new(rules: &'r [PathRule], ignore: &[String]) -> Result<RuleMatcher<'r>, String> {
+        let mut globs = globset::GlobSetBuilder::new();
+        let mut unless = globset::GlobSetBuilder::new();
+        let (mut glob_rule, mut unless_rule) = (Vec::new(), Vec::new());
+        for (i, r) in rules.iter().enumerate() {
+            for g in &r.globs {
+                globs.add(compile(g)?);
+                glob_rule.push(i);
+            }
+            for g in &r.unless {
+                unless.add(compile(g)?);
+                unless_rule.push(i);
+            }
+        }
+        let mut ig = globset::GlobSetBuilder::new();
+        for g in ignore {
+            ig.add(compile(g)?);
+        }
+        let build = |b: globset::GlobSetBuilder| b.build().map_err(|e| e.to_string());
+        Ok(RuleMatcher {
+            rules,
+            globs: build(globs)?,
+            glob_rule,
+            unless: build(unless)?,
+            unless_rule,
+            ignore: build(ig)?,
+        })
+    }
+
+    /// True when `path` matches an ignore glob.
+    pub fn ignored(&self, path: &[u8]) -> bool {
+        !self.ignore.is_empty() && self.ignore.is_match(as_path(path).as_ref())
+    }
+
+    /// Fills `hits` with the rules whose globs match `path` (`hits.rules`) and those an
+    /// `unless` glob exempts (`hits.exempt`); size and magic are not checked.
+    pub fn matches_into(&self, path: &[u8], hits: &mut Hits) {
+        let n = self.rules.len();
+        hits.rules.clear();
+        hits.rules.resize(n, false);
+        hits.exempt.clear();
+        hits.exempt.resize(n, false);
+        let host = as_path(path);
+        let cand = globset::Candidate::new(host.as_ref());
+        self.globs.matches_candidate_into(&cand, &mut hits.globs);
+        if hits.globs.is_empty() {
+            return;
+        }
+        for &g in &hits.globs {
+            if let Some(slot) = self.glob_rule.get(g).and_then(|&r| hits.rules.get_mut(r)) {
+                *slot = true;
+            }
+        }
+        self.unless.matches_candidate_into(&cand, &mut hits.unless);
+        for &g in &hits.unless {
+            if let Some(slot) = self.unless_rule.get(g).and_then(|&r| hits.exempt.get_mut(r)) {
+                *slot = true;
+            }
+        }
+    }
+
+    /// True when rule `i` matched in `hits` and admits a file of `size` and `magic`.
+    pub fn rule_matches(&self, hits: &Hits, i: usize, size: u64, magic: Magic) -> bool {
+        hits.rules.get(i).copied().unwrap_or(false)
+            && !hits.exempt.get(i).copied().unwrap_or(false)
+            && self.rules.get(i).is_some_and(|r| r.admits(size, magic))
     }
 }
 
-fn glob_at(pat: &[u8], path: &[u8]) -> bool {
-    match pat.split_first() {
-        None => path.is_empty(),
-        Some((b'*', rest)) if rest.first() == Some(&b'*') => {
-            let rest = rest.get(1..).unwrap_or_default();
-            // `**/` may also match nothing, `/**` everything below.
-            if let Some(after) = rest.strip_prefix(b"/")
-                && glob_at(after, path.strip_prefix(b"/").unwrap_or(path))
-            {
-                return true;
-            }
-            (0..=path.len()).any(|i| glob_at(rest, path.get(i..).unwrap_or_default()))
-        }
-        Some((b'*', rest)) => {
-            let stop = path.iter().position(|&b| b == b'/').unwrap_or(path.len());
-            (0..=stop).any(|i| glob_at(rest, path.get(i..).unwrap_or_default()))
-        }
-        Some((b'?', rest)) => match path.split_first() {
-            Some((c, p)) if *c != b'/' => glob_at(rest, p),
-            _ => false,
-        },
-        Some((b'[', _)) if pat.starts_with(b"[0-9]") => match path.split_first() {
-            Some((c, p)) if c.is_ascii_digit() => glob_at(pat.get(5..).unwrap_or_default(), p),
-            _ => false,
-        },
-        Some((c, rest)) => match path.split_first() {
-            Some((d, p)) if d == c => glob_at(rest, p),
-            _ => false,
-        },
+/// An image path as a host `Path` for globset, bytes kept as they are on Unix.
+fn as_path(bytes: &[u8]) -> std::borrow::Cow<'_, std::path::Path> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::borrow::Cow::Borrowed(std::path::Path::new(std::ffi::OsStr::from_bytes(bytes)))
     }
+    #[cfg(not(unix))]
+    {
+        std::borrow::Cow::Owned(String::from_utf8_lossy(bytes).into_owned().into())
+    }
+}
+
+/// Matches `path` against the findings glob `pat` (see [`compile`]); a bad glob matches
+/// nothing.
+pub fn glob(pat: &[u8], path: &[u8]) -> bool {
+    let Ok(pat) = std::str::from_utf8(pat) else {
+        return false;
+    };
+    compile(pat).is_ok_and(|g| g.compile_matcher().is_match(as_path(path).as_ref()))
 }
 
 #[cfg(test)]
