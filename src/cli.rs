@@ -50,9 +50,15 @@ pub struct InputArgs {
     /// else the first).
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
-    /// Treat warnings (a diff_id that does not match the config, odd entries) as errors.
+    /// Treat warnings (a diff_id that does not match the config, odd entries) as errors;
+    /// implies --verify.
     #[arg(long)]
     pub strict: bool,
+    /// Hash every layer blob and layer tar and check them against the digests the
+    /// manifest, blob names and config state (one more SHA-256 pass; by default those
+    /// digests are taken as stated and only file contents are hashed).
+    #[arg(long)]
+    pub verify: bool,
     /// Largest JSON member (manifest, config, index) buffered, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_json_bytes: u64,
@@ -190,9 +196,12 @@ pub struct DiffArgs {
     /// Which platform of a multi-platform index, on both sides (os/arch[/variant]).
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
-    /// Treat warnings as errors while reading an image.
+    /// Treat warnings as errors while reading an image; implies --verify.
     #[arg(long)]
     pub strict: bool,
+    /// Hash and check every layer blob's digest and diff_id while reading an image.
+    #[arg(long)]
+    pub verify: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormatArg::Table)]
     pub format: DiffFormatArg,

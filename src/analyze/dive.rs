@@ -23,7 +23,7 @@
 //! layer, so the cost is linear in the entries.
 
 use crate::index::{EntryKind, Index, PathId};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// dive's figures for one image.
 #[derive(Debug, Clone, PartialEq)]

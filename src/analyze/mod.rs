@@ -13,7 +13,7 @@ pub mod waste;
 
 use crate::archive::Digest;
 use crate::index::{Index, PathId, ROOT};
-use std::collections::HashMap;
+use std::cmp::Reverse;
 
 pub use dive::DiveFigures;
 pub use waste::{ByCause, DuplicateGroup, HiddenFile, VisibleFile, Waste};
@@ -122,28 +122,24 @@ impl Analysis {
     /// Visible files, largest first (ties by path), at most `n`.
     pub fn top_files(&self, index: &Index, n: usize) -> Vec<VisibleFile> {
         let mut files: Vec<VisibleFile> = self.waste.visible.clone();
-        files.sort_by(|a, b| {
-            b.bytes.cmp(&a.bytes).then_with(|| {
-                index
-                    .paths
-                    .path_bytes(a.path)
-                    .cmp(&index.paths.path_bytes(b.path))
-            })
-        });
+        keep_largest(&mut files, n, |f| f.bytes);
+        files.sort_by_cached_key(|f| (Reverse(f.bytes), index.paths.path_bytes(f.path)));
         files.truncate(n);
         files
     }
 
-    /// Visible bytes per directory, rolled up: every directory that holds visible bytes,
-    /// with the bytes of its whole subtree.
-    pub fn dir_bytes(&self, index: &Index) -> HashMap<PathId, u64> {
-        let mut out: HashMap<PathId, u64> = HashMap::new();
+    /// Visible bytes per directory, rolled up (a directory counts its whole subtree),
+    /// indexed by path id: one addition per file and ancestor, no hashing.
+    pub fn dir_bytes(&self, index: &Index) -> Vec<u64> {
+        let mut out = vec![0u64; index.paths.len()];
         for f in &self.waste.visible {
             if f.bytes == 0 {
                 continue;
             }
             for anc in index.paths.ancestors(f.path) {
-                *out.entry(anc).or_default() += f.bytes;
+                if let Some(b) = out.get_mut(anc as usize) {
+                    *b += f.bytes;
+                }
             }
         }
         out
@@ -155,19 +151,31 @@ impl Analysis {
         let mut dirs: Vec<(PathId, u64)> = self
             .dir_bytes(index)
             .into_iter()
-            .filter(|(p, _)| *p != ROOT && index.paths.depth(*p) <= depth)
+            .enumerate()
+            .map(|(p, b)| (p as PathId, b))
+            .filter(|&(p, b)| b > 0 && p != ROOT && index.paths.depth(p) <= depth)
             .collect();
-        dirs.sort_by(|a, b| {
-            b.1.cmp(&a.1).then_with(|| {
-                index
-                    .paths
-                    .path_bytes(a.0)
-                    .cmp(&index.paths.path_bytes(b.0))
-            })
-        });
+        keep_largest(&mut dirs, n, |d| d.1);
+        dirs.sort_by_cached_key(|d| (Reverse(d.1), index.paths.path_bytes(d.0)));
         dirs.truncate(n);
         dirs
     }
+}
+
+/// Keeps the items of `items` that could be among the `n` largest by `size` (ties at the
+/// boundary included, for the caller to break), in linear time, so that only those few
+/// are sorted by path.
+fn keep_largest<T>(items: &mut Vec<T>, n: usize, size: impl Fn(&T) -> u64) {
+    if n == 0 {
+        items.clear();
+        return;
+    }
+    if items.len() <= n {
+        return;
+    }
+    let (_, nth, _) = items.select_nth_unstable_by(n - 1, |a, b| size(b).cmp(&size(a)));
+    let cut = size(nth);
+    items.retain(|i| size(i) >= cut);
 }
 
 fn base_split(index: &Index, waste: &Waste, hint: &BaseHint) -> BaseSplit {

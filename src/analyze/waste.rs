@@ -8,7 +8,7 @@
 
 use crate::archive::Digest;
 use crate::index::{EntryKind, Fate, Index, NONE, PathId};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Hidden bytes by cause. `same_content` is the part of `overwritten` where the new copy
 /// had identical content; the other four add up to the hidden total.

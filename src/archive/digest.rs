@@ -77,41 +77,60 @@ fn hex_val(c: u8) -> Option<u8> {
     }
 }
 
-/// A reader that hashes and counts every byte read through it.
+/// A reader that counts what passes through it and, unless made with
+/// [`HashReader::counting`], hashes it with SHA-256.
 pub struct HashReader<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     bytes: u64,
 }
 
 impl<R: Read> HashReader<R> {
-    /// Wraps `inner`.
+    /// Counts and hashes `inner`.
     pub fn new(inner: R) -> Self {
         HashReader {
             inner,
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
             bytes: 0,
         }
     }
 
-    /// The bytes read so far.
+    /// Counts `inner` without hashing it.
+    pub fn counting(inner: R) -> Self {
+        HashReader {
+            inner,
+            hasher: None,
+            bytes: 0,
+        }
+    }
+
+    /// Stops hashing: what follows is only counted, and [`HashReader::finish`] returns
+    /// no digest.
+    pub fn stop_hashing(&mut self) {
+        self.hasher = None;
+    }
+
+    /// Bytes read so far.
     pub fn bytes(&self) -> u64 {
         self.bytes
     }
 
-    /// Reads the rest of the stream (so the digest covers all of it), then returns the
-    /// digest and the byte count.
-    pub fn finish(mut self) -> io::Result<(Digest, u64)> {
+    /// Reads the rest and returns the digest (when hashing) and the total bytes.
+    pub fn finish(mut self) -> io::Result<(Option<Digest>, u64)> {
         drain(&mut self)?;
-        Ok((Digest(self.hasher.finalize().into()), self.bytes))
+        Ok((
+            self.hasher.map(|h| Digest(h.finalize().into())),
+            self.bytes,
+        ))
     }
 }
 
 impl<R: Read> Read for HashReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let read = buf.get(..n).unwrap_or_default();
-        self.hasher.update(read);
+        if let Some(h) = &mut self.hasher {
+            h.update(buf.get(..n).unwrap_or_default());
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -175,6 +194,8 @@ mod tests {
         r.read_exact(&mut head).unwrap();
         let (d, n) = r.finish().unwrap();
         assert_eq!(n, 100_000);
-        assert_eq!(d, Digest::of(&data));
+        assert_eq!(d, Some(Digest::of(&data)));
+        let (d, n) = HashReader::counting(&data[..]).finish().unwrap();
+        assert_eq!((d, n), (None, 100_000));
     }
 }

@@ -110,6 +110,28 @@ pub struct LayerBlob {
     pub tar_bytes: u64,
     /// The tar entries read (PAX and long-name meta entries not counted).
     pub entries: u64,
+    /// True when `blob_digest` and `diff_id` were computed from the bytes
+    /// ([`ReadOptions::verify`](super::ReadOptions::verify)); otherwise they are what the
+    /// archive states, filled in by [`LayerBlob::settle`].
+    pub verified: bool,
+}
+
+impl LayerBlob {
+    /// Fills in the digests of a blob that was not hashed with what the archive states:
+    /// `stated` is the blob digest from its descriptor or its member name, `config` the
+    /// config's diff_id for this layer. An uncompressed blob's digest is its diff_id.
+    pub fn settle(&mut self, stated: Option<Digest>, config: Option<Digest>) {
+        if self.verified {
+            return;
+        }
+        if self.compression == Compression::None {
+            self.diff_id = config.or(stated).unwrap_or_default();
+            self.blob_digest = stated.or(config).unwrap_or_default();
+        } else {
+            self.blob_digest = stated.unwrap_or_default();
+            self.diff_id = config.unwrap_or_default();
+        }
+    }
 }
 
 /// Receives layers as the reader streams them, in archive order (not image order: the

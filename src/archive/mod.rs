@@ -84,6 +84,11 @@ pub struct ReadOptions {
     pub limits: Limits,
     /// Where to report progress, if anyone watches.
     pub progress: Option<Arc<Progress>>,
+    /// Hash every blob as stored and every layer tar, and check them against the
+    /// digests the manifest, the blob names and the config state. One more SHA-256 pass
+    /// over the archive (and over every decompressed layer); without it those digests
+    /// are taken as stated, and only file contents are hashed.
+    pub verify: bool,
 }
 
 /// What a member of the outer archive turned out to be.
@@ -109,8 +114,9 @@ pub enum MemberContent {
 pub struct Member {
     /// Bytes as stored.
     pub size: u64,
-    /// SHA-256 of the bytes as stored.
-    pub sha256: Digest,
+    /// SHA-256 of the bytes as stored: always for JSON members, for layers only with
+    /// [`ReadOptions::verify`].
+    pub sha256: Option<Digest>,
     /// What it is.
     pub content: MemberContent,
 }
@@ -391,7 +397,7 @@ fn walk_stream<R: Read>(
         progress: opts.progress.clone(),
         total: Arc::clone(&total),
     };
-    let buffered = BufReader::with_capacity(1 << 20, counting);
+    let buffered = BufReader::with_capacity(64 * 1024, counting);
     let io_err = |e: io::Error| Error::input(label, layer::describe_io(&e, "archive"));
     let (head, stream) = peek(buffered, 512).map_err(io_err)?;
     let decoded: Box<dyn Read> = match sniff(&head) {
@@ -473,7 +479,7 @@ fn walk_stream<R: Read>(
                             name,
                             Member {
                                 size: 0,
-                                sha256: Digest::default(),
+                                sha256: None,
                                 content: MemberContent::Link(t),
                             },
                         );
@@ -484,7 +490,7 @@ fn walk_stream<R: Read>(
                             name,
                             Member {
                                 size: 0,
-                                sha256: Digest::default(),
+                                sha256: None,
                                 content: MemberContent::Other {
                                     looks_like: format!(
                                         "a link to {target}, which points outside the archive"
@@ -543,7 +549,7 @@ fn read_member<R: Read>(
     let mut hashed = HashReader::new(reader);
     let (head, mut stream) =
         peek(&mut hashed, 512).map_err(|e| fail(layer::describe_io(&e, "member")))?;
-    let mut layer = false;
+    let mut tar_bytes = None;
     let content = match sniff(&head) {
         Sniffed::Gzip | Sniffed::Zstd | Sniffed::Tar => {
             let compression = match sniff(&head) {
@@ -551,9 +557,44 @@ fn read_member<R: Read>(
                 Sniffed::Zstd => Compression::Zstd,
                 _ => Compression::None,
             };
+            if !opts.verify {
+                stream.get_mut().1.stop_hashing();
+            }
             feeder.begin(name, compression).map_err(stop)?;
-            feeder.pump(&mut stream).map_err(stop)?;
-            layer = true;
+            let pumped = match compression {
+                Compression::None => feeder.pump(&mut stream),
+                Compression::Gzip => feeder.pump(&mut flate2::read::MultiGzDecoder::new(
+                    BufReader::with_capacity(256 * 1024, &mut stream),
+                )),
+                Compression::Zstd => {
+                    let mut decoder = zstd::stream::read::Decoder::with_buffer(
+                        BufReader::with_capacity(256 * 1024, &mut stream),
+                    )
+                    .map_err(|e| fail(layer::describe_io(&e, "zstd layer")))?;
+                    feeder.pump(&mut decoder)
+                }
+            };
+            match pumped {
+                Ok(n) => tar_bytes = Some(n),
+                // A decoder failed: a short member (the archive is truncated) says why
+                // better than the decoder does.
+                Err(pipeline::Stop::Io(e)) if compression != Compression::None => {
+                    let _ = digest::drain(&mut stream);
+                    drop(stream);
+                    let read = HashReader::bytes(&hashed);
+                    if read != size {
+                        return Err(fail(format!(
+                            "truncated archive: the member holds {read} of its {size} bytes"
+                        )));
+                    }
+                    let what = match compression {
+                        Compression::Gzip => "gzip layer",
+                        _ => "zstd layer",
+                    };
+                    return Err(fail(layer::describe_io(&e, what)));
+                }
+                Err(s) => return Err(stop(s)),
+            }
             // The parser thread fills this in.
             MemberContent::Other {
                 looks_like: "a layer".to_string(),
@@ -580,8 +621,8 @@ fn read_member<R: Read>(
             "truncated archive: the member holds {bytes} of its {size} bytes"
         )));
     }
-    if layer {
-        feeder.end(sha256, bytes).map_err(stop)?;
+    if let Some(tar_bytes) = tar_bytes {
+        feeder.end(sha256, bytes, tar_bytes).map_err(stop)?;
     }
     Ok(Member {
         size: bytes,
@@ -590,8 +631,9 @@ fn read_member<R: Read>(
     })
 }
 
-/// Reads a blob that starts like a (possibly compressed) tar. A compressed blob whose
-/// content is not a tar is recorded as `Other`.
+/// Parses a layer blob's tar (`stream`, already decompressed by the reader thread) into
+/// `sink`. A compressed blob whose content is not a tar is recorded as `Other`. With
+/// [`ReadOptions::verify`], a compressed blob's tar is hashed: its diff_id.
 pub(crate) fn read_layer_blob<R: Read>(
     name: &str,
     compression: Compression,
@@ -605,35 +647,14 @@ pub(crate) fn read_layer_blob<R: Read>(
         Compression::Gzip => "gzip layer",
         Compression::Zstd => "zstd layer",
     };
-    let decoder: Box<dyn Read + '_> = match compression {
-        Compression::None => {
-            sink.begin_layer(name);
-            let entries = layer::parse_layer(&mut *stream, sink, &opts.limits, buf)?;
-            return Ok(MemberContent::Layer(LayerBlob {
-                compression,
-                blob_bytes: 0,
-                blob_digest: Digest::default(),
-                diff_id: Digest::default(),
-                tar_bytes: 0,
-                entries,
-            }));
-        }
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
-            256 * 1024,
-            &mut *stream,
-        ))),
-        Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(
-                256 * 1024,
-                &mut *stream,
-            ))
-            .map_err(|e| layer::describe_io(&e, what))?,
-        ),
+    let hash_tar = opts.verify && compression != Compression::None;
+    let mut inner = if hash_tar {
+        HashReader::new(stream)
+    } else {
+        HashReader::counting(stream)
     };
-    let mut inner = HashReader::new(decoder);
     let (head, mut tar_stream) = peek(&mut inner, 512).map_err(|e| layer::describe_io(&e, what))?;
-    if !looks_like_tar(&head) || head.len() < 512 {
-        digest::drain(&mut tar_stream).map_err(|e| layer::describe_io(&e, what))?;
+    if compression != Compression::None && (!looks_like_tar(&head) || head.len() < 512) {
         return Ok(MemberContent::Other {
             looks_like: format!("{} data that is not a tar", compression.name()),
         });
@@ -642,14 +663,15 @@ pub(crate) fn read_layer_blob<R: Read>(
     let entries = layer::parse_layer(&mut tar_stream, sink, &opts.limits, buf)
         .map_err(|e| e.replacen("layer", what, 1))?;
     drop(tar_stream);
-    let (diff_id, tar_bytes) = inner.finish().map_err(|e| layer::describe_io(&e, what))?;
+    let (diff_id, _) = inner.finish().map_err(|e| layer::describe_io(&e, what))?;
     Ok(MemberContent::Layer(LayerBlob {
         compression,
         blob_bytes: 0,
         blob_digest: Digest::default(),
-        diff_id,
-        tar_bytes,
+        diff_id: diff_id.unwrap_or_default(),
+        tar_bytes: 0,
         entries,
+        verified: opts.verify,
     }))
 }
 
@@ -729,7 +751,7 @@ fn walk_folder(
                     name,
                     Member {
                         size: 0,
-                        sha256: Digest::default(),
+                        sha256: None,
                         content,
                     },
                 );

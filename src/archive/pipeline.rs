@@ -1,7 +1,9 @@
-//! The forward pass on two threads, so that the two hashes every byte needs run in
-//! parallel: the reader thread walks the outer archive and hashes each member as stored
-//! (its blob digest, which is also the diff_id of an uncompressed layer); the parser
-//! thread decompresses layer blobs, walks their tars and hashes every file's content.
+//! The forward pass on two threads: the reader thread walks the outer archive and
+//! decompresses layer blobs; the parser thread walks the layer tars and hashes every
+//! file's content. Decompression and hashing, the two costs per byte, run on different
+//! cores. With [`ReadOptions::verify`], the reader also hashes each member as stored (its
+//! blob digest, which is the diff_id of an uncompressed layer) and the parser each
+//! decompressed tar (its diff_id).
 //!
 //! Member bytes cross over in fixed-size chunks through a bounded channel, and the chunks
 //! come back through a second channel to be reused: memory stays flat whatever the size of
@@ -16,10 +18,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
-/// Bytes per chunk handed from the reader to the parser.
-const CHUNK: usize = 1 << 20;
-/// Chunks in flight: bounds the memory between the threads to about 4 MiB.
-const IN_FLIGHT: usize = 4;
+/// Bytes per chunk handed from the reader to the parser: small enough that the chunks in
+/// flight stay in the cache the two cores share.
+const CHUNK: usize = 256 * 1024;
+/// Chunks in flight: bounds the memory between the threads to about 2 MiB.
+const IN_FLIGHT: usize = 8;
 
 enum Msg {
     Begin {
@@ -28,8 +31,9 @@ enum Msg {
     },
     Data(Vec<u8>),
     End {
-        sha256: Digest,
+        sha256: Option<Digest>,
         bytes: u64,
+        tar_bytes: u64,
     },
 }
 
@@ -59,8 +63,9 @@ impl Feeder {
         })
     }
 
-    /// Sends everything `stream` yields, in chunks.
-    pub(crate) fn pump<R: Read>(&self, stream: &mut R) -> Result<(), Stop> {
+    /// Sends everything `stream` yields, in chunks; returns how many bytes that was.
+    pub(crate) fn pump<R: Read + ?Sized>(&self, stream: &mut R) -> Result<u64, Stop> {
+        let mut total = 0u64;
         loop {
             if self.failed.load(Ordering::Relaxed) {
                 return Err(Stop::ParserFailed);
@@ -77,19 +82,25 @@ impl Feeder {
                 }
             }
             if filled == 0 {
-                return Ok(());
+                return Ok(total);
             }
+            total += filled as u64;
             buf.truncate(filled);
             self.send(Msg::Data(buf))?;
             if filled < CHUNK {
-                return Ok(());
+                return Ok(total);
             }
         }
     }
 
-    /// Ends the member with its digest and size as stored.
-    pub(crate) fn end(&self, sha256: Digest, bytes: u64) -> Result<(), Stop> {
-        self.send(Msg::End { sha256, bytes })
+    /// Ends the member with its digest (when hashed) and size as stored, and the bytes
+    /// of its tar.
+    pub(crate) fn end(&self, sha256: Option<Digest>, bytes: u64, tar_bytes: u64) -> Result<(), Stop> {
+        self.send(Msg::End {
+            sha256,
+            bytes,
+            tar_bytes,
+        })
     }
 
     fn send(&self, msg: Msg) -> Result<(), Stop> {
@@ -146,7 +157,7 @@ fn parse_members(
     failed: &AtomicBool,
 ) -> Outcome {
     let mut outcome = Outcome::default();
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; 64 * 1024];
     while let Ok(msg) = rx.recv() {
         let Msg::Begin { name, compression } = msg else {
             // Data of a member whose parse already failed: drop it.
@@ -162,14 +173,16 @@ fn parse_members(
         let parsed = super::read_layer_blob(&name, compression, &mut reader, sink, opts, &mut buf);
         let drained = super::digest::drain(&mut reader);
         match (parsed, drained, reader.end) {
-            (Ok(content), Ok(_), Some((sha256, bytes))) => {
+            (Ok(content), Ok(_), Some((sha256, bytes, tar_bytes))) => {
                 let content = match content {
                     MemberContent::Layer(mut blob) => {
                         blob.blob_bytes = bytes;
-                        blob.blob_digest = sha256;
-                        if blob.compression == Compression::None {
-                            blob.diff_id = sha256;
-                            blob.tar_bytes = bytes;
+                        blob.tar_bytes = tar_bytes;
+                        if let Some(sha256) = sha256 {
+                            blob.blob_digest = sha256;
+                            if blob.compression == Compression::None {
+                                blob.diff_id = sha256;
+                            }
                         }
                         sink.end_layer(&name, &blob);
                         MemberContent::Layer(blob)
@@ -203,7 +216,7 @@ struct ChannelReader<'a> {
     recycle: &'a Sender<Vec<u8>>,
     chunk: Vec<u8>,
     pos: usize,
-    end: Option<(Digest, u64)>,
+    end: Option<(Option<Digest>, u64, u64)>,
 }
 
 impl Read for ChannelReader<'_> {
@@ -230,7 +243,11 @@ impl Read for ChannelReader<'_> {
                         let _ = self.recycle.send(used);
                     }
                 }
-                Ok(Msg::End { sha256, bytes }) => self.end = Some((sha256, bytes)),
+                Ok(Msg::End {
+                    sha256,
+                    bytes,
+                    tar_bytes,
+                }) => self.end = Some((sha256, bytes, tar_bytes)),
                 Ok(Msg::Begin { .. }) => {
                     return Err(io::Error::other(
                         "internal error: a member began inside another",

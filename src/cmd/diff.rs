@@ -112,6 +112,7 @@ fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<Inspect
         select: select.map(str::to_string),
         platform: args.platform.clone(),
         strict: args.strict,
+        verify: args.verify,
         max_json_bytes: Limits::default().max_json_bytes,
         max_layer_entries: Limits::default().max_layer_entries,
         max_path_bytes: Limits::default().max_path_bytes,
@@ -161,6 +162,7 @@ fn load_stream(
     let opts = ReadOptions {
         limits: Limits::default(),
         progress: None,
+        verify: args.verify || args.strict,
     };
     let mut builder = IndexBuilder::with_inspector(collector);
     let raw = archive::read_stream("-", input, &mut builder, &opts)?;

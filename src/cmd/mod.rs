@@ -48,6 +48,7 @@ pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>
             max_path_bytes: input.max_path_bytes,
         },
         progress: progress.clone(),
+        verify: input.verify || input.strict,
     };
     let bar = progress.as_ref().map(|p| spawn_bar(&source, Arc::clone(p)));
     let mut builder = match inspector {
@@ -129,8 +130,16 @@ pub fn base_diff_ids(arg: &str) -> Result<Vec<deadweight::archive::Digest>> {
     Ok(image
         .layers
         .iter()
-        .filter_map(|l| match raw.members.get(&l.member).map(|m| &m.content) {
-            Some(archive::MemberContent::Layer(b)) => Some(b.diff_id),
+        .enumerate()
+        .filter_map(|(i, l)| match raw.members.get(&l.member).map(|m| &m.content) {
+            Some(archive::MemberContent::Layer(b)) => {
+                let mut b = b.clone();
+                b.settle(
+                    l.digest.or_else(|| manifest::digest_in_name(&l.member)),
+                    image.config.diff_ids.get(i).copied(),
+                );
+                Some(b.diff_id)
+            }
             _ => None,
         })
         .collect())

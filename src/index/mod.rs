@@ -27,7 +27,7 @@ use crate::archive::{
     Capture, Compression, Digest, LayerBlob, LayerSink, RawArchive, RawEntry, RawKind,
 };
 use crate::error::{Error, Location, Result};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Marks "none" in u32 index fields.
 pub const NONE: u32 = u32::MAX;
@@ -320,7 +320,7 @@ impl<'i> IndexBuilder<'i> {
                     "the archive holds no layer tar under this name",
                 ));
             };
-            let Some(blob) = pending.blob else {
+            let Some(mut blob) = pending.blob else {
                 return Err(Error::at(location(), "the layer was not read to its end"));
             };
             let start = entries.len();
@@ -336,7 +336,14 @@ impl<'i> IndexBuilder<'i> {
                 warnings.push(format!("{} (layer {i}): {w}", r.listed_as));
             }
             let config_diff_id = image.config.diff_ids.get(i).copied();
+            let checked = blob.verified;
+            blob.settle(
+                r.digest
+                    .or_else(|| crate::archive::manifest::digest_in_name(&r.member)),
+                config_diff_id,
+            );
             if let Some(expected) = config_diff_id
+                && checked
                 && expected != blob.diff_id
             {
                 warnings.push(format!(

@@ -2,10 +2,18 @@
 //!
 //! A node holds its parent, its name (a span of one shared byte arena) and its first child
 //! and next sibling, so subtrees can be walked without allocating. Lookup of a child by
-//! name goes through one hash map keyed by (parent, name). Paths are stored as the layers
+//! name goes through one hash table of node ids hashed by (parent, name): the names live
+//! only in the arena, and a lookup allocates nothing. Paths are stored as the layers
 //! give them, as bytes: names that are not UTF-8 are kept and shown escaped, never dropped.
 
-use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+
+fn key_hash(hasher: &foldhash::fast::RandomState, parent: PathId, name: &[u8]) -> u64 {
+    let mut h = hasher.build_hasher();
+    h.write_u32(parent);
+    h.write(name);
+    h.finish()
+}
 
 /// A path's id in the [`PathTable`]. The root is [`ROOT`].
 pub type PathId = u32;
@@ -31,7 +39,10 @@ struct Node {
 pub struct PathTable {
     nodes: Vec<Node>,
     names: Vec<u8>,
-    lookup: HashMap<(PathId, Box<[u8]>), PathId>,
+    /// Every node but the root, hashed by (parent, name) with `hasher`.
+    lookup: hashbrown::HashTable<PathId>,
+    /// Seeded per process, so names cannot be chosen to collide.
+    hasher: foldhash::fast::RandomState,
 }
 
 impl Default for PathTable {
@@ -46,7 +57,8 @@ impl Default for PathTable {
                 depth: 0,
             }],
             names: Vec::new(),
-            lookup: HashMap::new(),
+            lookup: hashbrown::HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
         }
     }
 }
@@ -111,7 +123,8 @@ impl PathTable {
 
     /// The child `name` of `parent`, created if new.
     pub fn child(&mut self, parent: PathId, name: &[u8]) -> PathId {
-        if let Some(&id) = self.lookup.get(&(parent, Box::<[u8]>::from(name))) {
+        let hash = key_hash(&self.hasher, parent, name);
+        if let Some(&id) = self.lookup.find(hash, |&id| self.is(id, parent, name)) {
             return id;
         }
         let id = self.nodes.len() as PathId;
@@ -130,8 +143,25 @@ impl PathTable {
         if let Some(p) = self.nodes.get_mut(parent as usize) {
             p.first_child = id;
         }
-        self.lookup.insert((parent, Box::from(name)), id);
+        let PathTable {
+            nodes,
+            names,
+            lookup,
+            hasher,
+        } = self;
+        lookup.insert_unique(hash, id, |&other| {
+            let n = nodes.get(other as usize);
+            let name = n
+                .and_then(|n| names.get(n.name_start as usize..(n.name_start + n.name_len) as usize))
+                .unwrap_or_default();
+            key_hash(hasher, n.map(|n| n.parent).unwrap_or(ROOT), name)
+        });
         id
+    }
+
+    /// True when node `id` is the child `name` of `parent`.
+    fn is(&self, id: PathId, parent: PathId, name: &[u8]) -> bool {
+        self.node(id).is_some_and(|n| n.parent == parent) && self.name(id) == name
     }
 
     /// Looks a path up without interning it.
@@ -141,7 +171,8 @@ impl PathTable {
             if part.is_empty() || part == b"." {
                 continue;
             }
-            id = *self.lookup.get(&(id, Box::<[u8]>::from(part)))?;
+            let hash = key_hash(&self.hasher, id, part);
+            id = *self.lookup.find(hash, |&c| self.is(c, id, part))?;
         }
         Some(id)
     }

@@ -49,13 +49,26 @@ pub fn analyze(path: &Path, image: Option<&str>) -> (Index, Analysis) {
 
 /// Loads the image at `path`.
 pub fn load(path: &Path, image: Option<&str>) -> deadweight::Result<Index> {
+    load_with(path, image, &ReadOptions::default())
+}
+
+/// Loads the image at `path` hashing every blob and layer tar (`--verify`).
+pub fn load_verified(path: &Path, image: Option<&str>) -> deadweight::Result<Index> {
+    let opts = ReadOptions {
+        verify: true,
+        ..ReadOptions::default()
+    };
+    load_with(path, image, &opts)
+}
+
+fn load_with(path: &Path, image: Option<&str>, opts: &ReadOptions) -> deadweight::Result<Index> {
     deadweight::load(
         &Source::Path(path.to_path_buf()),
         &Selection {
             image: image.map(str::to_string),
             platform: None,
         },
-        &ReadOptions::default(),
+        opts,
     )
 }
 

@@ -105,6 +105,22 @@ fn check_folder(dir: &Path) -> usize {
                 "{label} L{i} diff_id"
             );
         }
+        // Hashing every blob and tar (--verify) checks the stated digests and finds
+        // the same diff_ids.
+        let verified = crate::common::load_verified(&dir.join(&file), image.as_deref())
+            .unwrap_or_else(|e| panic!("{label} --verify: {e}"));
+        assert!(verified.layers.iter().all(|l| l.blob.verified), "{label}");
+        let computed: Vec<String> = verified
+            .layers
+            .iter()
+            .map(|l| l.blob.diff_id.to_string())
+            .collect();
+        let stated: Vec<String> = index
+            .layers
+            .iter()
+            .map(|l| l.blob.diff_id.to_string())
+            .collect();
+        assert_eq!(computed, stated, "{label} diff_ids, verified");
         if let Some(d) = e.get("dive") {
             assert_eq!(a.dive.size_bytes, u(d, "size_bytes"), "{label} dive size");
             assert_eq!(

@@ -184,6 +184,7 @@ fn load_err(bytes: &[u8], limits: Limits) -> String {
     let o = ReadOptions {
         limits,
         progress: None,
+        verify: true,
     };
     match deadweight::load_reader("mem", bytes, &Selection::default(), &o) {
         Ok(_) => panic!("should fail"),

@@ -8,7 +8,7 @@ use super::packages::{self, DbKind, Record};
 use super::secrets::{self, Hit};
 use crate::archive::Capture;
 use crate::index::{ContentInspector, Index, InspectedFile};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Largest package database captured whole.
 pub const MAX_DB_BYTES: u64 = 8 * 1024 * 1024;

@@ -36,7 +36,8 @@ use collect::Collected;
 use magic::Magic;
 use packages::Record;
 use rules::{Hits, PathRule, RuleMatcher};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeMap;
 
 /// What a finding is about. The names are part of the JSON contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
