@@ -222,7 +222,11 @@ pub fn account(index: &Index) -> Waste {
     // Duplicates: sort the visible inodes by content and take the runs of equal content.
     // A sorted vector of 12-byte records, rather than a map of vectors, keeps this pass
     // at a few bytes per file on images with hundreds of thousands of files.
-    let mut keyed: Vec<(u32, u32)> = w
+    let digest_of = |d: u32| index.digests.get(d as usize).copied().unwrap_or_default();
+    let size_of = |i: u32| w.visible.get(i as usize).map_or(0, |f| f.bytes);
+    // (first 8 bytes of the digest, digest index, file index): sorting compares the
+    // prefix in place and looks the whole digest up only when prefixes tie.
+    let mut keyed: Vec<(u64, u32, u32)> = w
         .visible
         .iter()
         .enumerate()
@@ -230,27 +234,27 @@ pub fn account(index: &Index) -> Waste {
         .filter_map(|(i, f)| {
             let e = entries.get(f.entry as usize)?;
             let digest = index.inode_entry(e).digest;
-            (digest != NONE).then_some((digest, i as u32))
+            (digest != NONE).then(|| (digest_prefix(&digest_of(digest)), digest, i as u32))
         })
         .collect();
-    let digest_of = |d: u32| index.digests.get(d as usize).copied().unwrap_or_default();
-    let size_of = |i: u32| w.visible.get(i as usize).map_or(0, |f| f.bytes);
     keyed.sort_unstable_by(|a, b| {
-        (digest_of(a.0), size_of(a.1)).cmp(&(digest_of(b.0), size_of(b.1)))
+        a.0.cmp(&b.0).then_with(|| {
+            (digest_of(a.1), size_of(a.2)).cmp(&(digest_of(b.1), size_of(b.2)))
+        })
     });
     let mut dups: Vec<DuplicateGroup> = Vec::new();
-    for run in
-        keyed.chunk_by(|a, b| digest_of(a.0) == digest_of(b.0) && size_of(a.1) == size_of(b.1))
-    {
+    for run in keyed.chunk_by(|a, b| {
+        a.0 == b.0 && digest_of(a.1) == digest_of(b.1) && size_of(a.2) == size_of(b.2)
+    }) {
         if run.len() < 2 {
             continue;
         }
-        let Some(&(digest, first)) = run.first() else {
+        let Some(&(_, digest, first)) = run.first() else {
             continue;
         };
         let mut copies: Vec<(PathId, u16)> = run
             .iter()
-            .filter_map(|(_, i)| w.visible.get(*i as usize).map(|f| (f.path, f.layer)))
+            .filter_map(|(_, _, i)| w.visible.get(*i as usize).map(|f| (f.path, f.layer)))
             .collect();
         copies.sort_by_key(|(p, _)| index.paths.path_bytes(*p));
         dups.push(DuplicateGroup {
@@ -263,4 +267,13 @@ pub fn account(index: &Index) -> Waste {
     w.duplicate_bytes = dups.iter().map(DuplicateGroup::wasted).sum();
     w.duplicates = dups;
     w
+}
+
+/// The first 8 bytes of `d`, big-endian: orders like the whole digest where they differ.
+fn digest_prefix(d: &Digest) -> u64 {
+    let mut b = [0u8; 8];
+    if let Some(p) = d.0.get(..8) {
+        b.copy_from_slice(p);
+    }
+    u64::from_be_bytes(b)
 }

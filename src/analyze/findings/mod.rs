@@ -388,7 +388,6 @@ impl Findings {
         // Globs were checked when the rules were loaded; a set that still fails to
         // compile matches nothing rather than failing the whole report.
         let matcher = RuleMatcher::new(&opts.rules, &opts.ignore).ok();
-        let mut hits = Hits::default();
         let ignored = |p: &[u8]| matcher.as_ref().is_some_and(|m| m.ignored(p));
         // Every shipped file with bytes.
         let mut shipped: Vec<Shipped> = Vec::new();
@@ -416,32 +415,57 @@ impl Findings {
         }
         let path_of: Vec<Vec<u8>> = shipped.iter().map(|s| paths.path_bytes(s.path)).collect();
 
-        // 1. Path rules: per category, the first matching rule claims the file.
+        // 1. Path rules: per category, the first matching rule claims the file. The
+        // files are matched in two halves on two threads, then claimed in order.
         let mut by_rule: Vec<Vec<Shipped>> = vec![Vec::new(); opts.rules.len()];
-        for (s, p) in shipped.iter().zip(&path_of) {
-            let Some(matcher) = &matcher else { break };
-            if ignored(p) {
-                continue;
-            }
-            matcher.matches_into(p, &mut hits);
-            let m = collected
-                .magic
-                .get(&s.entry)
-                .copied()
-                .unwrap_or(Magic::Unknown);
-            let mut seen: u32 = 0;
-            for (i, rule) in opts.rules.iter().enumerate() {
-                if seen & rule.category.bit() != 0 {
-                    continue;
-                }
-                if rule.category == Category::ModelWeights && !s.visible {
-                    continue;
-                }
-                if matcher.rule_matches(&hits, i, s.bytes, m) {
-                    seen |= rule.category.bit();
-                    if let Some(v) = by_rule.get_mut(i) {
-                        v.push(*s);
+        if let Some(matcher) = &matcher {
+            let half = shipped.len().div_ceil(2);
+            let claims = |range: std::ops::Range<usize>| -> Vec<(usize, usize)> {
+                let mut hits = Hits::default();
+                let mut out = Vec::new();
+                for k in range {
+                    let (Some(s), Some(p)) = (shipped.get(k), path_of.get(k)) else {
+                        continue;
+                    };
+                    if matcher.ignored(p) {
+                        continue;
                     }
+                    matcher.matches_into(p, &mut hits);
+                    if !hits.any() {
+                        continue;
+                    }
+                    let m = collected
+                        .magic
+                        .get(&s.entry)
+                        .copied()
+                        .unwrap_or(Magic::Unknown);
+                    let mut seen: u32 = 0;
+                    for (i, rule) in opts.rules.iter().enumerate() {
+                        if seen & rule.category.bit() != 0 {
+                            continue;
+                        }
+                        if rule.category == Category::ModelWeights && !s.visible {
+                            continue;
+                        }
+                        if matcher.rule_matches(&hits, i, s.bytes, m) {
+                            seen |= rule.category.bit();
+                            out.push((k, i));
+                        }
+                    }
+                }
+                out
+            };
+            let (first, second) = std::thread::scope(|scope| {
+                let second = scope.spawn(|| claims(half..shipped.len()));
+                let first = claims(0..half);
+                let second = second
+                    .join()
+                    .unwrap_or_else(|_| claims(half..shipped.len()));
+                (first, second)
+            });
+            for (k, i) in first.into_iter().chain(second) {
+                if let (Some(v), Some(s)) = (by_rule.get_mut(i), shipped.get(k)) {
+                    v.push(*s);
                 }
             }
         }

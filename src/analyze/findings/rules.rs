@@ -506,6 +506,13 @@ pub struct Hits {
     exempt: Vec<bool>,
 }
 
+impl Hits {
+    /// True when some rule's glob matched the last path.
+    pub fn any(&self) -> bool {
+        !self.globs.is_empty()
+    }
+}
+
 impl<'r> RuleMatcher<'r> {
     /// Compiles `rules` and the `ignore` globs.
     pub fn new(rules: &'r [PathRule], ignore: &[String]) -> Result<RuleMatcher<'r>, String> {
