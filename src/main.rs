@@ -7,6 +7,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    let _ = cmd::STARTED.set(std::time::Instant::now());
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // `deadweight IMAGE` is `deadweight inspect IMAGE`.
     // Flags of the top level itself (help, version) stay where they are.

@@ -55,6 +55,7 @@ pub fn run(args: &InspectArgs) -> Result<ExitStatus> {
         }
     }
     emit(args.output.as_deref(), &buf)?;
+    super::timing("report");
     Ok(ExitStatus::Success)
 }
 

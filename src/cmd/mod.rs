@@ -61,10 +61,28 @@ pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>
         let _ = bar.join();
     }
     let raw = read?;
+    timing("read");
     let image = manifest::resolve(&raw, &selection)?;
     let index = builder.finish(&raw, image)?;
     strict_check(&index, input.strict, &raw.label)?;
+    timing("index");
     Ok(index)
+}
+
+/// When the process started, for [`timing`].
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// With `DEADWEIGHT_TIMINGS` set, prints on stderr how long the process has run when
+/// `phase` ends: how benches/compare.sh splits reading from the analysis after it.
+pub fn timing(phase: &str) {
+    if std::env::var_os("DEADWEIGHT_TIMINGS").is_some()
+        && let Some(start) = STARTED.get()
+    {
+        eprintln!(
+            "deadweight: timing: {phase} done at {:.3} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
 }
 
 /// `--platform os/arch[/variant]`, parsed.
@@ -276,6 +294,7 @@ pub fn complete(
     let findings = Findings::new(&index, &analysis, &collected, &finding_opts);
     let mut report = deadweight::report::json::InspectReport::new(&index, &analysis, label, limits);
     report.set_findings(&findings, &index);
+    timing("analysis");
     Ok(Inspected {
         index,
         analysis,

@@ -413,13 +413,19 @@ impl Findings {
                 });
             }
         }
-        let path_of: Vec<Vec<u8>> = shipped.iter().map(|s| paths.path_bytes(s.path)).collect();
+        let path_of: Vec<Vec<u8>> = in_halves(shipped.len(), |range| {
+            shipped
+                .get(range)
+                .unwrap_or_default()
+                .iter()
+                .map(|s| paths.path_bytes(s.path))
+                .collect()
+        });
 
         // 1. Path rules: per category, the first matching rule claims the file. The
         // files are matched in two halves on two threads, then claimed in order.
         let mut by_rule: Vec<Vec<Shipped>> = vec![Vec::new(); opts.rules.len()];
         if let Some(matcher) = &matcher {
-            let half = shipped.len().div_ceil(2);
             let claims = |range: std::ops::Range<usize>| -> Vec<(usize, usize)> {
                 let mut hits = Hits::default();
                 let mut out = Vec::new();
@@ -455,15 +461,7 @@ impl Findings {
                 }
                 out
             };
-            let (first, second) = std::thread::scope(|scope| {
-                let second = scope.spawn(|| claims(half..shipped.len()));
-                let first = claims(0..half);
-                let second = second
-                    .join()
-                    .unwrap_or_else(|_| claims(half..shipped.len()));
-                (first, second)
-            });
-            for (k, i) in first.into_iter().chain(second) {
+            for (k, i) in in_halves(shipped.len(), claims) {
                 if let (Some(v), Some(s)) = (by_rule.get_mut(i), shipped.get(k)) {
                     v.push(*s);
                 }
@@ -655,12 +653,11 @@ impl Findings {
             if e.kind != EntryKind::File {
                 continue;
             }
-            let p = paths.display(f.path);
             if e.mode & 0o6000 != 0 {
-                setuid.push((f.layer, p.clone()));
+                setuid.push((f.layer, paths.display(f.path)));
             }
             if e.mode & 0o002 != 0 {
-                writable.push((f.layer, p));
+                writable.push((f.layer, paths.display(f.path)));
             }
         }
         for (rule, list, sev, fix, what) in [
@@ -1321,6 +1318,19 @@ fn dockerfile_patterns(index: &Index, packages: &[Package], acc: &mut Acc<'_>) {
             "use a multi-stage build: compile in `FROM ... AS build`, then COPY --from=build only what runs",
             format!("the runtime image ships build tools ({})", tools.join(", ")));
     }
+}
+
+/// `f` over the first and the second half of `0..n` on two threads, the results
+/// concatenated in order.
+fn in_halves<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync) -> Vec<T> {
+    let half = n.div_ceil(2);
+    let (mut first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| f(half..n));
+        let first = f(0..half);
+        (first, second.join().unwrap_or_else(|_| f(half..n)))
+    });
+    first.extend(second);
+    first
 }
 
 /// `.dockerignore` lines for what COPY/ADD layers took from the build context.
