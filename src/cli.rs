@@ -65,6 +65,10 @@ pub struct InputArgs {
     /// Most entries one layer may hold.
     #[arg(long, value_name = "N", default_value_t = 20_000_000)]
     pub max_layer_entries: u64,
+    /// Most entries the whole image may hold (all layers; the index keeps about 200
+    /// bytes per entry).
+    #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+    pub max_entries: u64,
     /// Longest entry name, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     pub max_path_bytes: usize,

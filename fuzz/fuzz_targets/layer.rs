@@ -23,6 +23,7 @@ fn limits() -> Limits {
     Limits {
         max_json_bytes: 1 << 20,
         max_layer_entries: 100_000,
+        max_entries: 150_000,
         max_path_bytes: 4096,
     }
 }

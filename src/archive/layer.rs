@@ -158,6 +158,9 @@ pub struct Limits {
     pub max_json_bytes: u64,
     /// A layer with more entries than this is an error.
     pub max_layer_entries: u64,
+    /// An image (all its layers) with more entries than this is an error: the index
+    /// keeps about 200 bytes per entry, so this caps its memory.
+    pub max_entries: u64,
     /// An entry name longer than this is an error.
     pub max_path_bytes: usize,
 }
@@ -167,18 +170,21 @@ impl Default for Limits {
         Limits {
             max_json_bytes: 16 * 1024 * 1024,
             max_layer_entries: 20_000_000,
+            max_entries: 20_000_000,
             max_path_bytes: 64 * 1024,
         }
     }
 }
 
 /// Reads a layer tar from `reader`, sending each entry to `sink`; returns the number of
-/// entries. The reader is left just after the end-of-archive marker (or at EOF).
+/// entries. `before` entries of earlier layers count against [`Limits::max_entries`].
+/// The reader is left just after the end-of-archive marker (or at EOF).
 pub(crate) fn parse_layer<R: Read>(
     reader: R,
     sink: &mut dyn LayerSink,
     limits: &Limits,
     buf: &mut [u8],
+    before: u64,
 ) -> Result<u64, String> {
     let mut archive = tar::Archive::new(reader);
     let mut count = 0u64;
@@ -213,6 +219,12 @@ pub(crate) fn parse_layer<R: Read>(
             return Err(format!(
                 "more than {} entries in one layer (raise --max-layer-entries to read it)",
                 limits.max_layer_entries
+            ));
+        }
+        if before.saturating_add(count) > limits.max_entries {
+            return Err(format!(
+                "more than {} entries in the image (raise --max-entries to read it)",
+                limits.max_entries
             ));
         }
         let mode = header.mode().map_err(|e| bad_field("mode", &e))?;
@@ -319,7 +331,7 @@ pub fn read_layer<R: Read>(
     limits: &Limits,
 ) -> Result<u64, String> {
     let mut buf = vec![0u8; 64 * 1024];
-    parse_layer(reader, sink, limits, &mut buf)
+    parse_layer(reader, sink, limits, &mut buf, 0)
 }
 
 fn bad_field(field: &str, e: &io::Error) -> String {

@@ -239,6 +239,18 @@ fn sniff(head: &[u8]) -> Sniffed {
 
 /// A tar starts with a header block whose checksum is right, or with the zero blocks of
 /// an empty archive.
+/// True when `head`, shorter than a tar header, could be the start of one: a name of
+/// printable bytes ended by NUL padding within the 100-byte name field.
+fn starts_like_tar_header(head: &[u8]) -> bool {
+    let field = head.get(..100.min(head.len())).unwrap_or_default();
+    match field.iter().position(|&b| b == 0) {
+        Some(0) | None => false,
+        Some(end) => field
+            .get(..end)
+            .is_some_and(|name| name.iter().all(|b| b.is_ascii_graphic() || *b == b' ')),
+    }
+}
+
 fn looks_like_tar(head: &[u8]) -> bool {
     let Some(block) = head.get(..512) else {
         return false;
@@ -421,6 +433,16 @@ fn walk_stream<R: Read>(
     };
     let (head, stream) =
         peek(decoded, 512).map_err(|e| Error::input(label, layer::describe_io(&e, what)))?;
+    if head.len() < 512 && starts_like_tar_header(&head) {
+        return Err(Error::input(
+            label,
+            format!(
+                "truncated archive: the input ends after {} bytes, inside the first tar header",
+                head.len()
+            ),
+        )
+        .into());
+    }
     if !looks_like_tar(&head) || head.len() < 512 {
         let hint = match sniff(&head) {
             Sniffed::Json => {
@@ -641,6 +663,7 @@ pub(crate) fn read_layer_blob<R: Read>(
     sink: &mut dyn LayerSink,
     opts: &ReadOptions,
     buf: &mut [u8],
+    before: u64,
 ) -> Result<MemberContent, String> {
     let what = match compression {
         Compression::None => "layer",
@@ -660,7 +683,7 @@ pub(crate) fn read_layer_blob<R: Read>(
         });
     }
     sink.begin_layer(name);
-    let entries = layer::parse_layer(&mut tar_stream, sink, &opts.limits, buf)
+    let entries = layer::parse_layer(&mut tar_stream, sink, &opts.limits, buf, before)
         .map_err(|e| e.replacen("layer", what, 1))?;
     drop(tar_stream);
     let (diff_id, _) = inner.finish().map_err(|e| layer::describe_io(&e, what))?;

@@ -158,6 +158,8 @@ fn parse_members(
 ) -> Outcome {
     let mut outcome = Outcome::default();
     let mut buf = vec![0u8; 64 * 1024];
+    // Entries of all layers so far, for `Limits::max_entries`.
+    let mut entries = 0u64;
     while let Ok(msg) = rx.recv() {
         let Msg::Begin { name, compression } = msg else {
             // Data of a member whose parse already failed: drop it.
@@ -170,12 +172,14 @@ fn parse_members(
             pos: 0,
             end: None,
         };
-        let parsed = super::read_layer_blob(&name, compression, &mut reader, sink, opts, &mut buf);
+        let parsed =
+            super::read_layer_blob(&name, compression, &mut reader, sink, opts, &mut buf, entries);
         let drained = super::digest::drain(&mut reader);
         match (parsed, drained, reader.end) {
             (Ok(content), Ok(_), Some((sha256, bytes, tar_bytes))) => {
                 let content = match content {
                     MemberContent::Layer(mut blob) => {
+                        entries += blob.entries;
                         blob.blob_bytes = bytes;
                         blob.tar_bytes = tar_bytes;
                         if let Some(sha256) = sha256 {

@@ -115,6 +115,7 @@ fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<Inspect
         verify: args.verify,
         max_json_bytes: Limits::default().max_json_bytes,
         max_layer_entries: Limits::default().max_layer_entries,
+        max_entries: Limits::default().max_entries,
         max_path_bytes: Limits::default().max_path_bytes,
         quiet: args.quiet,
     };

@@ -45,6 +45,7 @@ pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>
         limits: Limits {
             max_json_bytes: input.max_json_bytes,
             max_layer_entries: input.max_layer_entries,
+            max_entries: input.max_entries,
             max_path_bytes: input.max_path_bytes,
         },
         progress: progress.clone(),

@@ -871,14 +871,18 @@ fn stdin_closed_early() {
             .output()
             .expect("run");
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        // Fewer than 512 bytes are not a tar at all; later cuts are truncations.
+        // A cut inside the first header is a truncation too, said as such.
         let needle = if cut < BLOCK {
-            "not a tar archive"
+            "inside the first tar header"
         } else {
             "truncated"
         };
-        check_failure(&out, &stderr, &["-: ", needle]);
+        check_failure(&out, &stderr, &["-: ", "truncated", needle]);
     }
+    // Fewer than 512 bytes that do not start like a header are not a tar at all.
+    let out = bin().arg("-").write_stdin(b"hello\n".to_vec()).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    check_failure(&out, &stderr, &["-: ", "not a tar archive"]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -896,6 +900,19 @@ fn every_cap_names_its_flag() {
         &bytes,
         &["--max-layer-entries", "2"],
         &["l0.tar", "--max-layer-entries"],
+    );
+    // Two layers of three: within the cap per layer, over the cap for the image.
+    let three = || {
+        tar_of(&[
+            entry(b"a", b'0', b"1"),
+            entry(b"b", b'0', b"2"),
+            entry(b"c", b'0', b"3"),
+        ])
+    };
+    fails(
+        &docker(&[three(), three()], CONFIG, None),
+        &["--max-entries", "5"],
+        &["--max-entries", "entries in the image"],
     );
     let long = tar_of(&[entry(&[b'n'; 90], b'0', b"1")]);
     fails(
