@@ -82,7 +82,15 @@ struct LayerNode {
 pub fn figures(index: &Index) -> DiveFigures {
     let paths = &index.paths;
     let mut stacked: Vec<Stacked> = vec![Stacked::default(); paths.len()];
-    let mut stats: HashMap<PathId, PathStat> = HashMap::new();
+    // Per path id (a dense vector: cheaper than a map when most paths are leaves).
+    let mut stats: Vec<PathStat> = vec![
+        PathStat {
+            min: u64::MAX,
+            total: 0,
+            count: 0,
+        };
+        paths.len()
+    ];
     let mut layer_sizes = Vec::with_capacity(index.layers.len());
     // Reused per layer: the nodes of the layer's tree, keyed by (path, is whiteout node).
     let mut nodes: HashMap<(PathId, bool), LayerNode> = HashMap::new();
@@ -148,14 +156,11 @@ pub fn figures(index: &Index) -> DiveFigures {
             } else {
                 node.size
             };
-            let st = stats.entry(path).or_insert(PathStat {
-                min: u64::MAX,
-                total: 0,
-                count: 0,
-            });
-            st.total += bytes;
-            st.min = st.min.min(bytes);
-            st.count += 1;
+            if let Some(st) = stats.get_mut(path as usize) {
+                st.total += bytes;
+                st.min = st.min.min(bytes);
+                st.count += 1;
+            }
         }
         // Stack this layer: whiteouts remove, everything else sets the node's data.
         // dive visits children before parents, names sorted; a whiteout's name sorts
@@ -197,7 +202,8 @@ pub fn figures(index: &Index) -> DiveFigures {
     let mut min_sum = 0u64;
     let mut total_sum = 0u64;
     let mut inefficient = Vec::new();
-    for (&path, st) in &stats {
+    for (path, st) in stats.iter().enumerate().filter(|(_, st)| st.count > 0) {
+        let path = path as PathId;
         min_sum += st.min;
         total_sum += st.total;
         if st.count >= 2 {
@@ -208,11 +214,7 @@ pub fn figures(index: &Index) -> DiveFigures {
             });
         }
     }
-    inefficient.sort_by(|a, b| {
-        b.bytes
-            .cmp(&a.bytes)
-            .then_with(|| paths.path_bytes(a.path).cmp(&paths.path_bytes(b.path)))
-    });
+    inefficient.sort_by_cached_key(|p| (std::cmp::Reverse(p.bytes), paths.path_bytes(p.path)));
     let efficiency = if total_sum == 0 {
         1.0
     } else {

@@ -126,8 +126,18 @@ impl Analysis {
 
     /// Visible files, largest first (ties by path), at most `n`.
     pub fn top_files(&self, index: &Index, n: usize) -> Vec<VisibleFile> {
-        let mut files: Vec<VisibleFile> = self.waste.visible.clone();
-        keep_largest(&mut files, n, |f| f.bytes);
+        // The n-th largest size first (8 bytes per file), then only the files that large.
+        let mut sizes: Vec<u64> = self.waste.visible.iter().map(|f| f.bytes).collect();
+        keep_largest(&mut sizes, n, |b| *b);
+        let cut = sizes.iter().copied().min().unwrap_or(0);
+        drop(sizes);
+        let mut files: Vec<VisibleFile> = self
+            .waste
+            .visible
+            .iter()
+            .filter(|f| f.bytes >= cut)
+            .copied()
+            .collect();
         files.sort_by_cached_key(|f| (Reverse(f.bytes), index.paths.path_bytes(f.path)));
         files.truncate(n);
         files

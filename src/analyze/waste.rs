@@ -133,8 +133,22 @@ pub struct Waste {
 /// Accounts for every byte of `index`.
 pub fn account(index: &Index) -> Waste {
     let entries = &index.entries;
+    // Sized up front: these lists hold a record per file, and growing them by doubling
+    // would take up to twice the memory.
+    let visible = entries
+        .iter()
+        .filter(|e| {
+            e.fate == Fate::Visible && matches!(e.kind, EntryKind::File | EntryKind::HardLink)
+        })
+        .count();
+    let hidden = entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::File && e.fate != Fate::Visible)
+        .count();
     let mut w = Waste {
         layers: vec![LayerWaste::default(); index.layers.len()],
+        visible: Vec::with_capacity(visible),
+        hidden: Vec::with_capacity(hidden),
         ..Waste::default()
     };
     // Inodes whose own entry is hidden but that a visible hard link still shows.

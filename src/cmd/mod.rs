@@ -79,9 +79,20 @@ pub fn timing(phase: &str) {
     if std::env::var_os("DEADWEIGHT_TIMINGS").is_some()
         && let Some(start) = STARTED.get()
     {
+        // Peak and current memory, where the system tells (Linux).
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
         eprintln!(
-            "deadweight: timing: {phase} done at {:.3} s",
-            start.elapsed().as_secs_f64()
+            "deadweight: timing: {phase} done at {:.3} s (peak RSS {}, RSS {})",
+            start.elapsed().as_secs_f64(),
+            field("VmHWM:"),
+            field("VmRSS:")
         );
     }
 }
@@ -291,8 +302,10 @@ pub fn complete(
         None => BaseHint::default(),
     };
     let analysis = Analysis::new(&index, &base);
+    timing("waste");
     let collected = collector.resolve(&index);
     let findings = Findings::new(&index, &analysis, &collected, &finding_opts);
+    timing("findings");
     let mut report = deadweight::report::json::InspectReport::new(&index, &analysis, label, limits);
     report.set_findings(&findings, &index);
     timing("analysis");

@@ -241,21 +241,26 @@ impl PathTable {
 
     /// The path as bytes, `/`-separated, starting with `/`.
     pub fn path_bytes(&self, id: PathId) -> Vec<u8> {
-        let mut parts = Vec::new();
+        let mut out = Vec::new();
+        self.path_into(id, &mut out);
+        out
+    }
+
+    /// [`PathTable::path_bytes`] written into `out` (cleared first), so a loop over many
+    /// paths can reuse one buffer.
+    pub fn path_into(&self, id: PathId, out: &mut Vec<u8>) {
+        out.clear();
+        // Components are written from the leaf up, each reversed, then the whole reversed.
         let mut cur = id;
         while cur != ROOT {
-            parts.push(self.name(cur));
-            cur = self.parent(cur);
-        }
-        let mut out = Vec::new();
-        for part in parts.iter().rev() {
+            out.extend(self.name(cur).iter().rev());
             out.push(b'/');
-            out.extend_from_slice(part);
+            cur = self.parent(cur);
         }
         if out.is_empty() {
             out.push(b'/');
         }
-        out
+        out.reverse();
     }
 
     /// The path for display: `/`-separated, starting with `/`, bytes that are not UTF-8

@@ -413,14 +413,6 @@ impl Findings {
                 });
             }
         }
-        let path_of: Vec<Vec<u8>> = in_halves(shipped.len(), |range| {
-            shipped
-                .get(range)
-                .unwrap_or_default()
-                .iter()
-                .map(|s| paths.path_bytes(s.path))
-                .collect()
-        });
 
         // 1. Path rules: per category, the first matching rule claims the file. The
         // files are matched in two halves on two threads, then claimed in order.
@@ -429,14 +421,16 @@ impl Findings {
             let claims = |range: std::ops::Range<usize>| -> Vec<(usize, usize)> {
                 let mut hits = Hits::default();
                 let mut out = Vec::new();
+                let mut p = Vec::new();
                 for k in range {
-                    let (Some(s), Some(p)) = (shipped.get(k), path_of.get(k)) else {
+                    let Some(s) = shipped.get(k) else {
                         continue;
                     };
-                    if matcher.ignored(p) {
+                    paths.path_into(s.path, &mut p);
+                    if matcher.ignored(&p) {
                         continue;
                     }
-                    matcher.matches_into(p, &mut hits);
+                    matcher.matches_into(&p, &mut hits);
                     if !hits.any() {
                         continue;
                     }
@@ -605,10 +599,10 @@ impl Findings {
         // Headers and static libraries, whoever installed them.
         let dev_files: Vec<Shipped> = shipped
             .iter()
-            .zip(&path_of)
-            .filter(|(s, p)| {
-                s.visible
-                    && !ignored(p)
+            .filter(|s| s.visible)
+            .map(|s| (s, paths.path_bytes(s.path)))
+            .filter(|(_, p)| {
+                !ignored(p)
                     && (p.starts_with(b"/usr/include/")
                         || p.starts_with(b"/usr/local/include/")
                         || (p.ends_with(b".a")
