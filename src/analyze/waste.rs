@@ -252,9 +252,8 @@ pub fn account(index: &Index) -> Waste {
         })
         .collect();
     keyed.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0).then_with(|| {
-            (digest_of(a.1), size_of(a.2)).cmp(&(digest_of(b.1), size_of(b.2)))
-        })
+        a.0.cmp(&b.0)
+            .then_with(|| (digest_of(a.1), size_of(a.2)).cmp(&(digest_of(b.1), size_of(b.2))))
     });
     let mut dups: Vec<DuplicateGroup> = Vec::new();
     for run in keyed.chunk_by(|a, b| {

@@ -118,10 +118,7 @@ impl<R: Read> HashReader<R> {
     /// Reads the rest and returns the digest (when hashing) and the total bytes.
     pub fn finish(mut self) -> io::Result<(Option<Digest>, u64)> {
         drain(&mut self)?;
-        Ok((
-            self.hasher.map(|h| Digest(h.finalize().into())),
-            self.bytes,
-        ))
+        Ok((self.hasher.map(|h| Digest(h.finalize().into())), self.bytes))
     }
 }
 

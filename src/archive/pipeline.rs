@@ -95,7 +95,12 @@ impl Feeder {
 
     /// Ends the member with its digest (when hashed) and size as stored, and the bytes
     /// of its tar.
-    pub(crate) fn end(&self, sha256: Option<Digest>, bytes: u64, tar_bytes: u64) -> Result<(), Stop> {
+    pub(crate) fn end(
+        &self,
+        sha256: Option<Digest>,
+        bytes: u64,
+        tar_bytes: u64,
+    ) -> Result<(), Stop> {
         self.send(Msg::End {
             sha256,
             bytes,
@@ -172,8 +177,15 @@ fn parse_members(
             pos: 0,
             end: None,
         };
-        let parsed =
-            super::read_layer_blob(&name, compression, &mut reader, sink, opts, &mut buf, entries);
+        let parsed = super::read_layer_blob(
+            &name,
+            compression,
+            &mut reader,
+            sink,
+            opts,
+            &mut buf,
+            entries,
+        );
         let drained = super::digest::drain(&mut reader);
         match (parsed, drained, reader.end) {
             (Ok(content), Ok(_), Some((sha256, bytes, tar_bytes))) => {

@@ -161,17 +161,19 @@ pub fn base_diff_ids(arg: &str) -> Result<Vec<deadweight::archive::Digest>> {
         .layers
         .iter()
         .enumerate()
-        .filter_map(|(i, l)| match raw.members.get(&l.member).map(|m| &m.content) {
-            Some(archive::MemberContent::Layer(b)) => {
-                let mut b = b.clone();
-                b.settle(
-                    l.digest.or_else(|| manifest::digest_in_name(&l.member)),
-                    image.config.diff_ids.get(i).copied(),
-                );
-                Some(b.diff_id)
-            }
-            _ => None,
-        })
+        .filter_map(
+            |(i, l)| match raw.members.get(&l.member).map(|m| &m.content) {
+                Some(archive::MemberContent::Layer(b)) => {
+                    let mut b = b.clone();
+                    b.settle(
+                        l.digest.or_else(|| manifest::digest_in_name(&l.member)),
+                        image.config.diff_ids.get(i).copied(),
+                    );
+                    Some(b.diff_id)
+                }
+                _ => None,
+            },
+        )
         .collect())
 }
 

@@ -152,7 +152,9 @@ impl PathTable {
         lookup.insert_unique(hash, id, |&other| {
             let n = nodes.get(other as usize);
             let name = n
-                .and_then(|n| names.get(n.name_start as usize..(n.name_start + n.name_len) as usize))
+                .and_then(|n| {
+                    names.get(n.name_start as usize..(n.name_start + n.name_len) as usize)
+                })
                 .unwrap_or_default();
             key_hash(hasher, n.map(|n| n.parent).unwrap_or(ROOT), name)
         });

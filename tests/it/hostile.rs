@@ -880,7 +880,11 @@ fn stdin_closed_early() {
         check_failure(&out, &stderr, &["-: ", "truncated", needle]);
     }
     // Fewer than 512 bytes that do not start like a header are not a tar at all.
-    let out = bin().arg("-").write_stdin(b"hello\n".to_vec()).output().expect("run");
+    let out = bin()
+        .arg("-")
+        .write_stdin(b"hello\n".to_vec())
+        .output()
+        .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     check_failure(&out, &stderr, &["-: ", "not a tar archive"]);
 }

@@ -279,7 +279,10 @@ fn blob_with_wrong_digest_is_an_error() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let stated: Vec<String> = bytes_members(&bytes)
         .into_iter()
-        .filter_map(|n| n.strip_prefix("blobs/sha256/").map(|h| format!("sha256:{h}")))
+        .filter_map(|n| {
+            n.strip_prefix("blobs/sha256/")
+                .map(|h| format!("sha256:{h}"))
+        })
         .collect();
     for l in v["layers"].as_array().expect("layers") {
         let d = l["digest"].as_str().unwrap_or_default().to_string();

@@ -33,10 +33,10 @@ pub mod secrets;
 use super::Analysis;
 use crate::index::{EntryKind, Fate, Index, PathId};
 use collect::Collected;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use magic::Magic;
 use packages::Record;
 use rules::{Hits, PathRule, RuleMatcher};
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::collections::BTreeMap;
 
 /// What a finding is about. The names are part of the JSON contract.
@@ -418,7 +418,11 @@ impl Findings {
         // files are matched in two halves on two threads, then claimed in order.
         let mut by_rule: Vec<Vec<Shipped>> = vec![Vec::new(); opts.rules.len()];
         if let Some(matcher) = &matcher {
+            let dir_rules = matcher.dir_rules(paths, shipped.iter().map(|s| s.path));
             let claims = |range: std::ops::Range<usize>| -> Vec<(usize, usize)> {
+                // Each thread its own copy: globset's regexes keep a cache per copy,
+                // and sharing one makes the threads queue for it.
+                let matcher = matcher.clone();
                 let mut hits = Hits::default();
                 let mut out = Vec::new();
                 let mut p = Vec::new();
@@ -430,7 +434,7 @@ impl Findings {
                     if matcher.ignored(&p) {
                         continue;
                     }
-                    matcher.matches_into(&p, &mut hits);
+                    matcher.matches_into(&p, dir_rules.of(paths.parent(s.path)), &mut hits);
                     if !hits.any() {
                         continue;
                     }

@@ -8,6 +8,8 @@
 
 use super::magic::Magic;
 use super::{Category, Severity};
+use crate::index::paths::{PathId, PathTable, ROOT};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// A path rule.
 #[derive(Debug, Clone)]
@@ -468,15 +470,23 @@ impl PathRule {
     }
 }
 
-/// Compiles a findings glob (`*`, `**`, `?`, `[0-9]`). A pattern without a leading `/`
-/// (and not starting with `**`) may match at any depth, as in .dockerignore-style rules.
-pub fn compile(pat: &str) -> Result<globset::Glob, String> {
-    let anchored = if pat.starts_with('/') || pat.starts_with("**") {
+/// A findings glob as matched: a pattern without a leading `/` (and not starting with
+/// `**`) may match at any depth, as in .dockerignore-style rules.
+fn anchored(pat: &str) -> String {
+    if pat.starts_with('/') || pat.starts_with("**") {
         pat.to_string()
     } else {
         format!("**/{pat}")
-    };
-    globset::GlobBuilder::new(&anchored)
+    }
+}
+
+/// Compiles a findings glob (`*`, `**`, `?`, `[0-9]`), anchored as [`anchored`] says.
+pub fn compile(pat: &str) -> Result<globset::Glob, String> {
+    compile_anchored(&anchored(pat), pat)
+}
+
+fn compile_anchored(anchored: &str, pat: &str) -> Result<globset::Glob, String> {
+    globset::GlobBuilder::new(anchored)
         .literal_separator(true)
         .backslash_escape(false)
         .build()
@@ -486,12 +496,23 @@ pub fn compile(pat: &str) -> Result<globset::Glob, String> {
 /// Every rule's globs compiled into one automaton, so a path is scanned once for all
 /// rules, not once per glob (a backtracking matcher per glob was a quarter of the run
 /// time on a 167k-file image).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RuleMatcher<'r> {
     rules: &'r [PathRule],
+    /// The globs matched against a file's whole path.
     globs: globset::GlobSet,
     /// Rule of each glob of `globs`.
     glob_rule: Vec<usize>,
+    /// Globs `**/NAME` (NAME without `/`), as `NAME`: matched against the file name
+    /// only, a few bytes instead of the whole path.
+    names: globset::GlobSet,
+    /// Rule of each glob of `names`.
+    name_rule: Vec<usize>,
+    /// Globs `DIR/**`, as `DIR`: matched once per directory, not once per file (most
+    /// rules name a directory, and a file matches when one of its ancestors does).
+    dirs: globset::GlobSet,
+    /// Rule of each glob of `dirs`.
+    dir_rule: Vec<usize>,
     unless: globset::GlobSet,
     unless_rule: Vec<usize>,
     ignore: globset::GlobSet,
@@ -501,15 +522,29 @@ pub struct RuleMatcher<'r> {
 #[derive(Debug, Default)]
 pub struct Hits {
     globs: Vec<usize>,
+    names: Vec<usize>,
     unless: Vec<usize>,
     rules: Vec<bool>,
     exempt: Vec<bool>,
+    any: bool,
 }
 
 impl Hits {
     /// True when some rule's glob matched the last path.
     pub fn any(&self) -> bool {
-        !self.globs.is_empty()
+        self.any
+    }
+}
+
+/// The rules whose `DIR/**` globs match a directory or one of its ancestors, per
+/// directory: see [`RuleMatcher::dir_rules`].
+#[derive(Debug, Default)]
+pub struct DirRules(HashMap<PathId, Vec<usize>>);
+
+impl DirRules {
+    /// The rules matched by `dir` or an ancestor of it.
+    pub fn of(&self, dir: PathId) -> &[usize] {
+        self.0.get(&dir).map(Vec::as_slice).unwrap_or_default()
     }
 }
 
@@ -517,12 +552,30 @@ impl<'r> RuleMatcher<'r> {
     /// Compiles `rules` and the `ignore` globs.
     pub fn new(rules: &'r [PathRule], ignore: &[String]) -> Result<RuleMatcher<'r>, String> {
         let mut globs = globset::GlobSetBuilder::new();
+        let mut dirs = globset::GlobSetBuilder::new();
+        let mut names = globset::GlobSetBuilder::new();
         let mut unless = globset::GlobSetBuilder::new();
-        let (mut glob_rule, mut unless_rule) = (Vec::new(), Vec::new());
+        let (mut glob_rule, mut dir_rule, mut unless_rule) = (Vec::new(), Vec::new(), Vec::new());
+        let mut name_rule = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             for g in &r.globs {
-                globs.add(compile(g)?);
-                glob_rule.push(i);
+                let a = anchored(g);
+                let dir = a
+                    .strip_suffix("/**")
+                    .filter(|d| !d.is_empty() && !d.ends_with('/'));
+                let name = a
+                    .strip_prefix("**/")
+                    .filter(|n| !n.is_empty() && !n.contains('/') && !n.contains("**"));
+                if let Some(dir) = dir {
+                    dirs.add(compile_anchored(dir, g)?);
+                    dir_rule.push(i);
+                } else if let Some(name) = name {
+                    names.add(compile_anchored(name, g)?);
+                    name_rule.push(i);
+                } else {
+                    globs.add(compile_anchored(&a, g)?);
+                    glob_rule.push(i);
+                }
             }
             for g in &r.unless {
                 unless.add(compile(g)?);
@@ -538,6 +591,10 @@ impl<'r> RuleMatcher<'r> {
             rules,
             globs: build(globs)?,
             glob_rule,
+            dirs: build(dirs)?,
+            dir_rule,
+            names: build(names)?,
+            name_rule,
             unless: build(unless)?,
             unless_rule,
             ignore: build(ig)?,
@@ -549,9 +606,46 @@ impl<'r> RuleMatcher<'r> {
         !self.ignore.is_empty() && self.ignore.is_match(as_path(path).as_ref())
     }
 
-    /// Fills `hits` with the rules whose globs match `path` (`hits.rules`) and those an
-    /// `unless` glob exempts (`hits.exempt`); size and magic are not checked.
-    pub fn matches_into(&self, path: &[u8], hits: &mut Hits) {
+    /// The `DIR/**` rules of every directory that holds one of `files` (and of their
+    /// ancestors), each directory matched once. Parents have smaller ids than their
+    /// children, so walking the ids in order inherits from a parent already done.
+    pub fn dir_rules(&self, paths: &PathTable, files: impl Iterator<Item = PathId>) -> DirRules {
+        let mut needed: Vec<PathId> = Vec::new();
+        let mut seen: HashSet<PathId> = HashSet::new();
+        for f in files {
+            let mut d = paths.parent(f);
+            while d != ROOT && seen.insert(d) {
+                needed.push(d);
+                d = paths.parent(d);
+            }
+        }
+        needed.sort_unstable();
+        let mut out: HashMap<PathId, Vec<usize>> = HashMap::new();
+        let mut path = Vec::new();
+        let mut matched = Vec::new();
+        for d in needed {
+            let mut rules = out.get(&paths.parent(d)).cloned().unwrap_or_default();
+            paths.path_into(d, &mut path);
+            self.dirs
+                .matches_into(as_path(&path).as_ref(), &mut matched);
+            for &g in &matched {
+                if let Some(&r) = self.dir_rule.get(g)
+                    && !rules.contains(&r)
+                {
+                    rules.push(r);
+                }
+            }
+            if !rules.is_empty() {
+                out.insert(d, rules);
+            }
+        }
+        DirRules(out)
+    }
+
+    /// Fills `hits` with the rules whose globs match `path` (`hits.rules`), given
+    /// `dir_rules`, the rules its directory matched ([`RuleMatcher::dir_rules`]), and
+    /// those an `unless` glob exempts (`hits.exempt`); size and magic are not checked.
+    pub fn matches_into(&self, path: &[u8], dir_rules: &[usize], hits: &mut Hits) {
         let n = self.rules.len();
         hits.rules.clear();
         hits.rules.resize(n, false);
@@ -560,17 +654,35 @@ impl<'r> RuleMatcher<'r> {
         let host = as_path(path);
         let cand = globset::Candidate::new(host.as_ref());
         self.globs.matches_candidate_into(&cand, &mut hits.globs);
-        if hits.globs.is_empty() {
+        let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+        self.names
+            .matches_into(as_path(name).as_ref(), &mut hits.names);
+        hits.any = !hits.globs.is_empty() || !hits.names.is_empty() || !dir_rules.is_empty();
+        if !hits.any {
             return;
+        }
+        for &g in &hits.names {
+            if let Some(slot) = self.name_rule.get(g).and_then(|&r| hits.rules.get_mut(r)) {
+                *slot = true;
+            }
         }
         for &g in &hits.globs {
             if let Some(slot) = self.glob_rule.get(g).and_then(|&r| hits.rules.get_mut(r)) {
                 *slot = true;
             }
         }
+        for &r in dir_rules {
+            if let Some(slot) = hits.rules.get_mut(r) {
+                *slot = true;
+            }
+        }
         self.unless.matches_candidate_into(&cand, &mut hits.unless);
         for &g in &hits.unless {
-            if let Some(slot) = self.unless_rule.get(g).and_then(|&r| hits.exempt.get_mut(r)) {
+            if let Some(slot) = self
+                .unless_rule
+                .get(g)
+                .and_then(|&r| hits.exempt.get_mut(r))
+            {
                 *slot = true;
             }
         }
@@ -608,7 +720,55 @@ pub fn glob(pat: &[u8], path: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::*;
+
+    /// The split matcher (directory globs once per directory, name globs on the file
+    /// name, the rest on the whole path) finds exactly what each glob on the whole path
+    /// finds.
+    #[test]
+    fn split_matching_equals_whole_path_matching() {
+        let rules = builtin();
+        let m = RuleMatcher::new(&rules, &[]).expect("compile");
+        let samples: &[&[u8]] = &[
+            b"/srv/app/.git/HEAD",
+            b"/srv/app/.git",
+            b"/srv/app/.gitignore",
+            b"/data/train.csv",
+            b"/data/x.csv.gz",
+            b"/root/.cache/pip/http/ab/cd",
+            b"/usr/share/doc/bash/copyright",
+            b"/usr/share/doc/bash/x/copyright",
+            b"/usr/lib/python3/site-packages/numpy/tests/test_a.py",
+            b"/app/tests/test_model.py",
+            b"/app/core.123",
+            b"/app/model/variables/variables.data-00000-of-00001",
+            b"/var/cache/apt/archives/x.deb",
+            b"/tmp/build/x.o",
+            b"/node_modules/a/b.js",
+            b"/notebooks/eda.ipynb",
+            b"/weights.safetensors",
+            b"/usr/include/stdio.h",
+            b"/opt/conda/pkgs/x.tar.bz2",
+            b"/home/u/.DS_Store",
+        ];
+        let mut table = PathTable::default();
+        let ids: Vec<PathId> = samples.iter().map(|p| table.intern(p).0).collect();
+        let dirs = m.dir_rules(&table, ids.iter().copied());
+        let mut hits = Hits::default();
+        for (p, id) in samples.iter().zip(&ids) {
+            m.matches_into(p, dirs.of(table.parent(*id)), &mut hits);
+            for (i, r) in rules.iter().enumerate() {
+                let whole = r.globs.iter().any(|g| glob(g.as_bytes(), p));
+                assert_eq!(
+                    hits.rules.get(i).copied().unwrap_or(false),
+                    whole,
+                    "{} on {}",
+                    r.id,
+                    String::from_utf8_lossy(p)
+                );
+            }
+        }
+    }
 
     #[test]
     fn globs() {
