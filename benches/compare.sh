@@ -15,7 +15,17 @@ mk=target/release/examples/make_large
 [ -f "$work/large.tar" ] || "$mk" "$work/large.tar" 8 20000 none
 [ -f "$work/large-gzip.tar" ] || "$mk" "$work/large-gzip.tar" 8 20000 gzip
 [ -f "$work/large-zstd.tar" ] || "$mk" "$work/large-zstd.tar" 8 20000 zstd
+# 50 layers with 10k whiteouts, and the same image without them.
+[ -f "$work/wh50.tar" ] || "$mk" "$work/wh50.tar" 50 4000 none 204 2
+[ -f "$work/nowh50.tar" ] || "$mk" "$work/nowh50.tar" 50 4000 none 0 2
 cat "$work"/*.tar > /dev/null   # warm the page cache
+
+# Where the time goes after the last byte is read (DEADWEIGHT_TIMINGS), on the
+# uncompressed archive: the analysis share of the whole run.
+DEADWEIGHT_TIMINGS=1 "$dw" inspect -q --format json "$work/large.tar" 2> "$work/timings.txt" > /dev/null
+read_s=$(awk '/timing: read done/ {print $6}' "$work/timings.txt")
+end_s=$(awk '/timing: report done/ {print $6}' "$work/timings.txt")
+echo "analysis after reading: $(awk -v r="$read_s" -v e="$end_s" 'BEGIN{printf "%.3f s of %.3f s (%.1f%%)", e-r, e, 100*(e-r)/e}')"
 
 measure() { # label, command...
   local label=$1; shift
@@ -42,6 +52,10 @@ for a in large large-gzip large-zstd; do
   rows+=("$(measure "deadweight $a (file)" "$dw" inspect -q --format json "$f")")
   rows+=("$(measure "deadweight $a (stdin)" bash -c "cat '$f' | '$dw' inspect -q --format json -")")
   rows+=("$(measure "deadweight $a (1 core)" taskset -c 0 "$dw" inspect -q --format json "$f")")
+  rows+=("$(measure "deadweight $a --verify (file)" "$dw" inspect -q --verify --format json "$f")")
+done
+for a in wh50 nowh50; do
+  rows+=("$(measure "deadweight $a (file)" "$dw" inspect -q --format json "$work/$a.tar")")
 done
 rows+=("$(measure "decompress gzip layers (pigz/gzip)" bash -c "decompress_layers '$work/large-gzip.tar' \$(command -v pigz || echo gzip)")")
 rows+=("$(measure "decompress zstd layers (zstd)" bash -c "decompress_layers '$work/large-zstd.tar' zstd")")

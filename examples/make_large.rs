@@ -1,6 +1,6 @@
 //! Writes a large synthetic image archive for whole-process benchmarks (benches/compare.sh).
 //!
-//! `cargo run --release --example make_large -- OUT.tar [layers] [files-per-layer] [gzip|zstd|none]`
+//! `cargo run --release --example make_large -- OUT.tar [layers] [files-per-layer] [gzip|zstd|none] [whiteouts-per-layer] [blob-MiB]`
 //!
 //! Each layer holds `files-per-layer` small files (0.5-16 KiB, text-like so compressors
 //! behave as on real files) under a few hundred directories, two 96 MiB "model" blobs, and
@@ -35,6 +35,8 @@ fn main() -> std::io::Result<()> {
         Some("zstd") => Compression::Zstd,
         _ => Compression::None,
     };
+    let whiteouts: u64 = args.get(5).and_then(|a| a.parse().ok()).unwrap_or(1_000);
+    let blob_mib: usize = args.get(6).and_then(|a| a.parse().ok()).unwrap_or(96);
     let mut image_layers = Vec::new();
     for l in 0..layers {
         let mut layer = Layer::new();
@@ -48,11 +50,11 @@ fn main() -> std::io::Result<()> {
         for b in 0..2 {
             layer = layer.file(
                 &format!("models/l{l}/blob{b}.bin"),
-                filler(l * 7 + b, 96 << 20),
+                filler(l * 7 + b, blob_mib << 20),
             );
         }
         if l > 0 {
-            for i in 0..1_000 {
+            for i in 0..whiteouts.min(files) {
                 layer = layer.whiteout(&format!(
                     "srv/l{}/pkg{}/mod{}/file{i}.py",
                     l - 1,
@@ -70,7 +72,7 @@ fn main() -> std::io::Result<()> {
     )?;
     let mut f = std::fs::File::create(&out)?;
     f.write_all(&bytes)?;
-    let entries = layers * files + layers * 2 + (layers - 1) * 1_000;
+    let entries = layers * files + layers * 2 + (layers - 1) * whiteouts.min(files);
     let msg = format!("{out}: {} bytes, about {entries} entries\n", bytes.len());
     std::io::stderr().write_all(msg.as_bytes())?;
     Ok(())
