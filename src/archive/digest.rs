@@ -147,24 +147,6 @@ pub fn drain<R: Read + ?Sized>(r: &mut R) -> io::Result<u64> {
     }
 }
 
-/// Hashes everything `r` yields with SHA-256, reusing `buf`; returns digest and length.
-pub fn hash_stream<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<(Digest, u64)> {
-    let mut hasher = Sha256::new();
-    let mut total = 0u64;
-    loop {
-        match r.read(buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                hasher.update(buf.get(..n).unwrap_or_default());
-                total += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((Digest(hasher.finalize().into()), total))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,15 @@ pub enum Compression {
 }
 
 impl Compression {
+    /// What a layer stored this way is called in messages: "layer", "gzip layer".
+    pub fn layer_noun(self) -> &'static str {
+        match self {
+            Compression::None => "layer",
+            Compression::Gzip => "gzip layer",
+            Compression::Zstd => "zstd layer",
+        }
+    }
+
     /// The name used in reports and JSON.
     pub fn name(self) -> &'static str {
         match self {
@@ -285,7 +294,7 @@ pub(crate) fn parse_layer<R: Read>(
     Ok(count)
 }
 
-/// Hashes `r` to its end like [`super::digest::hash_stream`], keeping its first bytes in `head` and, when
+/// Hashes `r` to its end with SHA-256, keeping its first bytes in `head` and, when
 /// given, the whole content in `keep`: one pass over the bytes.
 fn hash_capture<R: Read + ?Sized>(
     r: &mut R,

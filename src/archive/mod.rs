@@ -250,8 +250,6 @@ fn sniff(head: &[u8]) -> Sniffed {
     }
 }
 
-/// A tar starts with a header block whose checksum is right, or with the zero blocks of
-/// an empty archive.
 /// True when `head`, shorter than a tar header, could be the start of one: a name of
 /// printable bytes ended by NUL padding within the 100-byte name field.
 fn starts_like_tar_header(head: &[u8]) -> bool {
@@ -264,6 +262,8 @@ fn starts_like_tar_header(head: &[u8]) -> bool {
     }
 }
 
+/// A tar starts with a header block whose checksum is right, or with the zero blocks of
+/// an empty archive.
 fn looks_like_tar(head: &[u8]) -> bool {
     let Some(block) = head.get(..512) else {
         return false;
@@ -605,7 +605,7 @@ fn read_member<R: Read>(
                     let mut decoder = zstd::stream::read::Decoder::with_buffer(
                         BufReader::with_capacity(256 * 1024, &mut stream),
                     )
-                    .map_err(|e| fail(layer::describe_io(&e, "zstd layer")))?;
+                    .map_err(|e| fail(layer::describe_io(&e, compression.layer_noun())))?;
                     feeder.pump(&mut decoder)
                 }
             };
@@ -622,11 +622,7 @@ fn read_member<R: Read>(
                             "truncated archive: the member holds {read} of its {size} bytes"
                         )));
                     }
-                    let what = match compression {
-                        Compression::Gzip => "gzip layer",
-                        _ => "zstd layer",
-                    };
-                    return Err(fail(layer::describe_io(&e, what)));
+                    return Err(fail(layer::describe_io(&e, compression.layer_noun())));
                 }
                 Err(s) => return Err(stop(s)),
             }
@@ -678,11 +674,7 @@ pub(crate) fn read_layer_blob<R: Read>(
     buf: &mut [u8],
     before: u64,
 ) -> Result<MemberContent, String> {
-    let what = match compression {
-        Compression::None => "layer",
-        Compression::Gzip => "gzip layer",
-        Compression::Zstd => "zstd layer",
-    };
+    let what = compression.layer_noun();
     let hash_tar = opts.verify && compression != Compression::None;
     let mut inner = if hash_tar {
         HashReader::new(stream)

@@ -709,18 +709,18 @@ fn as_path(bytes: &[u8]) -> std::borrow::Cow<'_, std::path::Path> {
     }
 }
 
-/// Matches `path` against the findings glob `pat` (see [`compile`]); a bad glob matches
-/// nothing.
-pub fn glob(pat: &[u8], path: &[u8]) -> bool {
-    let Ok(pat) = std::str::from_utf8(pat) else {
-        return false;
-    };
-    compile(pat).is_ok_and(|g| g.compile_matcher().is_match(as_path(path).as_ref()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Matches `path` against the findings glob `pat` (see [`compile`]); a bad glob matches
+    /// nothing.
+    fn glob(pat: &[u8], path: &[u8]) -> bool {
+        let Ok(pat) = std::str::from_utf8(pat) else {
+            return false;
+        };
+        compile(pat).is_ok_and(|g| g.compile_matcher().is_match(as_path(path).as_ref()))
+    }
 
     /// The split matcher (directory globs once per directory, name globs on the file
     /// name, the rest on the whole path) finds exactly what each glob on the whole path
