@@ -13,6 +13,7 @@
 //! are verified without a second read.
 
 pub mod digest;
+mod hashing;
 pub mod layer;
 pub mod manifest;
 mod pipeline;
@@ -671,7 +672,7 @@ pub(crate) fn read_layer_blob<R: Read>(
     stream: &mut R,
     sink: &mut dyn LayerSink,
     opts: &ReadOptions,
-    buf: &mut [u8],
+    hasher: &mut dyn hashing::FileHasher,
     before: u64,
 ) -> Result<MemberContent, String> {
     let what = compression.layer_noun();
@@ -688,7 +689,7 @@ pub(crate) fn read_layer_blob<R: Read>(
         });
     }
     sink.begin_layer(name);
-    let entries = layer::parse_layer(&mut tar_stream, sink, &opts.limits, buf, before)
+    let entries = layer::parse_layer(&mut tar_stream, sink, &opts.limits, hasher, before)
         .map_err(|e| e.replacen("layer", what, 1))?;
     drop(tar_stream);
     let (diff_id, _) = inner.finish().map_err(|e| layer::describe_io(&e, what))?;

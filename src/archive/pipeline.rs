@@ -11,6 +11,7 @@
 //! stops the reader at its next chunk; the first error by archive order is reported.
 
 use super::digest::Digest;
+use super::hashing::{FileHasher, Inline, Offloaded};
 use super::layer::{Compression, LayerSink};
 use super::{MemberContent, ReadOptions};
 use std::io::{self, Read};
@@ -138,8 +139,18 @@ pub(crate) fn run<T>(
     };
     std::thread::scope(|scope| {
         let parser_failed = Arc::clone(&failed);
-        let parser =
-            scope.spawn(move || parse_members(&rx, &recycle_tx, sink, opts, &parser_failed));
+        let parser = scope.spawn(move || {
+            // Content hashing on a third thread where there is a core for it.
+            if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+                std::thread::scope(|scope| {
+                    let mut hasher = Offloaded::spawn(scope);
+                    parse_members(&rx, &recycle_tx, sink, opts, &mut hasher, &parser_failed)
+                })
+            } else {
+                let mut hasher = Inline::new();
+                parse_members(&rx, &recycle_tx, sink, opts, &mut hasher, &parser_failed)
+            }
+        });
         let result = reader(&feeder);
         // Closing the channel tells the parser there is nothing more.
         drop(feeder);
@@ -159,10 +170,10 @@ fn parse_members(
     recycle: &Sender<Vec<u8>>,
     sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
+    hasher: &mut dyn FileHasher,
     failed: &AtomicBool,
 ) -> Outcome {
     let mut outcome = Outcome::default();
-    let mut buf = vec![0u8; 64 * 1024];
     // Entries of all layers so far, for `Limits::max_entries`.
     let mut entries = 0u64;
     while let Ok(msg) = rx.recv() {
@@ -177,15 +188,8 @@ fn parse_members(
             pos: 0,
             end: None,
         };
-        let parsed = super::read_layer_blob(
-            &name,
-            compression,
-            &mut reader,
-            sink,
-            opts,
-            &mut buf,
-            entries,
-        );
+        let parsed =
+            super::read_layer_blob(&name, compression, &mut reader, sink, opts, hasher, entries);
         let drained = super::digest::drain(&mut reader);
         match (parsed, drained, reader.end) {
             (Ok(content), Ok(_), Some((sha256, bytes, tar_bytes))) => {

@@ -240,6 +240,10 @@ pub struct IndexBuilder<'i> {
     /// The entries of the current layer by path, for hard links (the last one of each).
     current_paths: HashMap<PathId, u32>,
     pending_links: Vec<(u32, PathId, Box<[u8]>)>,
+    /// Where the content digests still to come go, one per regular file entry in
+    /// order: a slot of `digests`, or [`NONE`] for a regular entry that is not a file
+    /// (a whiteout marker).
+    digest_slots: std::collections::VecDeque<u32>,
     /// Sees file contents as they stream by, when one is given.
     inspector: Option<&'i mut dyn ContentInspector>,
 }
@@ -405,6 +409,15 @@ impl LayerSink for IndexBuilder<'_> {
         self.current = Some((member.to_string(), PendingLayer::default()));
         self.current_paths.clear();
         self.pending_links.clear();
+        self.digest_slots.clear();
+    }
+
+    fn file_digest(&mut self, digest: Digest) {
+        if let Some(slot) = self.digest_slots.pop_front()
+            && let Some(d) = self.digests.get_mut(slot as usize)
+        {
+            *d = digest;
+        }
     }
 
     fn capture(&mut self, path: &[u8], size: u64) -> Capture {
@@ -499,10 +512,9 @@ impl LayerSink for IndexBuilder<'_> {
                 entry.size = raw.size;
                 layer.counts.files += 1;
                 layer.counts.content_bytes += raw.size;
-                if let Some(d) = raw.sha256 {
-                    entry.digest = self.digests.len() as u32;
-                    self.digests.push(d);
-                }
+                // Filled in when the digest comes (`file_digest`).
+                entry.digest = self.digests.len() as u32;
+                self.digests.push(Digest::default());
                 if let Some(inspector) = self.inspector.as_deref_mut() {
                     inspector.inspect(&InspectedFile {
                         member: member.as_str(),
@@ -538,6 +550,9 @@ impl LayerSink for IndexBuilder<'_> {
             EntryKind::Whiteout | EntryKind::Opaque | EntryKind::Meta
         ) {
             self.current_paths.insert(path, local);
+        }
+        if raw.kind == RawKind::Regular {
+            self.digest_slots.push_back(entry.digest);
         }
         layer.entries.push(entry);
         Ok(())

@@ -425,17 +425,12 @@ impl Findings {
                 let matcher = matcher.clone();
                 let mut hits = Hits::default();
                 let mut out = Vec::new();
-                let mut p = Vec::new();
                 for k in range {
                     let Some(s) = shipped.get(k) else {
                         continue;
                     };
-                    paths.path_into(s.path, &mut p);
-                    if matcher.ignored(&p) {
-                        continue;
-                    }
-                    matcher.matches_into(&p, dir_rules.of(paths.parent(s.path)), &mut hits);
-                    if !hits.any() {
+                    let dir = dir_rules.of(paths.parent(s.path));
+                    if !matcher.matches_into(paths, s.path, dir, &mut hits) || !hits.any() {
                         continue;
                     }
                     let m = collected

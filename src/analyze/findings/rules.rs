@@ -495,37 +495,150 @@ fn compile_anchored(anchored: &str, pat: &str) -> Result<globset::Glob, String> 
 
 /// Every rule's globs compiled into one automaton, so a path is scanned once for all
 /// rules, not once per glob (a backtracking matcher per glob was a quarter of the run
-/// time on a 167k-file image).
+/// time on a 167k-file image). The globs are split three ways, for the rules and their
+/// `unless` exemptions alike:
+///
+/// - `DIR/**` as `DIR`: matched once per directory, not once per file (a file matches
+///   when one of its ancestors does); most rules name a directory;
+/// - `**/NAME` (NAME without `/`) as `NAME`: matched against the file name only;
+/// - the rest against the whole path, which is built only when one of these is set.
 #[derive(Debug, Clone)]
 pub struct RuleMatcher<'r> {
     rules: &'r [PathRule],
-    /// The globs matched against a file's whole path.
-    globs: globset::GlobSet,
-    /// Rule of each glob of `globs`.
-    glob_rule: Vec<usize>,
-    /// Globs `**/NAME` (NAME without `/`), as `NAME`: matched against the file name
-    /// only, a few bytes instead of the whole path.
-    names: globset::GlobSet,
-    /// Rule of each glob of `names`.
-    name_rule: Vec<usize>,
-    /// Globs `DIR/**`, as `DIR`: matched once per directory, not once per file (most
-    /// rules name a directory, and a file matches when one of its ancestors does).
-    dirs: globset::GlobSet,
-    /// Rule of each glob of `dirs`.
-    dir_rule: Vec<usize>,
-    unless: globset::GlobSet,
-    unless_rule: Vec<usize>,
+    /// Globs of the rules.
+    matches: Split,
+    /// Globs of the rules' `unless` lists.
+    unless: Split,
     ignore: globset::GlobSet,
+}
+
+/// A set of globs split by how they are matched (see [`RuleMatcher`]), each glob
+/// knowing its rule.
+#[derive(Debug, Clone)]
+struct Split {
+    whole: globset::GlobSet,
+    whole_rule: Vec<usize>,
+    names: globset::GlobSet,
+    name_rule: Vec<usize>,
+    dirs: globset::GlobSet,
+    dir_rule: Vec<usize>,
+}
+
+struct SplitBuilder {
+    whole: globset::GlobSetBuilder,
+    whole_rule: Vec<usize>,
+    names: globset::GlobSetBuilder,
+    name_rule: Vec<usize>,
+    dirs: globset::GlobSetBuilder,
+    dir_rule: Vec<usize>,
+}
+
+impl SplitBuilder {
+    fn new() -> SplitBuilder {
+        SplitBuilder {
+            whole: globset::GlobSetBuilder::new(),
+            whole_rule: Vec::new(),
+            names: globset::GlobSetBuilder::new(),
+            name_rule: Vec::new(),
+            dirs: globset::GlobSetBuilder::new(),
+            dir_rule: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, glob: &str, rule: usize) -> Result<(), String> {
+        let a = anchored(glob);
+        let dir = a
+            .strip_suffix("/**")
+            .filter(|d| !d.is_empty() && !d.ends_with('/'));
+        let name = a
+            .strip_prefix("**/")
+            .filter(|n| !n.is_empty() && !n.contains('/') && !n.contains("**"));
+        if let Some(dir) = dir {
+            self.dirs.add(compile_anchored(dir, glob)?);
+            self.dir_rule.push(rule);
+        } else if let Some(name) = name {
+            self.names.add(compile_anchored(name, glob)?);
+            self.name_rule.push(rule);
+        } else {
+            self.whole.add(compile_anchored(&a, glob)?);
+            self.whole_rule.push(rule);
+        }
+        Ok(())
+    }
+
+    fn build(self) -> Result<Split, String> {
+        let build = |b: globset::GlobSetBuilder| b.build().map_err(|e| e.to_string());
+        Ok(Split {
+            whole: build(self.whole)?,
+            whole_rule: self.whole_rule,
+            names: build(self.names)?,
+            name_rule: self.name_rule,
+            dirs: build(self.dirs)?,
+            dir_rule: self.dir_rule,
+        })
+    }
+}
+
+impl Split {
+    /// Sets `out[rule]` for the rules whose `**/NAME` globs match `name`, and for those
+    /// whose whole-path globs match the path `whole` builds (called only when needed).
+    /// `scratch` keeps the glob indexes. Returns true when anything matched.
+    fn mark(
+        &self,
+        name: &[u8],
+        whole: &mut WholePath<'_>,
+        scratch: &mut Vec<usize>,
+        out: &mut [bool],
+    ) -> bool {
+        let mut any = false;
+        if !self.names.is_empty() {
+            self.names.matches_into(as_path(name).as_ref(), scratch);
+            any |= mark(scratch, &self.name_rule, out);
+        }
+        if !self.whole.is_empty() {
+            self.whole
+                .matches_into(as_path(whole.get()).as_ref(), scratch);
+            any |= mark(scratch, &self.whole_rule, out);
+        }
+        any
+    }
+}
+
+/// A file's whole path, built the first time it is asked for.
+struct WholePath<'a> {
+    paths: &'a PathTable,
+    file: PathId,
+    buf: &'a mut Vec<u8>,
+    built: bool,
+}
+
+impl WholePath<'_> {
+    fn get(&mut self) -> &[u8] {
+        if !self.built {
+            self.paths.path_into(self.file, self.buf);
+            self.built = true;
+        }
+        self.buf
+    }
+}
+
+/// Sets `out[rules[g]]` for each glob `g` of `globs`; true when there was one.
+fn mark(globs: &[usize], rules: &[usize], out: &mut [bool]) -> bool {
+    for &g in globs {
+        if let Some(slot) = rules.get(g).and_then(|&r| out.get_mut(r)) {
+            *slot = true;
+        }
+    }
+    !globs.is_empty()
 }
 
 /// Scratch space reused across paths.
 #[derive(Debug, Default)]
 pub struct Hits {
     globs: Vec<usize>,
-    names: Vec<usize>,
-    unless: Vec<usize>,
     rules: Vec<bool>,
     exempt: Vec<bool>,
+    path: Vec<u8>,
     any: bool,
 }
 
@@ -536,68 +649,52 @@ impl Hits {
     }
 }
 
-/// The rules whose `DIR/**` globs match a directory or one of its ancestors, per
-/// directory: see [`RuleMatcher::dir_rules`].
+/// What the `DIR/**` globs say of one directory (matched by it or by an ancestor).
+#[derive(Debug, Default, Clone)]
+pub struct DirMatch {
+    /// Rules whose globs match every file below.
+    rules: Vec<usize>,
+    /// Rules an `unless` glob exempts every file below from.
+    exempt: Vec<usize>,
+}
+
+/// The [`DirMatch`] of every directory that has one: see [`RuleMatcher::dir_rules`].
 #[derive(Debug, Default)]
-pub struct DirRules(HashMap<PathId, Vec<usize>>);
+pub struct DirRules(HashMap<PathId, DirMatch>);
 
 impl DirRules {
-    /// The rules matched by `dir` or an ancestor of it.
-    pub fn of(&self, dir: PathId) -> &[usize] {
-        self.0.get(&dir).map(Vec::as_slice).unwrap_or_default()
+    /// What the directory globs say of the files in `dir`.
+    pub fn of(&self, dir: PathId) -> &DirMatch {
+        static NONE: DirMatch = DirMatch {
+            rules: Vec::new(),
+            exempt: Vec::new(),
+        };
+        self.0.get(&dir).unwrap_or(&NONE)
     }
 }
 
 impl<'r> RuleMatcher<'r> {
     /// Compiles `rules` and the `ignore` globs.
     pub fn new(rules: &'r [PathRule], ignore: &[String]) -> Result<RuleMatcher<'r>, String> {
-        let mut globs = globset::GlobSetBuilder::new();
-        let mut dirs = globset::GlobSetBuilder::new();
-        let mut names = globset::GlobSetBuilder::new();
-        let mut unless = globset::GlobSetBuilder::new();
-        let (mut glob_rule, mut dir_rule, mut unless_rule) = (Vec::new(), Vec::new(), Vec::new());
-        let mut name_rule = Vec::new();
+        let mut matches = SplitBuilder::new();
+        let mut unless = SplitBuilder::new();
         for (i, r) in rules.iter().enumerate() {
             for g in &r.globs {
-                let a = anchored(g);
-                let dir = a
-                    .strip_suffix("/**")
-                    .filter(|d| !d.is_empty() && !d.ends_with('/'));
-                let name = a
-                    .strip_prefix("**/")
-                    .filter(|n| !n.is_empty() && !n.contains('/') && !n.contains("**"));
-                if let Some(dir) = dir {
-                    dirs.add(compile_anchored(dir, g)?);
-                    dir_rule.push(i);
-                } else if let Some(name) = name {
-                    names.add(compile_anchored(name, g)?);
-                    name_rule.push(i);
-                } else {
-                    globs.add(compile_anchored(&a, g)?);
-                    glob_rule.push(i);
-                }
+                matches.add(g, i)?;
             }
             for g in &r.unless {
-                unless.add(compile(g)?);
-                unless_rule.push(i);
+                unless.add(g, i)?;
             }
         }
         let mut ig = globset::GlobSetBuilder::new();
         for g in ignore {
             ig.add(compile(g)?);
         }
-        let build = |b: globset::GlobSetBuilder| b.build().map_err(|e| e.to_string());
         Ok(RuleMatcher {
             rules,
-            globs: build(globs)?,
-            glob_rule,
-            dirs: build(dirs)?,
-            dir_rule,
-            names: build(names)?,
-            name_rule,
-            unless: build(unless)?,
-            unless_rule,
-            ignore: build(ig)?,
+            matches: matches.build()?,
+            unless: unless.build()?,
+            ignore: ig.build().map_err(|e| e.to_string())?,
         })
     }
 
@@ -606,9 +703,9 @@ impl<'r> RuleMatcher<'r> {
         !self.ignore.is_empty() && self.ignore.is_match(as_path(path).as_ref())
     }
 
-    /// The `DIR/**` rules of every directory that holds one of `files` (and of their
-    /// ancestors), each directory matched once. Parents have smaller ids than their
-    /// children, so walking the ids in order inherits from a parent already done.
+    /// What the directory globs say of every directory that holds one of `files` (and
+    /// of their ancestors), each directory matched once. Parents have smaller ids than
+    /// their children, so walking the ids in order inherits from a parent already done.
     pub fn dir_rules(&self, paths: &PathTable, files: impl Iterator<Item = PathId>) -> DirRules {
         let mut needed: Vec<PathId> = Vec::new();
         let mut seen: HashSet<PathId> = HashSet::new();
@@ -620,72 +717,95 @@ impl<'r> RuleMatcher<'r> {
             }
         }
         needed.sort_unstable();
-        let mut out: HashMap<PathId, Vec<usize>> = HashMap::new();
+        let mut out: HashMap<PathId, DirMatch> = HashMap::new();
         let mut path = Vec::new();
         let mut matched = Vec::new();
         for d in needed {
-            let mut rules = out.get(&paths.parent(d)).cloned().unwrap_or_default();
+            let mut dm = out.get(&paths.parent(d)).cloned().unwrap_or_default();
             paths.path_into(d, &mut path);
-            self.dirs
-                .matches_into(as_path(&path).as_ref(), &mut matched);
-            for &g in &matched {
-                if let Some(&r) = self.dir_rule.get(g)
-                    && !rules.contains(&r)
-                {
-                    rules.push(r);
+            let host = as_path(&path);
+            let cand = globset::Candidate::new(host.as_ref());
+            for (split, list) in [
+                (&self.matches, &mut dm.rules),
+                (&self.unless, &mut dm.exempt),
+            ] {
+                if split.dirs.is_empty() {
+                    continue;
+                }
+                split.dirs.matches_candidate_into(&cand, &mut matched);
+                for &g in &matched {
+                    if let Some(&r) = split.dir_rule.get(g)
+                        && !list.contains(&r)
+                    {
+                        list.push(r);
+                    }
                 }
             }
-            if !rules.is_empty() {
-                out.insert(d, rules);
+            if !dm.rules.is_empty() || !dm.exempt.is_empty() {
+                out.insert(d, dm);
             }
         }
         DirRules(out)
     }
 
-    /// Fills `hits` with the rules whose globs match `path` (`hits.rules`), given
-    /// `dir_rules`, the rules its directory matched ([`RuleMatcher::dir_rules`]), and
-    /// those an `unless` glob exempts (`hits.exempt`); size and magic are not checked.
-    pub fn matches_into(&self, path: &[u8], dir_rules: &[usize], hits: &mut Hits) {
+    /// True when [`RuleMatcher::matches_into`] may build the whole path of every file
+    /// (a rule has a glob that is neither `DIR/**` nor `**/NAME`, or there are ignore
+    /// globs); false for the built-in rules.
+    pub fn needs_whole_path(&self) -> bool {
+        !self.matches.whole.is_empty() || !self.ignore.is_empty()
+    }
+
+    /// Matches the file `file` of `paths`: fills `hits` with the rules whose globs match
+    /// it (`hits.rules`), given `dir`, what its directory matched
+    /// ([`RuleMatcher::dir_rules`]), and those an `unless` glob exempts (`hits.exempt`);
+    /// size and magic are not checked. Returns false (and matches nothing) when an
+    /// ignore glob matches the file.
+    pub fn matches_into(
+        &self,
+        paths: &PathTable,
+        file: PathId,
+        dir: &DirMatch,
+        hits: &mut Hits,
+    ) -> bool {
         let n = self.rules.len();
         hits.rules.clear();
         hits.rules.resize(n, false);
-        hits.exempt.clear();
-        hits.exempt.resize(n, false);
-        let host = as_path(path);
-        let cand = globset::Candidate::new(host.as_ref());
-        self.globs.matches_candidate_into(&cand, &mut hits.globs);
-        let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
-        self.names
-            .matches_into(as_path(name).as_ref(), &mut hits.names);
-        hits.any = !hits.globs.is_empty() || !hits.names.is_empty() || !dir_rules.is_empty();
-        if !hits.any {
-            return;
+        hits.any = false;
+        let Hits {
+            globs,
+            rules,
+            exempt,
+            path,
+            any,
+        } = hits;
+        let mut whole = WholePath {
+            paths,
+            file,
+            buf: path,
+            built: false,
+        };
+        if !self.ignore.is_empty() && self.ignore.is_match(as_path(whole.get()).as_ref()) {
+            return false;
         }
-        for &g in &hits.names {
-            if let Some(slot) = self.name_rule.get(g).and_then(|&r| hits.rules.get_mut(r)) {
+        let name = paths.name(file);
+        *any = self.matches.mark(name, &mut whole, globs, rules) || !dir.rules.is_empty();
+        if !*any {
+            return true;
+        }
+        for &r in &dir.rules {
+            if let Some(slot) = rules.get_mut(r) {
                 *slot = true;
             }
         }
-        for &g in &hits.globs {
-            if let Some(slot) = self.glob_rule.get(g).and_then(|&r| hits.rules.get_mut(r)) {
+        exempt.clear();
+        exempt.resize(n, false);
+        self.unless.mark(name, &mut whole, globs, exempt);
+        for &r in &dir.exempt {
+            if let Some(slot) = exempt.get_mut(r) {
                 *slot = true;
             }
         }
-        for &r in dir_rules {
-            if let Some(slot) = hits.rules.get_mut(r) {
-                *slot = true;
-            }
-        }
-        self.unless.matches_candidate_into(&cand, &mut hits.unless);
-        for &g in &hits.unless {
-            if let Some(slot) = self
-                .unless_rule
-                .get(g)
-                .and_then(|&r| hits.exempt.get_mut(r))
-            {
-                *slot = true;
-            }
-        }
+        true
     }
 
     /// True when rule `i` matched in `hits` and admits a file of `size` and `magic`.
@@ -756,7 +876,7 @@ mod tests {
         let dirs = m.dir_rules(&table, ids.iter().copied());
         let mut hits = Hits::default();
         for (p, id) in samples.iter().zip(&ids) {
-            m.matches_into(p, dirs.of(table.parent(*id)), &mut hits);
+            assert!(m.matches_into(&table, *id, dirs.of(table.parent(*id)), &mut hits));
             for (i, r) in rules.iter().enumerate() {
                 let whole = r.globs.iter().any(|g| glob(g.as_bytes(), p));
                 assert_eq!(
@@ -766,6 +886,16 @@ mod tests {
                     r.id,
                     String::from_utf8_lossy(p)
                 );
+                if whole {
+                    let exempt = r.unless.iter().any(|g| glob(g.as_bytes(), p));
+                    assert_eq!(
+                        hits.exempt.get(i).copied().unwrap_or(false),
+                        exempt,
+                        "{} unless on {}",
+                        r.id,
+                        String::from_utf8_lossy(p)
+                    );
+                }
             }
         }
     }
