@@ -266,6 +266,27 @@ fn synthetic_dockerignore_lines() {
     assert_eq!(lines, expected);
 }
 
+/// Headers and static libraries no package claims, found by where they are.
+#[test]
+fn headers_and_static_libraries_by_place() {
+    let layer = Layer::new()
+        .file("usr/include/a.h", fill(100, 1))
+        .file("usr/local/include/sub/b.h", fill(200, 2))
+        .file("usr/lib/x86_64-linux-gnu/libc.a", fill(400, 3))
+        .file("usr/local/lib/libd.a", fill(800, 4))
+        .file("usr/lib/libe.so", fill(1600, 5))
+        .file("opt/include/f.h", fill(3200, 6))
+        .file("srv/usr/include/g.h", fill(6400, 7))
+        .file("usr/includes/h.h", fill(12800, 8));
+    let image = Image::new(vec![layer]).history(vec![History::layer("debootstrap")]);
+    let bytes = synth::write_archive(&[image], &Options::new(Flavour::OciArchive)).unwrap();
+    let tmp = temp_file(&bytes);
+    let (_, f) = find(tmp.path());
+    let headers = rule(&f, "dev_dependency.headers-static-libs");
+    assert_eq!(headers.len(), 1);
+    assert_eq!(headers[0].bytes, 100 + 200 + 400 + 800);
+}
+
 #[test]
 fn user_rules_and_ignores() {
     let tmp = planted();

@@ -388,7 +388,12 @@ impl Findings {
         // Globs were checked when the rules were loaded; a set that still fails to
         // compile matches nothing rather than failing the whole report.
         let matcher = RuleMatcher::new(&opts.rules, &opts.ignore).ok();
-        let ignored = |p: &[u8]| matcher.as_ref().is_some_and(|m| m.ignored(p));
+        // Ignore globs are rare: build a path for them only when there are some.
+        let ignored = |id: PathId| {
+            matcher
+                .as_ref()
+                .is_some_and(|m| m.has_ignores() && m.ignored(&paths.path_bytes(id)))
+        };
         // Every shipped file with bytes.
         let mut shipped: Vec<Shipped> = Vec::new();
         for f in &a.waste.visible {
@@ -495,12 +500,14 @@ impl Findings {
         }
 
         // 2. Packages.
-        let visible: HashMap<PathId, (u32, u64, u16)> = a
-            .waste
-            .visible
-            .iter()
-            .map(|f| (f.path, (f.entry, f.bytes, f.layer)))
-            .collect();
+        let mut visible: HashMap<PathId, (u32, u64, u16)> =
+            HashMap::with_capacity(a.waste.visible.len());
+        visible.extend(
+            a.waste
+                .visible
+                .iter()
+                .map(|f| (f.path, (f.entry, f.bytes, f.layer))),
+        );
         let visible_entry = |e: u32| {
             index
                 .entries
@@ -522,7 +529,7 @@ impl Findings {
                         visible: true,
                     })
                 })
-                .filter(|s| !ignored(&paths.path_bytes(s.path)))
+                .filter(|s| !ignored(s.path))
                 .collect()
         };
         for (manager, rule, fix) in [
@@ -596,18 +603,23 @@ impl Findings {
             );
         }
         // Headers and static libraries, whoever installed them.
+        // By directory ids, not path bytes: no path is built per file.
+        let dirs_of =
+            |ps: &[&[u8]]| -> Vec<PathId> { ps.iter().filter_map(|p| paths.find(p)).collect() };
+        let include_dirs = dirs_of(&[b"/usr/include", b"/usr/local/include"]);
+        let lib_dirs = dirs_of(&[b"/usr/lib", b"/usr/local/lib"]);
+        let under = |id: PathId, dirs: &[PathId]| {
+            !dirs.is_empty() && paths.ancestors(id).any(|d| dirs.contains(&d))
+        };
         let dev_files: Vec<Shipped> = shipped
             .iter()
-            .filter(|s| s.visible)
-            .map(|s| (s, paths.path_bytes(s.path)))
-            .filter(|(_, p)| {
-                !ignored(p)
-                    && (p.starts_with(b"/usr/include/")
-                        || p.starts_with(b"/usr/local/include/")
-                        || (p.ends_with(b".a")
-                            && (p.starts_with(b"/usr/lib/") || p.starts_with(b"/usr/local/lib/"))))
+            .filter(|s| {
+                s.visible
+                    && (under(s.path, &include_dirs)
+                        || (paths.name(s.path).ends_with(b".a") && under(s.path, &lib_dirs)))
+                    && !ignored(s.path)
             })
-            .map(|(s, _)| *s)
+            .copied()
             .collect();
         if !dev_files.is_empty() {
             acc.push_files(
@@ -706,7 +718,7 @@ impl Findings {
                         visible: true,
                     })
                 })
-                .filter(|s| !ignored(&paths.path_bytes(s.path)))
+                .filter(|s| !ignored(s.path))
                 .collect();
             if g.wasted() >= 64 * 1024 {
                 let first = copies
@@ -738,7 +750,7 @@ impl Findings {
         }
         let mut hidden_groups: BTreeMap<(u16, u16, &'static str), Vec<Shipped>> = BTreeMap::new();
         for h in &a.waste.hidden {
-            if h.bytes == 0 || ignored(&paths.path_bytes(h.path)) {
+            if h.bytes == 0 || ignored(h.path) {
                 continue;
             }
             hidden_groups
@@ -1043,7 +1055,7 @@ fn secret_findings(
     index: &Index,
     c: &Collected,
     acc: &mut Acc<'_>,
-    ignored: &dyn Fn(&[u8]) -> bool,
+    ignored: &dyn Fn(PathId) -> bool,
 ) {
     const FIX: &str = "rotate it (it has shipped), keep it out of the build context (.dockerignore), and pass secrets at run time or with `RUN --mount=type=secret`";
     let mut files: Vec<&(u32, Vec<secrets::Hit>, Option<&'static str>)> =
@@ -1053,8 +1065,7 @@ fn secret_findings(
         let Some(entry) = index.entries.get(*e as usize) else {
             continue;
         };
-        let p = index.paths.path_bytes(entry.path);
-        if ignored(&p) {
+        if ignored(entry.path) {
             continue;
         }
         let path = index.paths.display(entry.path);

@@ -501,6 +501,7 @@ fn compile_anchored(anchored: &str, pat: &str) -> Result<globset::Glob, String> 
 /// - `DIR/**` as `DIR`: matched once per directory, not once per file (a file matches
 ///   when one of its ancestors does); most rules name a directory;
 /// - `**/NAME` (NAME without `/`) as `NAME`: matched against the file name only;
+/// - `**`, which matches every path, as such;
 /// - the rest against the whole path, which is built only when one of these is set.
 #[derive(Debug, Clone)]
 pub struct RuleMatcher<'r> {
@@ -516,8 +517,15 @@ pub struct RuleMatcher<'r> {
 /// knowing its rule.
 #[derive(Debug, Clone)]
 struct Split {
+    /// Rules with a `**` glob.
+    all: Vec<usize>,
     whole: globset::GlobSet,
     whole_rule: Vec<usize>,
+    /// The last components of the whole-path globs: a file whose name matches none of
+    /// them cannot match a whole-path glob, so its path is not built.
+    whole_last: globset::GlobSet,
+    /// True when a whole-path glob has no such last component (it ends in `**`).
+    whole_any_name: bool,
     names: globset::GlobSet,
     name_rule: Vec<usize>,
     dirs: globset::GlobSet,
@@ -525,8 +533,11 @@ struct Split {
 }
 
 struct SplitBuilder {
+    all: Vec<usize>,
     whole: globset::GlobSetBuilder,
     whole_rule: Vec<usize>,
+    whole_last: globset::GlobSetBuilder,
+    whole_any_name: bool,
     names: globset::GlobSetBuilder,
     name_rule: Vec<usize>,
     dirs: globset::GlobSetBuilder,
@@ -536,8 +547,11 @@ struct SplitBuilder {
 impl SplitBuilder {
     fn new() -> SplitBuilder {
         SplitBuilder {
+            all: Vec::new(),
             whole: globset::GlobSetBuilder::new(),
             whole_rule: Vec::new(),
+            whole_last: globset::GlobSetBuilder::new(),
+            whole_any_name: false,
             names: globset::GlobSetBuilder::new(),
             name_rule: Vec::new(),
             dirs: globset::GlobSetBuilder::new(),
@@ -553,7 +567,9 @@ impl SplitBuilder {
         let name = a
             .strip_prefix("**/")
             .filter(|n| !n.is_empty() && !n.contains('/') && !n.contains("**"));
-        if let Some(dir) = dir {
+        if a == "**" {
+            self.all.push(rule);
+        } else if let Some(dir) = dir {
             self.dirs.add(compile_anchored(dir, glob)?);
             self.dir_rule.push(rule);
         } else if let Some(name) = name {
@@ -562,6 +578,15 @@ impl SplitBuilder {
         } else {
             self.whole.add(compile_anchored(&a, glob)?);
             self.whole_rule.push(rule);
+            // `*`, `?` and classes stay within a component, so the last component of
+            // the glob must match the file name; `**` and braces (which may hold a
+            // `/`) give no such test.
+            match a.rsplit('/').next() {
+                Some(last) if !last.is_empty() && !last.contains("**") && !a.contains('{') => {
+                    self.whole_last.add(compile_anchored(last, glob)?);
+                }
+                _ => self.whole_any_name = true,
+            }
         }
         Ok(())
     }
@@ -569,8 +594,11 @@ impl SplitBuilder {
     fn build(self) -> Result<Split, String> {
         let build = |b: globset::GlobSetBuilder| b.build().map_err(|e| e.to_string());
         Ok(Split {
+            all: self.all,
             whole: build(self.whole)?,
             whole_rule: self.whole_rule,
+            whole_last: build(self.whole_last)?,
+            whole_any_name: self.whole_any_name,
             names: build(self.names)?,
             name_rule: self.name_rule,
             dirs: build(self.dirs)?,
@@ -580,22 +608,47 @@ impl SplitBuilder {
 }
 
 impl Split {
-    /// Sets `out[rule]` for the rules whose `**/NAME` globs match `name`, and for those
-    /// whose whole-path globs match the path `whole` builds (called only when needed).
-    /// `scratch` keeps the glob indexes. Returns true when anything matched.
+    /// Sets `out[rule]` for the rules with a `**` glob, those whose `**/NAME` globs
+    /// match `name`, and those whose whole-path globs match the path `whole` builds.
+    /// With `only`, whole-path globs are tried only for the rules it holds (the path is
+    /// built only when one of them is there). `scratch` keeps glob indexes. Returns true
+    /// when anything matched.
     fn mark(
         &self,
         name: &[u8],
         whole: &mut WholePath<'_>,
+        only: Option<&[bool]>,
         scratch: &mut Vec<usize>,
         out: &mut [bool],
     ) -> bool {
         let mut any = false;
-        if !self.names.is_empty() {
-            self.names.matches_into(as_path(name).as_ref(), scratch);
-            any |= mark(scratch, &self.name_rule, out);
+        for &r in &self.all {
+            if let Some(slot) = out.get_mut(r) {
+                *slot = true;
+                any = true;
+            }
         }
-        if !self.whole.is_empty() {
+        if !self.names.is_empty() {
+            let host = as_path(name);
+            let cand = globset::Candidate::new(host.as_ref());
+            // Most names match nothing, and a yes/no search is cheaper than finding
+            // every glob that matches.
+            if self.names.is_match_candidate(&cand) {
+                self.names.matches_candidate_into(&cand, scratch);
+                any |= mark(scratch, &self.name_rule, out);
+            }
+        }
+        let wanted = match only {
+            None => true,
+            Some(only) => self
+                .whole_rule
+                .iter()
+                .any(|&r| only.get(r).copied().unwrap_or(false)),
+        };
+        if wanted
+            && !self.whole.is_empty()
+            && (self.whole_any_name || self.whole_last.is_match(as_path(name).as_ref()))
+        {
             self.whole
                 .matches_into(as_path(whole.get()).as_ref(), scratch);
             any |= mark(scratch, &self.whole_rule, out);
@@ -748,11 +801,9 @@ impl<'r> RuleMatcher<'r> {
         DirRules(out)
     }
 
-    /// True when [`RuleMatcher::matches_into`] may build the whole path of every file
-    /// (a rule has a glob that is neither `DIR/**` nor `**/NAME`, or there are ignore
-    /// globs); false for the built-in rules.
-    pub fn needs_whole_path(&self) -> bool {
-        !self.matches.whole.is_empty() || !self.ignore.is_empty()
+    /// True when there are ignore globs (a file's whole path is needed to check them).
+    pub fn has_ignores(&self) -> bool {
+        !self.ignore.is_empty()
     }
 
     /// Matches the file `file` of `paths`: fills `hits` with the rules whose globs match
@@ -788,7 +839,7 @@ impl<'r> RuleMatcher<'r> {
             return false;
         }
         let name = paths.name(file);
-        *any = self.matches.mark(name, &mut whole, globs, rules) || !dir.rules.is_empty();
+        *any = self.matches.mark(name, &mut whole, None, globs, rules) || !dir.rules.is_empty();
         if !*any {
             return true;
         }
@@ -799,7 +850,9 @@ impl<'r> RuleMatcher<'r> {
         }
         exempt.clear();
         exempt.resize(n, false);
-        self.unless.mark(name, &mut whole, globs, exempt);
+        // An exemption matters only for a rule that matched.
+        self.unless
+            .mark(name, &mut whole, Some(rules), globs, exempt);
         for &r in &dir.exempt {
             if let Some(slot) = exempt.get_mut(r) {
                 *slot = true;
