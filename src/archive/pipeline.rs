@@ -140,15 +140,23 @@ pub(crate) fn run<T>(
     std::thread::scope(|scope| {
         let parser_failed = Arc::clone(&failed);
         let parser = scope.spawn(move || {
-            // Content hashing on a third thread where there is a core for it.
-            if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let mut hashers = Hashers {
+                inline: Inline::new(),
+                offloaded: None,
+                cores,
+            };
+            if cores > 1 {
                 std::thread::scope(|scope| {
-                    let mut hasher = Offloaded::spawn(scope);
-                    parse_members(&rx, &recycle_tx, sink, opts, &mut hasher, &parser_failed)
+                    hashers.offloaded = Some(Offloaded::spawn(scope));
+                    let outcome =
+                        parse_members(&rx, &recycle_tx, sink, opts, &mut hashers, &parser_failed);
+                    // Stops the hasher thread, which the scope waits for.
+                    hashers.offloaded = None;
+                    outcome
                 })
             } else {
-                let mut hasher = Inline::new();
-                parse_members(&rx, &recycle_tx, sink, opts, &mut hasher, &parser_failed)
+                parse_members(&rx, &recycle_tx, sink, opts, &mut hashers, &parser_failed)
             }
         });
         let result = reader(&feeder);
@@ -165,12 +173,32 @@ pub(crate) fn run<T>(
     })
 }
 
+/// The parser's ways to hash file contents.
+struct Hashers {
+    inline: Inline,
+    /// A hasher thread, when there is more than one core.
+    offloaded: Option<Offloaded>,
+    cores: usize,
+}
+
+impl Hashers {
+    /// Hashing on a third thread pays where the reader has little to do (uncompressed
+    /// layers) or where each of the three threads has a core. Otherwise the hasher
+    /// would take time from the decompressor, the slowest stage.
+    fn pick(&mut self, compression: Compression) -> &mut dyn FileHasher {
+        match &mut self.offloaded {
+            Some(offloaded) if compression == Compression::None || self.cores > 2 => offloaded,
+            _ => &mut self.inline,
+        }
+    }
+}
+
 fn parse_members(
     rx: &Receiver<Msg>,
     recycle: &Sender<Vec<u8>>,
     sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
-    hasher: &mut dyn FileHasher,
+    hashers: &mut Hashers,
     failed: &AtomicBool,
 ) -> Outcome {
     let mut outcome = Outcome::default();
@@ -188,8 +216,15 @@ fn parse_members(
             pos: 0,
             end: None,
         };
-        let parsed =
-            super::read_layer_blob(&name, compression, &mut reader, sink, opts, hasher, entries);
+        let parsed = super::read_layer_blob(
+            &name,
+            compression,
+            &mut reader,
+            sink,
+            opts,
+            hashers.pick(compression),
+            entries,
+        );
         let drained = super::digest::drain(&mut reader);
         match (parsed, drained, reader.end) {
             (Ok(content), Ok(_), Some((sha256, bytes, tar_bytes))) => {

@@ -26,6 +26,7 @@
 pub mod collect;
 pub mod config;
 pub mod magic;
+mod names;
 pub mod packages;
 pub mod rules;
 pub mod secrets;

@@ -7,9 +7,10 @@
 //! counts once per category.
 
 use super::magic::Magic;
+use super::names::{NameGlobs, NameGlobsBuilder};
 use super::{Category, Severity};
 use crate::index::paths::{PathId, PathTable, ROOT};
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt};
 
 /// A path rule.
 #[derive(Debug, Clone)]
@@ -493,16 +494,19 @@ fn compile_anchored(anchored: &str, pat: &str) -> Result<globset::Glob, String> 
         .map_err(|e| format!("bad glob {pat:?}: {}", e.kind()))
 }
 
-/// Every rule's globs compiled into one automaton, so a path is scanned once for all
-/// rules, not once per glob (a backtracking matcher per glob was a quarter of the run
-/// time on a 167k-file image). The globs are split three ways, for the rules and their
-/// `unless` exemptions alike:
+/// Every rule's globs compiled into automata, so a path is scanned once for all rules,
+/// not once per glob (a backtracking matcher per glob was a quarter of the run time on a
+/// 167k-file image). The globs are split by shape, for the rules and their `unless`
+/// exemptions alike:
 ///
-/// - `DIR/**` as `DIR`: matched once per directory, not once per file (a file matches
+/// - `**`, which matches every path, needs no matching;
+/// - `DIR/**` is matched as `DIR` once per directory, not once per file (a file matches
 ///   when one of its ancestors does); most rules name a directory;
-/// - `**/NAME` (NAME without `/`) as `NAME`: matched against the file name only;
-/// - `**`, which matches every path, as such;
-/// - the rest against the whole path, which is built only when one of these is set.
+/// - the rest are matched per file.
+///
+/// Both per directory and per file, a glob `**/NAME` (NAME without `/`) is matched
+/// against the name only, and any other glob against the whole path, built only when the
+/// name matches the glob's last component (see [`Tiered`]).
 #[derive(Debug, Clone)]
 pub struct RuleMatcher<'r> {
     rules: &'r [PathRule],
@@ -513,106 +517,42 @@ pub struct RuleMatcher<'r> {
     ignore: globset::GlobSet,
 }
 
-/// A set of globs split by how they are matched (see [`RuleMatcher`]), each glob
-/// knowing its rule.
+/// A set of globs split by shape (see [`RuleMatcher`]), each glob knowing its rule.
 #[derive(Debug, Clone)]
 struct Split {
     /// Rules with a `**` glob.
     all: Vec<usize>,
+    /// Globs matched per file.
+    files: Tiered,
+    /// `DIR/**` globs, as `DIR`: matched per directory.
+    dirs: Tiered,
+}
+
+/// Globs matched against one path (a file's or a directory's) at two costs: `**/NAME`
+/// globs against the name alone, the others against the whole path, which is built only
+/// when the name matches one of their last components (`*`, `?` and classes stay within
+/// a component, so a glob's last component must match the name).
+#[derive(Debug, Clone)]
+struct Tiered {
+    names: NameGlobs,
+    name_rule: Vec<usize>,
     whole: globset::GlobSet,
     whole_rule: Vec<usize>,
-    /// The last components of the whole-path globs: a file whose name matches none of
-    /// them cannot match a whole-path glob, so its path is not built.
-    whole_last: globset::GlobSet,
-    /// True when a whole-path glob has no such last component (it ends in `**`).
+    /// The whole-path globs' last components.
+    whole_last: NameGlobs,
+    /// True when a whole-path glob gives no last component to test (it ends in `**`,
+    /// or has braces, which may hold a `/`).
     whole_any_name: bool,
-    names: globset::GlobSet,
-    name_rule: Vec<usize>,
-    dirs: globset::GlobSet,
-    dir_rule: Vec<usize>,
 }
 
-struct SplitBuilder {
-    all: Vec<usize>,
-    whole: globset::GlobSetBuilder,
-    whole_rule: Vec<usize>,
-    whole_last: globset::GlobSetBuilder,
-    whole_any_name: bool,
-    names: globset::GlobSetBuilder,
-    name_rule: Vec<usize>,
-    dirs: globset::GlobSetBuilder,
-    dir_rule: Vec<usize>,
-}
-
-impl SplitBuilder {
-    fn new() -> SplitBuilder {
-        SplitBuilder {
-            all: Vec::new(),
-            whole: globset::GlobSetBuilder::new(),
-            whole_rule: Vec::new(),
-            whole_last: globset::GlobSetBuilder::new(),
-            whole_any_name: false,
-            names: globset::GlobSetBuilder::new(),
-            name_rule: Vec::new(),
-            dirs: globset::GlobSetBuilder::new(),
-            dir_rule: Vec::new(),
-        }
+impl Tiered {
+    fn is_empty(&self) -> bool {
+        self.names.is_empty() && self.whole.is_empty()
     }
 
-    fn add(&mut self, glob: &str, rule: usize) -> Result<(), String> {
-        let a = anchored(glob);
-        let dir = a
-            .strip_suffix("/**")
-            .filter(|d| !d.is_empty() && !d.ends_with('/'));
-        let name = a
-            .strip_prefix("**/")
-            .filter(|n| !n.is_empty() && !n.contains('/') && !n.contains("**"));
-        if a == "**" {
-            self.all.push(rule);
-        } else if let Some(dir) = dir {
-            self.dirs.add(compile_anchored(dir, glob)?);
-            self.dir_rule.push(rule);
-        } else if let Some(name) = name {
-            self.names.add(compile_anchored(name, glob)?);
-            self.name_rule.push(rule);
-        } else {
-            self.whole.add(compile_anchored(&a, glob)?);
-            self.whole_rule.push(rule);
-            // `*`, `?` and classes stay within a component, so the last component of
-            // the glob must match the file name; `**` and braces (which may hold a
-            // `/`) give no such test.
-            match a.rsplit('/').next() {
-                Some(last) if !last.is_empty() && !last.contains("**") && !a.contains('{') => {
-                    self.whole_last.add(compile_anchored(last, glob)?);
-                }
-                _ => self.whole_any_name = true,
-            }
-        }
-        Ok(())
-    }
-
-    fn build(self) -> Result<Split, String> {
-        let build = |b: globset::GlobSetBuilder| b.build().map_err(|e| e.to_string());
-        Ok(Split {
-            all: self.all,
-            whole: build(self.whole)?,
-            whole_rule: self.whole_rule,
-            whole_last: build(self.whole_last)?,
-            whole_any_name: self.whole_any_name,
-            names: build(self.names)?,
-            name_rule: self.name_rule,
-            dirs: build(self.dirs)?,
-            dir_rule: self.dir_rule,
-        })
-    }
-}
-
-impl Split {
-    /// Sets `out[rule]` for the rules with a `**` glob, those whose `**/NAME` globs
-    /// match `name`, and those whose whole-path globs match the path `whole` builds.
-    /// With `only`, whole-path globs are tried only for the rules it holds (the path is
-    /// built only when one of them is there). `scratch` keeps glob indexes. Returns true
-    /// when anything matched.
+    /// Sets `out[rule]` for the rules whose globs match the path named `name` whose
+    /// whole form `whole` builds. With `only`, whole-path globs are tried only for the
+    /// rules it holds. `scratch` keeps glob indexes. Returns true when anything matched.
     fn mark(
         &self,
         name: &[u8],
@@ -622,21 +562,12 @@ impl Split {
         out: &mut [bool],
     ) -> bool {
         let mut any = false;
-        for &r in &self.all {
-            if let Some(slot) = out.get_mut(r) {
-                *slot = true;
-                any = true;
-            }
-        }
         if !self.names.is_empty() {
-            let host = as_path(name);
-            let cand = globset::Candidate::new(host.as_ref());
-            // Most names match nothing, and a yes/no search is cheaper than finding
-            // every glob that matches.
-            if self.names.is_match_candidate(&cand) {
-                self.names.matches_candidate_into(&cand, scratch);
-                any |= mark(scratch, &self.name_rule, out);
-            }
+            self.names.matches_into(name, scratch);
+            any |= mark(scratch, &self.name_rule, out);
+        }
+        if self.whole.is_empty() {
+            return any;
         }
         let wanted = match only {
             None => true,
@@ -645,10 +576,7 @@ impl Split {
                 .iter()
                 .any(|&r| only.get(r).copied().unwrap_or(false)),
         };
-        if wanted
-            && !self.whole.is_empty()
-            && (self.whole_any_name || self.whole_last.is_match(as_path(name).as_ref()))
-        {
+        if wanted && (self.whole_any_name || self.whole_last.is_match(name, scratch)) {
             self.whole
                 .matches_into(as_path(whole.get()).as_ref(), scratch);
             any |= mark(scratch, &self.whole_rule, out);
@@ -657,21 +585,97 @@ impl Split {
     }
 }
 
-/// A file's whole path, built the first time it is asked for.
-struct WholePath<'a> {
-    paths: &'a PathTable,
-    file: PathId,
-    buf: &'a mut Vec<u8>,
-    built: bool,
+struct TieredBuilder {
+    names: NameGlobsBuilder,
+    name_rule: Vec<usize>,
+    whole: globset::GlobSetBuilder,
+    whole_rule: Vec<usize>,
+    whole_last: NameGlobsBuilder,
+    whole_any_name: bool,
 }
 
-impl WholePath<'_> {
-    fn get(&mut self) -> &[u8] {
-        if !self.built {
-            self.paths.path_into(self.file, self.buf);
-            self.built = true;
+impl TieredBuilder {
+    fn new() -> TieredBuilder {
+        TieredBuilder {
+            names: NameGlobsBuilder::new(),
+            name_rule: Vec::new(),
+            whole: globset::GlobSetBuilder::new(),
+            whole_rule: Vec::new(),
+            whole_last: NameGlobsBuilder::new(),
+            whole_any_name: false,
         }
-        self.buf
+    }
+
+    /// Adds `anchored`, a glob of rule `rule` (`source` as written, for errors).
+    fn add(&mut self, anchored: &str, source: &str, rule: usize) -> Result<(), String> {
+        let name = anchored
+            .strip_prefix("**/")
+            .filter(|n| !n.is_empty() && !n.contains('/') && !n.contains("**"));
+        if let Some(name) = name {
+            self.names.add(name, compile_anchored(name, source)?);
+            self.name_rule.push(rule);
+            return Ok(());
+        }
+        self.whole.add(compile_anchored(anchored, source)?);
+        self.whole_rule.push(rule);
+        match anchored.rsplit('/').next() {
+            Some(last) if !last.is_empty() && !last.contains("**") && !anchored.contains('{') => {
+                self.whole_last.add(last, compile_anchored(last, source)?);
+            }
+            _ => self.whole_any_name = true,
+        }
+        Ok(())
+    }
+
+    fn build(self) -> Result<Tiered, String> {
+        let build = |b: globset::GlobSetBuilder| b.build().map_err(|e| e.to_string());
+        Ok(Tiered {
+            names: self.names.build()?,
+            name_rule: self.name_rule,
+            whole: build(self.whole)?,
+            whole_rule: self.whole_rule,
+            whole_last: self.whole_last.build()?,
+            whole_any_name: self.whole_any_name,
+        })
+    }
+}
+
+struct SplitBuilder {
+    all: Vec<usize>,
+    files: TieredBuilder,
+    dirs: TieredBuilder,
+}
+
+impl SplitBuilder {
+    fn new() -> SplitBuilder {
+        SplitBuilder {
+            all: Vec::new(),
+            files: TieredBuilder::new(),
+            dirs: TieredBuilder::new(),
+        }
+    }
+
+    fn add(&mut self, glob: &str, rule: usize) -> Result<(), String> {
+        let a = anchored(glob);
+        let dir = a
+            .strip_suffix("/**")
+            .filter(|d| !d.is_empty() && !d.ends_with('/'));
+        if a == "**" {
+            self.all.push(rule);
+            Ok(())
+        } else if let Some(dir) = dir {
+            self.dirs.add(dir, glob, rule)
+        } else {
+            self.files.add(&a, glob, rule)
+        }
+    }
+
+    fn build(self) -> Result<Split, String> {
+        Ok(Split {
+            all: self.all,
+            files: self.files.build()?,
+            dirs: self.dirs.build()?,
+        })
     }
 }
 
@@ -726,6 +730,25 @@ impl DirRules {
     }
 }
 
+/// A file's whole path, built the first time it is asked for.
+struct WholePath<'a> {
+    paths: &'a PathTable,
+    /// The file or directory.
+    file: PathId,
+    buf: &'a mut Vec<u8>,
+    built: bool,
+}
+
+impl WholePath<'_> {
+    fn get(&mut self) -> &[u8] {
+        if !self.built {
+            self.paths.path_into(self.file, self.buf);
+            self.built = true;
+        }
+        self.buf
+    }
+}
+
 impl<'r> RuleMatcher<'r> {
     /// Compiles `rules` and the `ignore` globs.
     pub fn new(rules: &'r [PathRule], ignore: &[String]) -> Result<RuleMatcher<'r>, String> {
@@ -760,43 +783,62 @@ impl<'r> RuleMatcher<'r> {
     /// of their ancestors), each directory matched once. Parents have smaller ids than
     /// their children, so walking the ids in order inherits from a parent already done.
     pub fn dir_rules(&self, paths: &PathTable, files: impl Iterator<Item = PathId>) -> DirRules {
-        let mut needed: Vec<PathId> = Vec::new();
-        let mut seen: HashSet<PathId> = HashSet::new();
+        let mut out: HashMap<PathId, DirMatch> = HashMap::new();
+        if self.matches.dirs.is_empty() && self.unless.dirs.is_empty() {
+            return DirRules(out);
+        }
+        // The directories to match, as a bitmap by id (ids are dense).
+        let mut needed = vec![false; paths.len()];
         for f in files {
             let mut d = paths.parent(f);
-            while d != ROOT && seen.insert(d) {
-                needed.push(d);
+            while d != ROOT {
+                match needed.get_mut(d as usize) {
+                    Some(seen) if !*seen => *seen = true,
+                    _ => break,
+                }
                 d = paths.parent(d);
             }
         }
-        needed.sort_unstable();
-        let mut out: HashMap<PathId, DirMatch> = HashMap::new();
-        let mut path = Vec::new();
-        let mut matched = Vec::new();
-        for d in needed {
-            let mut dm = out.get(&paths.parent(d)).cloned().unwrap_or_default();
-            paths.path_into(d, &mut path);
-            let host = as_path(&path);
-            let cand = globset::Candidate::new(host.as_ref());
-            for (split, list) in [
-                (&self.matches, &mut dm.rules),
-                (&self.unless, &mut dm.exempt),
-            ] {
-                if split.dirs.is_empty() {
-                    continue;
+        let n = self.rules.len();
+        let (mut rules, mut exempt) = (vec![false; n], vec![false; n]);
+        let (mut path, mut scratch) = (Vec::new(), Vec::new());
+        for (d, _) in needed.iter().enumerate().filter(|(_, needed)| **needed) {
+            let Ok(d) = PathId::try_from(d) else {
+                break;
+            };
+            let mut whole = WholePath {
+                paths,
+                file: d,
+                buf: &mut path,
+                built: false,
+            };
+            rules.fill(false);
+            exempt.fill(false);
+            let name = paths.name(d);
+            let matched = self
+                .matches
+                .dirs
+                .mark(name, &mut whole, None, &mut scratch, &mut rules);
+            let exempted = self
+                .unless
+                .dirs
+                .mark(name, &mut whole, None, &mut scratch, &mut exempt);
+            let parent = out.get(&paths.parent(d));
+            if !matched && !exempted {
+                if let Some(p) = parent.cloned() {
+                    out.insert(d, p);
                 }
-                split.dirs.matches_candidate_into(&cand, &mut matched);
-                for &g in &matched {
-                    if let Some(&r) = split.dir_rule.get(g)
-                        && !list.contains(&r)
-                    {
+                continue;
+            }
+            let mut dm = parent.cloned().unwrap_or_default();
+            for (list, hit) in [(&mut dm.rules, &rules), (&mut dm.exempt, &exempt)] {
+                for (r, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
+                    if !list.contains(&r) {
                         list.push(r);
                     }
                 }
             }
-            if !dm.rules.is_empty() || !dm.exempt.is_empty() {
-                out.insert(d, dm);
-            }
+            out.insert(d, dm);
         }
         DirRules(out)
     }
@@ -839,7 +881,17 @@ impl<'r> RuleMatcher<'r> {
             return false;
         }
         let name = paths.name(file);
-        *any = self.matches.mark(name, &mut whole, None, globs, rules) || !dir.rules.is_empty();
+        for &r in &self.matches.all {
+            if let Some(slot) = rules.get_mut(r) {
+                *slot = true;
+                *any = true;
+            }
+        }
+        *any |= self
+            .matches
+            .files
+            .mark(name, &mut whole, None, globs, rules);
+        *any |= !dir.rules.is_empty();
         if !*any {
             return true;
         }
@@ -851,7 +903,13 @@ impl<'r> RuleMatcher<'r> {
         exempt.clear();
         exempt.resize(n, false);
         // An exemption matters only for a rule that matched.
+        for &r in &self.unless.all {
+            if let Some(slot) = exempt.get_mut(r) {
+                *slot = true;
+            }
+        }
         self.unless
+            .files
             .mark(name, &mut whole, Some(rules), globs, exempt);
         for &r in &dir.exempt {
             if let Some(slot) = exempt.get_mut(r) {
@@ -870,7 +928,7 @@ impl<'r> RuleMatcher<'r> {
 }
 
 /// An image path as a host `Path` for globset, bytes kept as they are on Unix.
-fn as_path(bytes: &[u8]) -> std::borrow::Cow<'_, std::path::Path> {
+pub(super) fn as_path(bytes: &[u8]) -> std::borrow::Cow<'_, std::path::Path> {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
