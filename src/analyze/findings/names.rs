@@ -15,10 +15,18 @@ pub(crate) struct NameGlobs {
     /// The `simple` globs that end with `*`.
     open_end: Vec<usize>,
     other: globset::GlobSet,
-    /// For each glob of `other`, in order: its index among all the globs, its literal
-    /// prefix and suffix.
-    other_globs: Vec<(usize, Box<[u8]>, Box<[u8]>)>,
+    /// Each glob of `other`, in order.
+    other_globs: Vec<Other>,
     len: usize,
+}
+
+/// A glob globset matches: its index among all the globs, and the literal prefix and
+/// suffix a name needs for it to match.
+#[derive(Debug, Clone)]
+struct Other {
+    glob: usize,
+    prefix: Box<[u8]>,
+    suffix: Box<[u8]>,
 }
 
 /// A glob of literals and `*`: the literal pieces between the stars.
@@ -75,7 +83,7 @@ const SPECIAL: &[u8] = b"?[]{},\\";
 pub(crate) struct NameGlobsBuilder {
     simple: Vec<Simple>,
     other: globset::GlobSetBuilder,
-    other_globs: Vec<(usize, Box<[u8]>, Box<[u8]>)>,
+    other_globs: Vec<Other>,
     len: usize,
 }
 
@@ -105,7 +113,11 @@ impl NameGlobsBuilder {
         let wild = |b: &u8| SPECIAL.contains(b) || *b == b'*';
         let prefix = bytes.split(wild).next().unwrap_or_default();
         let suffix = bytes.rsplit(wild).next().unwrap_or_default();
-        self.other_globs.push((glob, prefix.into(), suffix.into()));
+        self.other_globs.push(Other {
+            glob,
+            prefix: prefix.into(),
+            suffix: suffix.into(),
+        });
         self.other.add(compiled);
     }
 
@@ -154,10 +166,10 @@ impl NameGlobs {
                 out.push(s.glob);
             }
         }
-        let maybe = self.other_globs.iter().any(|(_, prefix, suffix)| {
-            name.len() >= prefix.len() + suffix.len()
-                && name.starts_with(prefix)
-                && name.ends_with(suffix)
+        let maybe = self.other_globs.iter().any(|o| {
+            name.len() >= o.prefix.len() + o.suffix.len()
+                && name.starts_with(&o.prefix)
+                && name.ends_with(&o.suffix)
         });
         if maybe {
             let mut hits = Vec::new();
@@ -165,7 +177,7 @@ impl NameGlobs {
                 .matches_into(super::rules::as_path(name).as_ref(), &mut hits);
             out.extend(
                 hits.iter()
-                    .filter_map(|&h| self.other_globs.get(h).map(|g| g.0)),
+                    .filter_map(|&h| self.other_globs.get(h).map(|o| o.glob)),
             );
         }
         out.sort_unstable();
