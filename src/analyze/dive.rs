@@ -60,12 +60,32 @@ struct PathStat {
     count: u32,
 }
 
-/// A node of dive's stacked tree: present, is-a-directory, size.
+/// A node of dive's stacked tree: present, is-a-directory and size in one word (the
+/// table has an entry per path: 8 bytes rather than 16).
 #[derive(Clone, Copy, Default)]
-struct Stacked {
-    present: bool,
-    is_dir: bool,
-    size: u64,
+struct Stacked(u64);
+
+impl Stacked {
+    const PRESENT: u64 = 1 << 63;
+    const DIR: u64 = 1 << 62;
+    /// Sizes saturate here: no layer holds 4 EiB.
+    const SIZE: u64 = Stacked::DIR - 1;
+
+    fn new(is_dir: bool, size: u64) -> Stacked {
+        Stacked(Stacked::PRESENT | if is_dir { Stacked::DIR } else { 0 } | size.min(Stacked::SIZE))
+    }
+
+    fn present(self) -> bool {
+        self.0 & Stacked::PRESENT != 0
+    }
+
+    fn is_dir(self) -> bool {
+        self.0 & Stacked::DIR != 0
+    }
+
+    fn size(self) -> u64 {
+        self.0 & Stacked::SIZE
+    }
 }
 
 /// A node of one layer's tree: its data (from the last header at that path) and whether
@@ -82,15 +102,11 @@ struct LayerNode {
 pub fn figures(index: &Index) -> DiveFigures {
     let paths = &index.paths;
     let mut stacked: Vec<Stacked> = vec![Stacked::default(); paths.len()];
-    // Per path id (a dense vector: cheaper than a map when most paths are leaves).
-    let mut stats: Vec<PathStat> = vec![
-        PathStat {
-            min: u64::MAX,
-            total: 0,
-            count: 0,
-        };
-        paths.len()
-    ];
+    // The leaf sizes of each path: most paths are a leaf in one layer only, so a dense
+    // vector holds that one size (`UNSEEN` before), and a map the paths seen again.
+    const UNSEEN: u64 = u64::MAX;
+    let mut once: Vec<u64> = vec![UNSEEN; paths.len()];
+    let mut many: HashMap<PathId, PathStat> = HashMap::new();
     let mut layer_sizes = Vec::with_capacity(index.layers.len());
     // Reused per layer: the nodes of the layer's tree, keyed by (path, is whiteout node).
     let mut nodes: HashMap<(PathId, bool), LayerNode> = HashMap::new();
@@ -150,16 +166,30 @@ pub fn figures(index: &Index) -> DiveFigures {
             let (path, whiteout) = *key;
             let bytes = if whiteout {
                 match stacked.get(path as usize) {
-                    Some(s) if s.present && s.is_dir => subtree_size(index, &stacked, path),
+                    Some(s) if s.present() && s.is_dir() => subtree_size(index, &stacked, path),
                     _ => 0,
                 }
             } else {
                 node.size
             };
-            if let Some(st) = stats.get_mut(path as usize) {
+            if let Some(st) = many.get_mut(&path) {
                 st.total += bytes;
                 st.min = st.min.min(bytes);
                 st.count += 1;
+            } else if let Some(first) = once.get_mut(path as usize) {
+                if *first == UNSEEN {
+                    *first = bytes.min(UNSEEN - 1);
+                } else {
+                    many.insert(
+                        path,
+                        PathStat {
+                            min: (*first).min(bytes),
+                            total: *first + bytes,
+                            count: 2,
+                        },
+                    );
+                    *first = UNSEEN;
+                }
             }
         }
         // Stack this layer: whiteouts remove, everything else sets the node's data.
@@ -180,39 +210,35 @@ pub fn figures(index: &Index) -> DiveFigures {
             let mut anc = paths.parent(path);
             while anc != crate::index::ROOT {
                 if let Some(s) = stacked.get_mut(anc as usize)
-                    && !s.present
+                    && !s.present()
                 {
-                    *s = Stacked {
-                        present: true,
-                        is_dir: false,
-                        size: 0,
-                    };
+                    *s = Stacked::new(false, 0);
                 }
                 anc = paths.parent(anc);
             }
             if let Some(s) = stacked.get_mut(path as usize) {
-                *s = Stacked {
-                    present: true,
-                    is_dir: node.header && node.is_dir,
-                    size: if node.header { node.size } else { 0 },
-                };
+                *s = Stacked::new(
+                    node.header && node.is_dir,
+                    if node.header { node.size } else { 0 },
+                );
             }
         }
     }
     let mut min_sum = 0u64;
     let mut total_sum = 0u64;
     let mut inefficient = Vec::new();
-    for (path, st) in stats.iter().enumerate().filter(|(_, st)| st.count > 0) {
-        let path = path as PathId;
+    for &bytes in once.iter().filter(|&&b| b != UNSEEN) {
+        min_sum += bytes;
+        total_sum += bytes;
+    }
+    for (&path, st) in &many {
         min_sum += st.min;
         total_sum += st.total;
-        if st.count >= 2 {
-            inefficient.push(InefficientPath {
-                path,
-                count: st.count,
-                bytes: st.total,
-            });
-        }
+        inefficient.push(InefficientPath {
+            path,
+            count: st.count,
+            bytes: st.total,
+        });
     }
     inefficient.sort_by_cached_key(|p| (std::cmp::Reverse(p.bytes), paths.path_bytes(p.path)));
     let efficiency = if total_sum == 0 {
@@ -239,12 +265,12 @@ pub fn figures(index: &Index) -> DiveFigures {
 }
 
 fn subtree_size(index: &Index, stacked: &[Stacked], path: PathId) -> u64 {
-    let mut total = stacked.get(path as usize).map_or(0, |s| s.size);
+    let mut total = stacked.get(path as usize).map_or(0, |s| s.size());
     index.paths.for_each_descendant(path, |n| {
         if let Some(s) = stacked.get(n as usize)
-            && s.present
+            && s.present()
         {
-            total += s.size;
+            total += s.size();
         }
     });
     total

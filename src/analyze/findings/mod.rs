@@ -32,6 +32,7 @@ pub mod rules;
 pub mod secrets;
 
 use super::Analysis;
+use super::waste::VisibleFile;
 use crate::index::{EntryKind, Fate, Index, PathId};
 use collect::Collected;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -272,6 +273,33 @@ impl Default for Options {
     }
 }
 
+/// The visible file at each path: a table by path id (ids are dense), a fraction of
+/// a hash map's memory on an image of 200k files.
+struct VisibleByPath<'a> {
+    files: &'a [VisibleFile],
+    /// Index into `files` by path id; `u32::MAX` where no file is visible.
+    at: Vec<u32>,
+}
+
+impl<'a> VisibleByPath<'a> {
+    fn new(files: &'a [VisibleFile], paths: usize) -> VisibleByPath<'a> {
+        let mut at = vec![u32::MAX; paths];
+        for (i, f) in files.iter().enumerate() {
+            if let (Some(slot), Ok(i)) = (at.get_mut(f.path as usize), u32::try_from(i)) {
+                *slot = i;
+            }
+        }
+        VisibleByPath { files, at }
+    }
+
+    /// The entry, bytes and layer of the file visible at `path`.
+    fn get(&self, path: PathId) -> Option<(u32, u64, u16)> {
+        let i = *self.at.get(path as usize)?;
+        let f = self.files.get(i as usize)?;
+        Some((f.entry, f.bytes, f.layer))
+    }
+}
+
 /// A shipped regular file (visible or hidden).
 #[derive(Debug, Clone, Copy)]
 struct Shipped {
@@ -501,14 +529,7 @@ impl Findings {
         }
 
         // 2. Packages.
-        let mut visible: HashMap<PathId, (u32, u64, u16)> =
-            HashMap::with_capacity(a.waste.visible.len());
-        visible.extend(
-            a.waste
-                .visible
-                .iter()
-                .map(|f| (f.path, (f.entry, f.bytes, f.layer))),
-        );
+        let visible = VisibleByPath::new(&a.waste.visible, paths.len());
         let visible_entry = |e: u32| {
             index
                 .entries
@@ -521,12 +542,12 @@ impl Findings {
                 .iter()
                 .filter_map(|&e| {
                     let fe = index.entries.get(e as usize)?;
-                    let (_, bytes, layer) = visible.get(&fe.path)?;
+                    let (_, bytes, layer) = visible.get(fe.path)?;
                     Some(Shipped {
                         entry: e,
                         path: fe.path,
-                        bytes: *bytes,
-                        layer: *layer,
+                        bytes: bytes,
+                        layer: layer,
                         visible: true,
                     })
                 })
@@ -710,12 +731,12 @@ impl Findings {
                 .iter()
                 .skip(1)
                 .filter_map(|(p, _)| {
-                    let (e, b, l) = visible.get(p)?;
+                    let (e, b, l) = visible.get(*p)?;
                     Some(Shipped {
-                        entry: *e,
+                        entry: e,
                         path: *p,
-                        bytes: *b,
-                        layer: *l,
+                        bytes: b,
+                        layer: l,
                         visible: true,
                     })
                 })
@@ -866,7 +887,7 @@ pub fn short(created_by: Option<&str>) -> String {
 fn attribute_packages(
     index: &Index,
     c: &Collected,
-    visible: &HashMap<PathId, (u32, u64, u16)>,
+    visible: &VisibleByPath<'_>,
     is_visible: &dyn Fn(u32) -> bool,
 ) -> Vec<Package> {
     let paths = &index.paths;
@@ -876,11 +897,11 @@ fn attribute_packages(
         let mut seen = HashSet::new();
         for p in list {
             if let Some(id) = paths.find(p)
-                && let Some((e, b, _)) = visible.get(&id)
-                && seen.insert(*e)
+                && let Some((e, b, _)) = visible.get(id)
+                && seen.insert(e)
             {
                 bytes += b;
-                entries.push(*e);
+                entries.push(e);
             }
         }
         (bytes, entries)
@@ -1032,14 +1053,14 @@ fn attribute_packages(
         }
     }
     if !npm_dirs.is_empty() {
-        let mut files: Vec<(&PathId, &(u32, u64, u16))> = visible.iter().collect();
-        files.sort_by_key(|(_, v)| v.0);
-        for (p, (e, b, _)) in files {
-            if let Some(pkg) = paths.ancestors(*p).find_map(|a| npm_dirs.get(&a))
+        let mut files: Vec<&VisibleFile> = visible.files.iter().collect();
+        files.sort_by_key(|f| f.entry);
+        for f in files {
+            if let Some(pkg) = paths.ancestors(f.path).find_map(|a| npm_dirs.get(&a))
                 && let Some(pk) = out.get_mut(*pkg)
             {
-                pk.bytes += b;
-                pk.entries.push(*e);
+                pk.bytes += f.bytes;
+                pk.entries.push(f.entry);
             }
         }
     }
