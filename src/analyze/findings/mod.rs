@@ -546,8 +546,8 @@ impl Findings {
                     Some(Shipped {
                         entry: e,
                         path: fe.path,
-                        bytes: bytes,
-                        layer: layer,
+                        bytes,
+                        layer,
                         visible: true,
                     })
                 })
