@@ -2,9 +2,9 @@
 //!
 //! A layer is read front to back once. Regular files' contents go through SHA-256 (on this
 //! thread or another, see [`FileHasher`]) and are dropped, so memory does not grow with
-//! file sizes. Long names (GNU
-//! and PAX) and sparse files are handled by the `tar` crate; what we pass on is the entry
-//! as the layer states it. Interpreting names (whiteouts, `./` prefixes) is the index's job.
+//! file sizes. Long names (GNU and PAX) and sparse files are handled by the `tar` crate;
+//! what we pass on is the entry as the layer states it. Interpreting names (whiteouts,
+//! `./` prefixes) is the index's job.
 
 use super::digest::Digest;
 use super::hashing::{FileHasher, Inline};
@@ -360,8 +360,8 @@ fn hash_capture<R: Read + ?Sized>(
 
 /// A stream that skips forward by reading and dropping bytes. The tar crate skips an
 /// entry's padding (and any content left unread) by seeking when it can, and otherwise
-/// through a 32 KiB buffer it zeroes on every call: once per entry, a tenth of the
-/// parser's time on an image of small files. Nothing here goes backwards.
+/// through a 32 KiB buffer it zeroes on every call: once per entry, 2% of the whole run
+/// on an image of small files. Nothing here goes backwards.
 struct Skipping<R> {
     inner: R,
     pos: u64,

@@ -1,9 +1,10 @@
-//! The forward pass on two threads: the reader thread walks the outer archive and
-//! decompresses layer blobs; the parser thread walks the layer tars and hashes every
-//! file's content. Decompression and hashing, the two costs per byte, run on different
-//! cores. With [`ReadOptions::verify`], the reader also hashes each member as stored (its
-//! blob digest, which is the diff_id of an uncompressed layer) and the parser each
-//! decompressed tar (its diff_id).
+//! The forward pass on two or three threads: the reader thread walks the outer archive
+//! and decompresses layer blobs; the parser thread walks the layer tars and indexes their
+//! entries; file contents are hashed on a hasher thread of their own where that pays
+//! (see [`Hashers::pick`]), else by the parser. Decompression and hashing, the two costs
+//! per byte, run on different cores. With [`ReadOptions::verify`], the reader also hashes
+//! each member as stored (its blob digest, which is the diff_id of an uncompressed layer)
+//! and the parser each decompressed tar (its diff_id).
 //!
 //! Member bytes cross over in fixed-size chunks through a bounded channel, and the chunks
 //! come back through a second channel to be reused: memory stays flat whatever the size of

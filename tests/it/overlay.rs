@@ -261,3 +261,51 @@ fn dive_figures_equal_dive_on_tricky_cases() {
         assert_invariant(name, &a);
     }
 }
+
+/// Every file gets its own content's digest, whatever comes between files (whiteout
+/// markers are regular entries that are not files, opaque markers, directories, links)
+/// and however large the files are: digests reach the index a few entries after their
+/// files, from the hasher thread.
+#[test]
+fn every_file_has_its_contents_digest() {
+    let big = |b: u8| vec![b; 3 * 256 * 1024 + 7];
+    let layers = vec![
+        Layer::new()
+            .file("d/x", vec![1u8; 10])
+            .file("d/y", big(2))
+            .file("gone", vec![3u8; 5])
+            .file("empty", Vec::new()),
+        Layer::new()
+            .whiteout("gone")
+            .file("a", big(4))
+            .opaque("d")
+            .file("d/z", vec![5u8; 1])
+            .whiteout("empty")
+            .file("b", vec![6u8; 700_000])
+            .symlink("s", "a")
+            .file("c", Vec::new()),
+    ];
+    let contents: Vec<(&str, Vec<u8>)> = vec![
+        ("/d/x", vec![1u8; 10]),
+        ("/d/y", big(2)),
+        ("/gone", vec![3u8; 5]),
+        ("/empty", Vec::new()),
+        ("/a", big(4)),
+        ("/d/z", vec![5u8; 1]),
+        ("/b", vec![6u8; 700_000]),
+        ("/c", Vec::new()),
+    ];
+    let (index, _) = run(layers);
+    for (path, content) in contents {
+        let e = index
+            .entries
+            .iter()
+            .find(|e| index.paths.display(e.path) == path && e.size == content.len() as u64)
+            .unwrap_or_else(|| panic!("no entry {path}"));
+        assert_eq!(
+            index.digest_of(e),
+            Some(&deadweight::archive::Digest::of(&content)),
+            "{path}"
+        );
+    }
+}

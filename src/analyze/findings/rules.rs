@@ -506,7 +506,7 @@ fn compile_anchored(anchored: &str, pat: &str) -> Result<globset::Glob, String> 
 ///
 /// Both per directory and per file, a glob `**/NAME` (NAME without `/`) is matched
 /// against the name only, and any other glob against the whole path, built only when the
-/// name matches the glob's last component (see [`Tiered`]).
+/// name matches the glob's last component.
 #[derive(Debug, Clone)]
 pub struct RuleMatcher<'r> {
     rules: &'r [PathRule],
