@@ -681,12 +681,20 @@ impl SplitBuilder {
 
 /// Sets `out[rules[g]]` for each glob `g` of `globs`; true when there was one.
 fn mark(globs: &[usize], rules: &[usize], out: &mut [bool]) -> bool {
-    for &g in globs {
-        if let Some(slot) = rules.get(g).and_then(|&r| out.get_mut(r)) {
+    set(globs.iter().filter_map(|&g| rules.get(g)), out);
+    !globs.is_empty()
+}
+
+/// Sets `out[r]` for each rule `r` of `rules`; true when there was one.
+fn set<'a>(rules: impl IntoIterator<Item = &'a usize>, out: &mut [bool]) -> bool {
+    let mut any = false;
+    for &r in rules {
+        if let Some(slot) = out.get_mut(r) {
             *slot = true;
         }
+        any = true;
     }
-    !globs.is_empty()
+    any
 }
 
 /// Scratch space reused across paths.
@@ -881,41 +889,23 @@ impl<'r> RuleMatcher<'r> {
             return false;
         }
         let name = paths.name(file);
-        for &r in &self.matches.all {
-            if let Some(slot) = rules.get_mut(r) {
-                *slot = true;
-                *any = true;
-            }
-        }
-        *any |= self
-            .matches
-            .files
-            .mark(name, &mut whole, None, globs, rules);
-        *any |= !dir.rules.is_empty();
+        *any = set(&self.matches.all, rules)
+            | self
+                .matches
+                .files
+                .mark(name, &mut whole, None, globs, rules)
+            | set(&dir.rules, rules);
         if !*any {
             return true;
         }
-        for &r in &dir.rules {
-            if let Some(slot) = rules.get_mut(r) {
-                *slot = true;
-            }
-        }
         exempt.clear();
         exempt.resize(n, false);
+        set(&self.unless.all, exempt);
         // An exemption matters only for a rule that matched.
-        for &r in &self.unless.all {
-            if let Some(slot) = exempt.get_mut(r) {
-                *slot = true;
-            }
-        }
         self.unless
             .files
             .mark(name, &mut whole, Some(rules), globs, exempt);
-        for &r in &dir.exempt {
-            if let Some(slot) = exempt.get_mut(r) {
-                *slot = true;
-            }
-        }
+        set(&dir.exempt, exempt);
         true
     }
 
