@@ -98,6 +98,9 @@ struct LayerNode {
     has_child: bool,
 }
 
+/// No node of the current layer's tree at this path.
+const NO_SLOT: u32 = u32::MAX;
+
 /// Computes dive's figures for `index`.
 pub fn figures(index: &Index) -> DiveFigures {
     let paths = &index.paths;
@@ -108,12 +111,41 @@ pub fn figures(index: &Index) -> DiveFigures {
     let mut once: Vec<u64> = vec![UNSEEN; paths.len()];
     let mut many: HashMap<PathId, PathStat> = HashMap::new();
     let mut layer_sizes = Vec::with_capacity(index.layers.len());
-    // Reused per layer: the nodes of the layer's tree, keyed by (path, is whiteout node).
-    let mut nodes: HashMap<(PathId, bool), LayerNode> = HashMap::new();
-    let mut order: Vec<(PathId, bool)> = Vec::new();
+    // Reused per layer: the nodes of the layer's tree in the order they appear, keyed
+    // by (path, is whiteout node); a path's node is found through a dense slot per
+    // path (whiteout nodes, which are few, through a map), reset after each layer.
+    let mut order: Vec<((PathId, bool), LayerNode)> = Vec::new();
+    let mut slot: Vec<u32> = vec![NO_SLOT; paths.len()];
+    let mut whiteout_slot: HashMap<PathId, u32> = HashMap::new();
     for layer in &index.layers {
-        nodes.clear();
-        order.clear();
+        for ((path, whiteout), _) in order.drain(..) {
+            if !whiteout && let Some(s) = slot.get_mut(path as usize) {
+                *s = NO_SLOT;
+            }
+        }
+        whiteout_slot.clear();
+        let mut node_of = |key: (PathId, bool), order: &mut Vec<((PathId, bool), LayerNode)>| {
+            let (path, whiteout) = key;
+            let found = if whiteout {
+                whiteout_slot.get(&path).copied()
+            } else {
+                slot.get(path as usize).copied().filter(|&s| s != NO_SLOT)
+            };
+            match found {
+                Some(at) => at as usize,
+                None => {
+                    let at = order.len();
+                    order.push((key, LayerNode::default()));
+                    let at32 = u32::try_from(at).unwrap_or(NO_SLOT);
+                    if whiteout {
+                        whiteout_slot.insert(path, at32);
+                    } else if let Some(s) = slot.get_mut(path as usize) {
+                        *s = at32;
+                    }
+                    at
+                }
+            }
+        };
         let mut size = 0u64;
         for e in index.entries.get(layer.range.clone()).unwrap_or_default() {
             size += e.size;
@@ -124,7 +156,8 @@ pub fn figures(index: &Index) -> DiveFigures {
                 continue;
             }
             // Intermediate directories (and, for an opaque marker, its directory itself:
-            // dive drops the marker's own name but keeps the path down to it).
+            // dive drops the marker's own name but keeps the path down to it). A node
+            // that already has a child has had its ancestors walked: stop there.
             let first_dir = if e.kind == EntryKind::Opaque {
                 e.path
             } else {
@@ -133,13 +166,14 @@ pub fn figures(index: &Index) -> DiveFigures {
             let mut anc = first_dir;
             let mut first = true;
             while anc != crate::index::ROOT {
-                let key = (anc, false);
-                let node = nodes.entry(key).or_insert_with(|| {
-                    order.push(key);
-                    LayerNode::default()
-                });
-                if !(e.kind == EntryKind::Opaque && first) {
-                    node.has_child = true;
+                let at = node_of((anc, false), &mut order);
+                if let Some((_, node)) = order.get_mut(at) {
+                    if node.has_child {
+                        break;
+                    }
+                    if !(e.kind == EntryKind::Opaque && first) {
+                        node.has_child = true;
+                    }
                 }
                 first = false;
                 anc = paths.parent(anc);
@@ -147,23 +181,19 @@ pub fn figures(index: &Index) -> DiveFigures {
             if e.kind == EntryKind::Opaque {
                 continue;
             }
-            let key = (e.path, whiteout);
-            let node = nodes.entry(key).or_insert_with(|| {
-                order.push(key);
-                LayerNode::default()
-            });
-            node.header = true;
-            node.is_dir = e.kind == EntryKind::Dir;
-            node.size = e.size;
+            let at = node_of((e.path, whiteout), &mut order);
+            if let Some((_, node)) = order.get_mut(at) {
+                node.header = true;
+                node.is_dir = e.kind == EntryKind::Dir;
+                node.size = e.size;
+            }
         }
         layer_sizes.push(size);
         // Leaves of this layer's tree: count them against the stacked tree below.
-        for key in &order {
-            let Some(node) = nodes.get(key) else { continue };
+        for &((path, whiteout), node) in &order {
             if node.has_child {
                 continue;
             }
-            let (path, whiteout) = *key;
             let bytes = if whiteout {
                 match stacked.get(path as usize) {
                     Some(s) if s.present() && s.is_dir() => subtree_size(index, &stacked, path),
@@ -195,14 +225,12 @@ pub fn figures(index: &Index) -> DiveFigures {
         // Stack this layer: whiteouts remove, everything else sets the node's data.
         // dive visits children before parents, names sorted; a whiteout's name sorts
         // before its target's, so removals come before re-additions.
-        for &(path, whiteout) in &order {
+        for &((path, whiteout), _) in &order {
             if whiteout {
                 remove(index, &mut stacked, path);
             }
         }
-        for key in &order {
-            let Some(node) = nodes.get(key) else { continue };
-            let (path, whiteout) = *key;
+        for &((path, whiteout), node) in &order {
             if whiteout {
                 continue;
             }

@@ -305,10 +305,19 @@ pub fn complete(
     };
     let analysis = Analysis::new(&index, &base);
     timing("waste");
-    let collected = collector.resolve(&index);
-    let findings = Findings::new(&index, &analysis, &collected, &finding_opts);
-    timing("findings");
-    let mut report = deadweight::report::json::InspectReport::new(&index, &analysis, label, limits);
+    // The report's lists do not depend on the findings: built beside them.
+    let (findings, mut report) = std::thread::scope(|s| {
+        let report = s.spawn(|| {
+            deadweight::report::json::InspectReport::new(&index, &analysis, label, limits)
+        });
+        let collected = collector.resolve(&index);
+        let findings = Findings::new(&index, &analysis, &collected, &finding_opts);
+        timing("findings");
+        let report = report.join().unwrap_or_else(|_| {
+            deadweight::report::json::InspectReport::new(&index, &analysis, label, limits)
+        });
+        (findings, report)
+    });
     report.set_findings(&findings, &index);
     timing("analysis");
     Ok(Inspected {

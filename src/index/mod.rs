@@ -289,7 +289,8 @@ impl<'i> IndexBuilder<'i> {
         if u16::try_from(image.layers.len()).is_err() {
             return Err(Error::input(&raw.label, "more than 65535 layers"));
         }
-        let mut entries: Vec<FileEntry> = Vec::new();
+        let mut entries: Vec<FileEntry> =
+            Vec::with_capacity(layers.values().map(|l| l.entries.len()).sum());
         let mut out_layers = Vec::with_capacity(image.layers.len());
         let mut use_count: HashMap<&str, usize> = HashMap::new();
         for r in &image.layers {

@@ -424,7 +424,8 @@ impl Findings {
                 .is_some_and(|m| m.has_ignores() && m.ignored(&paths.path_bytes(id)))
         };
         // Every shipped file with bytes.
-        let mut shipped: Vec<Shipped> = Vec::new();
+        let mut shipped: Vec<Shipped> =
+            Vec::with_capacity(a.waste.visible.len() + a.waste.hidden.len());
         for f in &a.waste.visible {
             if f.bytes > 0 {
                 shipped.push(Shipped {
@@ -464,16 +465,19 @@ impl Findings {
                         continue;
                     };
                     let dir = dir_rules.of(paths.parent(s.path));
-                    if !matcher.matches_into(paths, s.path, dir, &mut hits) || !hits.any() {
-                        continue;
-                    }
                     let m = collected
                         .magic
                         .get(&s.entry)
                         .copied()
                         .unwrap_or(Magic::Unknown);
+                    if !matcher.matches_into(paths, s.path, dir, m, &mut hits) || !hits.any() {
+                        continue;
+                    }
                     let mut seen: u32 = 0;
-                    for (i, rule) in opts.rules.iter().enumerate() {
+                    for &i in hits.matched() {
+                        let Some(rule) = opts.rules.get(i) else {
+                            continue;
+                        };
                         if seen & rule.category.bit() != 0 {
                             continue;
                         }

@@ -557,9 +557,9 @@ impl Tiered {
         &self,
         name: &[u8],
         whole: &mut WholePath<'_>,
-        only: Option<&[bool]>,
+        only: Option<&RuleSet>,
         scratch: &mut Vec<usize>,
-        out: &mut [bool],
+        out: &mut RuleSet,
     ) -> bool {
         let mut any = false;
         if !self.names.is_empty() {
@@ -571,10 +571,7 @@ impl Tiered {
         }
         let wanted = match only {
             None => true,
-            Some(only) => self
-                .whole_rule
-                .iter()
-                .any(|&r| only.get(r).copied().unwrap_or(false)),
+            Some(only) => self.whole_rule.iter().any(|&r| only.contains(r)),
         };
         if wanted && (self.whole_any_name || self.whole_last.is_match(name, scratch)) {
             self.whole
@@ -582,6 +579,16 @@ impl Tiered {
             any |= mark(scratch, &self.whole_rule, out);
         }
         any
+    }
+}
+
+impl Tiered {
+    /// True when no glob can match a path named `name`, whatever its directory: no
+    /// name glob matches it and no whole-path glob's last component does.
+    fn never_matches(&self, name: &[u8], scratch: &mut Vec<usize>) -> bool {
+        !(self.names.is_match(name, scratch)
+            || (!self.whole.is_empty()
+                && (self.whole_any_name || self.whole_last.is_match(name, scratch))))
     }
 }
 
@@ -680,37 +687,118 @@ impl SplitBuilder {
 }
 
 /// Sets `out[rules[g]]` for each glob `g` of `globs`; true when there was one.
-fn mark(globs: &[usize], rules: &[usize], out: &mut [bool]) -> bool {
+fn mark(globs: &[usize], rules: &[usize], out: &mut RuleSet) -> bool {
     set(globs.iter().filter_map(|&g| rules.get(g)), out);
     !globs.is_empty()
 }
 
 /// Sets `out[r]` for each rule `r` of `rules`; true when there was one.
-fn set<'a>(rules: impl IntoIterator<Item = &'a usize>, out: &mut [bool]) -> bool {
+fn set<'a>(rules: impl IntoIterator<Item = &'a usize>, out: &mut RuleSet) -> bool {
     let mut any = false;
     for &r in rules {
-        if let Some(slot) = out.get_mut(r) {
-            *slot = true;
-        }
+        out.insert(r);
         any = true;
     }
     any
+}
+
+/// A set of rule numbers: a flag per rule for lookups, and the list of those set, so
+/// that clearing and walking cost what was set rather than the number of rules.
+#[derive(Debug, Default, Clone)]
+pub struct RuleSet {
+    on: Vec<bool>,
+    list: Vec<usize>,
+}
+
+impl RuleSet {
+    /// Empties the set, for rule numbers below `n`.
+    fn reset(&mut self, n: usize) {
+        for &r in &self.list {
+            if let Some(slot) = self.on.get_mut(r) {
+                *slot = false;
+            }
+        }
+        self.list.clear();
+        self.on.resize(n, false);
+    }
+
+    fn insert(&mut self, r: usize) {
+        if let Some(slot) = self.on.get_mut(r)
+            && !*slot
+        {
+            *slot = true;
+            self.list.push(r);
+        }
+    }
+
+    /// True when rule `r` is in the set.
+    pub fn contains(&self, r: usize) -> bool {
+        self.on.get(r).copied().unwrap_or(false)
+    }
+
+    /// The rules in the set, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.list.iter().copied()
+    }
 }
 
 /// Scratch space reused across paths.
 #[derive(Debug, Default)]
 pub struct Hits {
     globs: Vec<usize>,
-    rules: Vec<bool>,
-    exempt: Vec<bool>,
+    rules: RuleSet,
+    exempt: RuleSet,
     path: Vec<u8>,
     any: bool,
+    /// File names known to match no file glob, wherever they are: see [`QuietNames`].
+    quiet: QuietNames,
+}
+
+/// Whether a file name can match a file glob, remembered per distinct name: names
+/// repeat (`__init__.py`, `METADATA`, `LICENSE` in every package), and a lookup costs
+/// less than trying the globs. Keyed by the name's hash, with a path of that name to
+/// compare against, so a hash collision costs a retry, never a wrong answer.
+#[derive(Debug, Default)]
+struct QuietNames {
+    seen: HashMap<u64, (PathId, bool)>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl QuietNames {
+    /// Remembers at most this many names (16 bytes each).
+    const MAX: usize = 1 << 16;
+
+    fn never_matches(
+        &mut self,
+        paths: &PathTable,
+        file: PathId,
+        name: &[u8],
+        decide: impl FnOnce() -> bool,
+    ) -> bool {
+        use std::hash::BuildHasher;
+        let h = self.hasher.hash_one(name);
+        if let Some(&(other, never)) = self.seen.get(&h)
+            && paths.name(other) == name
+        {
+            return never;
+        }
+        let never = decide();
+        if self.seen.len() < QuietNames::MAX {
+            self.seen.insert(h, (file, never));
+        }
+        never
+    }
 }
 
 impl Hits {
     /// True when some rule's glob matched the last path.
     pub fn any(&self) -> bool {
         self.any
+    }
+
+    /// The rules whose globs matched the last path, in the rules' order.
+    pub fn matched(&self) -> &[usize] {
+        &self.rules.list
     }
 }
 
@@ -724,8 +812,16 @@ pub struct DirMatch {
 }
 
 /// The [`DirMatch`] of every directory that has one: see [`RuleMatcher::dir_rules`].
+/// A directory's is a number into the distinct ones, by path id: a directory that
+/// matches nothing itself shares its parent's.
 #[derive(Debug, Default)]
-pub struct DirRules(HashMap<PathId, DirMatch>);
+pub struct DirRules {
+    /// By path id: the directory's match, or `NO_MATCH`.
+    of: Vec<u32>,
+    matches: Vec<DirMatch>,
+}
+
+const NO_MATCH: u32 = u32::MAX;
 
 impl DirRules {
     /// What the directory globs say of the files in `dir`.
@@ -734,7 +830,14 @@ impl DirRules {
             rules: Vec::new(),
             exempt: Vec::new(),
         };
-        self.0.get(&dir).unwrap_or(&NONE)
+        self.of
+            .get(dir as usize)
+            .and_then(|&m| self.matches.get(m as usize))
+            .unwrap_or(&NONE)
+    }
+
+    fn get(&self, dir: PathId) -> u32 {
+        self.of.get(dir as usize).copied().unwrap_or(NO_MATCH)
     }
 }
 
@@ -791,38 +894,57 @@ impl<'r> RuleMatcher<'r> {
     /// of their ancestors), each directory matched once. Parents have smaller ids than
     /// their children, so walking the ids in order inherits from a parent already done.
     pub fn dir_rules(&self, paths: &PathTable, files: impl Iterator<Item = PathId>) -> DirRules {
-        let mut out: HashMap<PathId, DirMatch> = HashMap::new();
+        let mut out = DirRules::default();
         if self.matches.dirs.is_empty() && self.unless.dirs.is_empty() {
-            return DirRules(out);
+            return out;
         }
-        // The directories to match, as a bitmap by id (ids are dense).
-        let mut needed = vec![false; paths.len()];
+        // The directories to match, by id (ids are dense); their matches go in the same
+        // table once they are known.
+        const NEEDED: u32 = NO_MATCH - 1;
+        out.of = vec![NO_MATCH; paths.len()];
         for f in files {
             let mut d = paths.parent(f);
             while d != ROOT {
-                match needed.get_mut(d as usize) {
-                    Some(seen) if !*seen => *seen = true,
+                match out.of.get_mut(d as usize) {
+                    Some(seen) if *seen == NO_MATCH => *seen = NEEDED,
                     _ => break,
                 }
                 d = paths.parent(d);
             }
         }
         let n = self.rules.len();
-        let (mut rules, mut exempt) = (vec![false; n], vec![false; n]);
+        let (mut rules, mut exempt) = (RuleSet::default(), RuleSet::default());
         let (mut path, mut scratch) = (Vec::new(), Vec::new());
-        for (d, _) in needed.iter().enumerate().filter(|(_, needed)| **needed) {
+        // Directory names repeat (`lib`, `src`, `tests` in every package): whether a name
+        // can match at all is decided once per distinct name.
+        let mut quiet: HashMap<&[u8], bool> = HashMap::new();
+        for d in 0..out.of.len() {
+            if out.of.get(d) != Some(&NEEDED) {
+                continue;
+            }
             let Ok(d) = PathId::try_from(d) else {
                 break;
             };
+            let name = paths.name(d);
+            let never = *quiet.entry(name).or_insert_with(|| {
+                self.matches.dirs.never_matches(name, &mut scratch)
+                    && self.unless.dirs.never_matches(name, &mut scratch)
+            });
+            if never {
+                let parent = out.get(paths.parent(d));
+                if let Some(slot) = out.of.get_mut(d as usize) {
+                    *slot = parent;
+                }
+                continue;
+            }
             let mut whole = WholePath {
                 paths,
                 file: d,
                 buf: &mut path,
                 built: false,
             };
-            rules.fill(false);
-            exempt.fill(false);
-            let name = paths.name(d);
+            rules.reset(n);
+            exempt.reset(n);
             let matched = self
                 .matches
                 .dirs
@@ -831,24 +953,31 @@ impl<'r> RuleMatcher<'r> {
                 .unless
                 .dirs
                 .mark(name, &mut whole, None, &mut scratch, &mut exempt);
-            let parent = out.get(&paths.parent(d));
-            if !matched && !exempted {
-                if let Some(p) = parent.cloned() {
-                    out.insert(d, p);
-                }
-                continue;
-            }
-            let mut dm = parent.cloned().unwrap_or_default();
-            for (list, hit) in [(&mut dm.rules, &rules), (&mut dm.exempt, &exempt)] {
-                for (r, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
-                    if !list.contains(&r) {
-                        list.push(r);
+            // Parents have smaller ids: the parent's match is known.
+            let parent = out.get(paths.parent(d));
+            let own = if !matched && !exempted {
+                parent
+            } else {
+                let mut dm = out
+                    .matches
+                    .get(parent as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                for (list, hit) in [(&mut dm.rules, &rules), (&mut dm.exempt, &exempt)] {
+                    for r in hit.iter() {
+                        if !list.contains(&r) {
+                            list.push(r);
+                        }
                     }
                 }
+                out.matches.push(dm);
+                u32::try_from(out.matches.len() - 1).unwrap_or(NO_MATCH)
+            };
+            if let Some(slot) = out.of.get_mut(d as usize) {
+                *slot = own;
             }
-            out.insert(d, dm);
         }
-        DirRules(out)
+        out
     }
 
     /// True when there are ignore globs (a file's whole path is needed to check them).
@@ -858,19 +987,21 @@ impl<'r> RuleMatcher<'r> {
 
     /// Matches the file `file` of `paths`: fills `hits` with the rules whose globs match
     /// it (`hits.rules`), given `dir`, what its directory matched
-    /// ([`RuleMatcher::dir_rules`]), and those an `unless` glob exempts (`hits.exempt`);
-    /// size and magic are not checked. Returns false (and matches nothing) when an
+    /// ([`RuleMatcher::dir_rules`]), and those an `unless` glob exempts (`hits.exempt`).
+    /// Rules with a `**` glob match only files of a `magic` they accept; otherwise size
+    /// and magic are not checked. Returns false (and matches nothing) when an
     /// ignore glob matches the file.
     pub fn matches_into(
         &self,
         paths: &PathTable,
         file: PathId,
         dir: &DirMatch,
+        magic: Magic,
         hits: &mut Hits,
     ) -> bool {
         let n = self.rules.len();
-        hits.rules.clear();
-        hits.rules.resize(n, false);
+        hits.rules.reset(n);
+        hits.exempt.reset(n);
         hits.any = false;
         let Hits {
             globs,
@@ -878,6 +1009,7 @@ impl<'r> RuleMatcher<'r> {
             exempt,
             path,
             any,
+            quiet,
         } = hits;
         let mut whole = WholePath {
             paths,
@@ -889,17 +1021,21 @@ impl<'r> RuleMatcher<'r> {
             return false;
         }
         let name = paths.name(file);
-        *any = set(&self.matches.all, rules)
-            | self
-                .matches
-                .files
-                .mark(name, &mut whole, None, globs, rules)
-            | set(&dir.rules, rules);
+        // A `**` glob matches every file: such a rule is about content, and only a file
+        // of a magic it accepts can match it.
+        let by_content = self.matches.all.iter().filter(|&&r| {
+            self.rules
+                .get(r)
+                .is_some_and(|rule| rule.magic.is_empty() || rule.magic.contains(&magic))
+        });
+        let files = &self.matches.files;
+        let by_name = !quiet.never_matches(paths, file, name, || files.never_matches(name, globs))
+            && files.mark(name, &mut whole, None, globs, rules);
+        *any = set(by_content, rules) | by_name | set(&dir.rules, rules);
         if !*any {
             return true;
         }
-        exempt.clear();
-        exempt.resize(n, false);
+        rules.list.sort_unstable();
         set(&self.unless.all, exempt);
         // An exemption matters only for a rule that matched.
         self.unless
@@ -911,8 +1047,8 @@ impl<'r> RuleMatcher<'r> {
 
     /// True when rule `i` matched in `hits` and admits a file of `size` and `magic`.
     pub fn rule_matches(&self, hits: &Hits, i: usize, size: u64, magic: Magic) -> bool {
-        hits.rules.get(i).copied().unwrap_or(false)
-            && !hits.exempt.get(i).copied().unwrap_or(false)
+        hits.rules.contains(i)
+            && !hits.exempt.contains(i)
             && self.rules.get(i).is_some_and(|r| r.admits(size, magic))
     }
 }
@@ -971,17 +1107,32 @@ mod tests {
             b"/usr/include/stdio.h",
             b"/opt/conda/pkgs/x.tar.bz2",
             b"/home/u/.DS_Store",
+            // Names seen again elsewhere: answered from what was learnt of the name.
+            b"/srv/test_model.py",
+            b"/srv/copyright",
+            b"/srv/tests/copyright",
+            b"/opt/variables/variables.data-1",
+            b"/opt/variables.data-1",
+            b"/app/lib/core.123",
         ];
         let mut table = PathTable::default();
         let ids: Vec<PathId> = samples.iter().map(|p| table.intern(p).0).collect();
         let dirs = m.dir_rules(&table, ids.iter().copied());
         let mut hits = Hits::default();
         for (p, id) in samples.iter().zip(&ids) {
-            assert!(m.matches_into(&table, *id, dirs.of(table.parent(*id)), &mut hits));
+            assert!(m.matches_into(
+                &table,
+                *id,
+                dirs.of(table.parent(*id)),
+                Magic::Unknown,
+                &mut hits
+            ));
             for (i, r) in rules.iter().enumerate() {
-                let whole = r.globs.iter().any(|g| glob(g.as_bytes(), p));
+                // `**` rules are about content: none accepts an unknown magic.
+                let by_content = r.globs.iter().any(|g| g == "**") && !r.magic.is_empty();
+                let whole = !by_content && r.globs.iter().any(|g| glob(g.as_bytes(), p));
                 assert_eq!(
-                    hits.rules.get(i).copied().unwrap_or(false),
+                    hits.rules.contains(i),
                     whole,
                     "{} on {}",
                     r.id,
@@ -990,7 +1141,7 @@ mod tests {
                 if whole {
                     let exempt = r.unless.iter().any(|g| glob(g.as_bytes(), p));
                     assert_eq!(
-                        hits.exempt.get(i).copied().unwrap_or(false),
+                        hits.exempt.contains(i),
                         exempt,
                         "{} unless on {}",
                         r.id,
