@@ -100,7 +100,10 @@ impl Offloaded {
         let (to_hasher, jobs) = mpsc::channel::<Job>();
         let (free_tx, free) = mpsc::channel::<Job>();
         let (digest_tx, digests) = mpsc::channel::<Digest>();
-        scope.spawn(move || hash_jobs(&jobs, &free_tx, &digest_tx));
+        scope.spawn(move || {
+            let _cpu = super::pipeline::ThreadCpu("hasher");
+            hash_jobs(&jobs, &free_tx, &digest_tx)
+        });
         Offloaded {
             job: None,
             to_hasher,

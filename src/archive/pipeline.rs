@@ -141,6 +141,7 @@ pub(crate) fn run<T>(
     std::thread::scope(|scope| {
         let parser_failed = Arc::clone(&failed);
         let parser = scope.spawn(move || {
+            let _cpu = ThreadCpu("parser");
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             let mut hashers = Hashers {
                 inline: Inline::new(),
@@ -161,6 +162,7 @@ pub(crate) fn run<T>(
             }
         });
         let result = reader(&feeder);
+        thread_cpu("reader");
         // Closing the channel tells the parser there is nothing more.
         drop(feeder);
         let outcome = parser.join().unwrap_or_else(|_| Outcome {
@@ -313,5 +315,38 @@ impl Read for ChannelReader<'_> {
                 Err(_) => return Ok(0),
             }
         }
+    }
+}
+
+/// With `DEADWEIGHT_TIMINGS` set, prints on stderr the CPU time this thread has used:
+/// which stage of the pipeline is the slow one.
+pub(crate) fn thread_cpu(name: &str) {
+    if std::env::var_os("DEADWEIGHT_TIMINGS").is_none() {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes one timespec, which `t` is.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
+            eprintln!(
+                "deadweight: timing: {name} thread used {:.3} s of CPU",
+                t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = name;
+}
+
+/// Prints the thread's CPU time ([`thread_cpu`]) when dropped: as the thread ends.
+pub(crate) struct ThreadCpu(pub(crate) &'static str);
+
+impl Drop for ThreadCpu {
+    fn drop(&mut self) {
+        thread_cpu(self.0);
     }
 }
