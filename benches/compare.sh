@@ -29,6 +29,14 @@ for a in large wh50; do
   echo "$a: analysis after reading: $(awk -v r="$read_s" -v e="$end_s" 'BEGIN{printf "%.3f s of %.3f s (%.1f%%)", e-r, e, 100*(e-r)/e}')"
 done
 
+# Which pipeline thread is the slow one on compressed layers (DEADWEIGHT_TIMINGS prints
+# each thread's CPU time): the reader thread reads and decompresses, the parser parses
+# and hashes.
+for a in large large-zstd; do
+  echo "$a: $(DEADWEIGHT_TIMINGS=1 "$dw" inspect -q --format json "$work/$a.tar" 2>&1 > /dev/null \
+    | awk '/thread used/ {printf "%s %s s, ", $3, $6} /report done/ {printf "wall %s s", $6}')"
+done
+
 measure() { # label, command...
   local label=$1; shift
   local best=999999 rss=0
@@ -61,6 +69,9 @@ for a in wh50 nowh50; do
 done
 rows+=("$(measure "decompress gzip layers (pigz/gzip)" bash -c "decompress_layers '$work/large-gzip.tar' \$(command -v pigz || echo gzip)")")
 rows+=("$(measure "decompress zstd layers (zstd)" bash -c "decompress_layers '$work/large-zstd.tar' zstd")")
+# The floor under reading from a pipe: moving the bytes through one and nothing else.
+rows+=("$(measure "cat large | cat > /dev/null (the pipe alone)" bash -c "cat '$work/large.tar' | cat > /dev/null")")
+rows+=("$(measure "cat large | openssl dgst -sha256" bash -c "cat '$work/large.tar' | openssl dgst -sha256")")
 if command -v dive > /dev/null; then
   # One run, with a time limit: dive takes tens of minutes on archives this size.
   start=$(date +%s)

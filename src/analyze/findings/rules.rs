@@ -765,8 +765,8 @@ struct QuietNames {
 }
 
 impl QuietNames {
-    /// Remembers at most this many names (16 bytes each).
-    const MAX: usize = 1 << 16;
+    /// Remembers at most this many names (about 20 bytes each).
+    const MAX: usize = 1 << 14;
 
     fn never_matches(
         &mut self,
