@@ -423,37 +423,39 @@ impl Findings {
                 .as_ref()
                 .is_some_and(|m| m.has_ignores() && m.ignored(&paths.path_bytes(id)))
         };
-        // Every shipped file with bytes.
-        let mut shipped: Vec<Shipped> =
-            Vec::with_capacity(a.waste.visible.len() + a.waste.hidden.len());
-        for f in &a.waste.visible {
-            if f.bytes > 0 {
-                shipped.push(Shipped {
+        // Every shipped file with bytes: the visible ones, then the hidden ones, by
+        // number, without building a list of them all.
+        let (visible_files, hidden_files) = (&a.waste.visible, &a.waste.hidden);
+        let n_shipped = visible_files.len() + hidden_files.len();
+        let shipped_at = |k: usize| -> Option<Shipped> {
+            let s = match visible_files.get(k) {
+                Some(f) => Shipped {
                     entry: f.entry,
                     path: f.path,
                     bytes: f.bytes,
                     layer: f.layer,
                     visible: true,
-                });
-            }
-        }
-        for h in &a.waste.hidden {
-            if h.bytes > 0 {
-                shipped.push(Shipped {
-                    entry: h.entry,
-                    path: h.path,
-                    bytes: h.bytes,
-                    layer: h.written_by,
-                    visible: false,
-                });
-            }
-        }
+                },
+                None => {
+                    let h = hidden_files.get(k - visible_files.len())?;
+                    Shipped {
+                        entry: h.entry,
+                        path: h.path,
+                        bytes: h.bytes,
+                        layer: h.written_by,
+                        visible: false,
+                    }
+                }
+            };
+            (s.bytes > 0).then_some(s)
+        };
+        let shipped = || (0..n_shipped).filter_map(shipped_at);
 
         // 1. Path rules: per category, the first matching rule claims the file. The
         // files are matched in two halves on two threads, then claimed in order.
         let mut by_rule: Vec<Vec<Shipped>> = vec![Vec::new(); opts.rules.len()];
         if let Some(matcher) = &matcher {
-            let dir_rules = matcher.dir_rules(paths, shipped.iter().map(|s| s.path));
+            let dir_rules = matcher.dir_rules(paths, shipped().map(|s| s.path));
             let claims = |range: std::ops::Range<usize>| -> Vec<(usize, usize)> {
                 // Each thread its own copy: globset's regexes keep a cache per copy,
                 // and sharing one makes the threads queue for it.
@@ -461,7 +463,7 @@ impl Findings {
                 let mut hits = Hits::default();
                 let mut out = Vec::new();
                 for k in range {
-                    let Some(s) = shipped.get(k) else {
+                    let Some(s) = shipped_at(k) else {
                         continue;
                     };
                     let dir = dir_rules.of(paths.parent(s.path));
@@ -492,9 +494,9 @@ impl Findings {
                 }
                 out
             };
-            for (k, i) in in_halves(shipped.len(), claims) {
-                if let (Some(v), Some(s)) = (by_rule.get_mut(i), shipped.get(k)) {
-                    v.push(*s);
+            for (k, i) in in_halves(n_shipped, claims) {
+                if let (Some(v), Some(s)) = (by_rule.get_mut(i), shipped_at(k)) {
+                    v.push(s);
                 }
             }
         }
@@ -637,15 +639,13 @@ impl Findings {
         let under = |id: PathId, dirs: &[PathId]| {
             !dirs.is_empty() && paths.ancestors(id).any(|d| dirs.contains(&d))
         };
-        let dev_files: Vec<Shipped> = shipped
-            .iter()
+        let dev_files: Vec<Shipped> = shipped()
             .filter(|s| {
                 s.visible
                     && (under(s.path, &include_dirs)
                         || (paths.name(s.path).ends_with(b".a") && under(s.path, &lib_dirs)))
                     && !ignored(s.path)
             })
-            .copied()
             .collect();
         if !dev_files.is_empty() {
             acc.push_files(
