@@ -223,7 +223,8 @@ impl Index {
 /// A layer as the reader streamed it, before the manifest put it in order.
 #[derive(Debug, Clone, Default)]
 struct PendingLayer {
-    entries: Vec<FileEntry>,
+    /// Its entries in [`IndexBuilder::entries`], links numbered from the range's start.
+    range: std::ops::Range<usize>,
     counts: LayerCounts,
     blob: Option<LayerBlob>,
     warnings: Vec<String>,
@@ -236,6 +237,9 @@ pub struct IndexBuilder<'i> {
     digests: Vec<Digest>,
     link_targets: Vec<Box<[u8]>>,
     layers: HashMap<String, PendingLayer>,
+    /// Every layer's entries, in the order the layers were read: usually the manifest's
+    /// order too, and then [`IndexBuilder::finish`] takes them as they are.
+    entries: Vec<FileEntry>,
     current: Option<(String, PendingLayer)>,
     /// The entries of the current layer by path, for hard links (the last one of each).
     current_paths: HashMap<PathId, u32>,
@@ -269,6 +273,7 @@ impl<'i> IndexBuilder<'i> {
             digests,
             link_targets,
             mut layers,
+            entries: read,
             ..
         } = self;
         let mut warnings: Vec<String> = raw.warnings.clone();
@@ -289,8 +294,24 @@ impl<'i> IndexBuilder<'i> {
         if u16::try_from(image.layers.len()).is_err() {
             return Err(Error::input(&raw.label, "more than 65535 layers"));
         }
-        let mut entries: Vec<FileEntry> =
-            Vec::with_capacity(layers.values().map(|l| l.entries.len()).sum());
+        // The entries as read when the manifest lists every layer read, once each, in
+        // the order they were read; else copied into the manifest's order.
+        let mut next = 0;
+        let in_order = layers.len() == image.layers.len()
+            && image.layers.iter().all(|r| match layers.get(&r.member) {
+                Some(p) if p.range.start == next => {
+                    next = p.range.end;
+                    true
+                }
+                _ => false,
+            })
+            && next == read.len();
+        let mut entries: Vec<FileEntry> = if in_order {
+            Vec::new()
+        } else {
+            Vec::with_capacity(layers.values().map(|l| l.range.len()).sum())
+        };
+        let mut read = Some(read);
         let mut out_layers = Vec::with_capacity(image.layers.len());
         let mut use_count: HashMap<&str, usize> = HashMap::new();
         for r in &image.layers {
@@ -328,14 +349,32 @@ impl<'i> IndexBuilder<'i> {
             let Some(mut blob) = pending.blob else {
                 return Err(Error::at(location(), "the layer was not read to its end"));
             };
-            let start = entries.len();
+            let start = if in_order {
+                pending.range.start
+            } else {
+                entries.len()
+            };
             let offset = start as u32;
-            for mut e in pending.entries {
+            let place = |e: &mut FileEntry| {
                 e.layer = i as u16;
                 if e.kind == EntryKind::HardLink && e.link != NONE {
                     e.link += offset;
                 }
-                entries.push(e);
+            };
+            if in_order {
+                if let Some(all) = read.take() {
+                    entries = all;
+                }
+                for e in entries.get_mut(pending.range.clone()).unwrap_or_default() {
+                    place(e);
+                }
+            } else {
+                let from = read.as_deref().unwrap_or_default();
+                for e in from.get(pending.range.clone()).unwrap_or_default() {
+                    let mut e = *e;
+                    place(&mut e);
+                    entries.push(e);
+                }
             }
             for w in pending.warnings {
                 warnings.push(format!("{} (layer {i}): {w}", r.listed_as));
@@ -364,7 +403,7 @@ impl<'i> IndexBuilder<'i> {
                 config_diff_id,
                 history: layer_history.get(i).map(|h| (*h).clone()),
                 counts: pending.counts,
-                range: start..entries.len(),
+                range: start..start + pending.range.len(),
                 added: 0,
                 changed: 0,
             });
@@ -407,7 +446,14 @@ const OPQ: &[u8] = b".wh..wh..opq";
 
 impl LayerSink for IndexBuilder<'_> {
     fn begin_layer(&mut self, member: &str) {
-        self.current = Some((member.to_string(), PendingLayer::default()));
+        let at = self.entries.len();
+        self.current = Some((
+            member.to_string(),
+            PendingLayer {
+                range: at..at,
+                ..PendingLayer::default()
+            },
+        ));
         self.current_paths.clear();
         self.pending_links.clear();
         self.digest_slots.clear();
@@ -432,8 +478,8 @@ impl LayerSink for IndexBuilder<'_> {
         let Some((member, layer)) = self.current.as_mut() else {
             return Err("an entry outside a layer".to_string());
         };
-        let local =
-            u32::try_from(layer.entries.len()).map_err(|_| "too many entries".to_string())?;
+        let local = u32::try_from(self.entries.len() - layer.range.start)
+            .map_err(|_| "too many entries".to_string())?;
         let name = raw
             .path
             .rsplit(|&b| b == b'/')
@@ -555,7 +601,8 @@ impl LayerSink for IndexBuilder<'_> {
         if raw.kind == RawKind::Regular {
             self.digest_slots.push_back(entry.digest);
         }
-        layer.entries.push(entry);
+        self.entries.push(entry);
+        layer.range.end = self.entries.len();
         Ok(())
     }
 
@@ -564,10 +611,14 @@ impl LayerSink for IndexBuilder<'_> {
             return;
         };
         debug_assert_eq!(name, member);
+        let entries = self
+            .entries
+            .get_mut(layer.range.clone())
+            .unwrap_or_default();
         for (local, tid, target) in self.pending_links.drain(..) {
             match self.current_paths.get(&tid) {
                 Some(&t) if t != local => {
-                    if let Some(e) = layer.entries.get_mut(local as usize) {
+                    if let Some(e) = entries.get_mut(local as usize) {
                         e.link = t;
                     }
                     layer.warnings.push(format!(
@@ -584,8 +635,8 @@ impl LayerSink for IndexBuilder<'_> {
             }
         }
         // A hard link whose target is itself a hard link shares the first one's inode.
-        for i in 0..layer.entries.len() {
-            let Some(e) = layer.entries.get(i).copied() else {
+        for i in 0..entries.len() {
+            let Some(e) = entries.get(i).copied() else {
                 continue;
             };
             if e.kind != EntryKind::HardLink || e.link == NONE {
@@ -593,7 +644,7 @@ impl LayerSink for IndexBuilder<'_> {
             }
             let mut target = e.link;
             for _ in 0..64 {
-                match layer.entries.get(target as usize) {
+                match entries.get(target as usize) {
                     Some(t)
                         if t.kind == EntryKind::HardLink && t.link != NONE && t.link != target =>
                     {
@@ -602,7 +653,7 @@ impl LayerSink for IndexBuilder<'_> {
                     _ => break,
                 }
             }
-            if let Some(e) = layer.entries.get_mut(i) {
+            if let Some(e) = entries.get_mut(i) {
                 e.link = target;
             }
         }

@@ -521,6 +521,46 @@ fn a_layer_listed_twice_in_the_manifest() {
     assert!(index.warnings.iter().any(|w| w.contains("more than once")));
 }
 
+/// Layers read in another order than the manifest lists them are put in the manifest's
+/// order, hard links still pointing at their targets in the same layer.
+#[test]
+fn layers_in_another_order_than_the_manifest() {
+    let l0 = tar_of(&[
+        entry(b"a", b'0', &[1u8; 100]),
+        entry(b"b", b'0', &[2u8; 10]),
+        link_entry(b"c", b'1', b"b"),
+    ]);
+    let l1 = tar_of(&[
+        entry(b"x", b'0', &[3u8; 7]),
+        entry(b"a", b'0', &[4u8; 50]),
+        link_entry(b"d", b'1', b"a"),
+    ]);
+    let (index, a) = load(&docker(&[l0, l1], CONFIG, Some(&["l1.tar", "l0.tar"])));
+    assert_eq!(
+        entries(&index),
+        vec![
+            ("/x".to_string(), EntryKind::File, 7, Fate::Visible),
+            ("/a".to_string(), EntryKind::File, 50, Fate::Overwritten),
+            ("/d".to_string(), EntryKind::HardLink, 0, Fate::Visible),
+            ("/a".to_string(), EntryKind::File, 100, Fate::Visible),
+            ("/b".to_string(), EntryKind::File, 10, Fate::Visible),
+            ("/c".to_string(), EntryKind::HardLink, 0, Fate::Visible),
+        ]
+    );
+    let layer_of: Vec<u16> = index.entries.iter().map(|e| e.layer).collect();
+    assert_eq!(layer_of, vec![0, 0, 0, 1, 1, 1]);
+    for (link, target) in [(2, 1), (5, 4)] {
+        let e = index.entries.get(link).expect("link");
+        let t = index.inode_entry(e);
+        assert_eq!(
+            t,
+            index.entries.get(target).expect("target"),
+            "entry {link}"
+        );
+    }
+    assert_eq!(a.totals.content_bytes, 167);
+}
+
 #[test]
 fn manifest_naming_a_missing_member() {
     let l = tar_of(&[entry(b"f", b'0', b"x")]);
