@@ -306,12 +306,12 @@ impl<'i> IndexBuilder<'i> {
                 _ => false,
             })
             && next == read.len();
-        let mut entries: Vec<FileEntry> = if in_order {
-            Vec::new()
+        let (mut entries, read): (Vec<FileEntry>, Vec<FileEntry>) = if in_order {
+            (read, Vec::new())
         } else {
-            Vec::with_capacity(layers.values().map(|l| l.range.len()).sum())
+            let total = layers.values().map(|l| l.range.len()).sum();
+            (Vec::with_capacity(total), read)
         };
-        let mut read = Some(read);
         let mut out_layers = Vec::with_capacity(image.layers.len());
         let mut use_count: HashMap<&str, usize> = HashMap::new();
         for r in &image.layers {
@@ -362,15 +362,11 @@ impl<'i> IndexBuilder<'i> {
                 }
             };
             if in_order {
-                if let Some(all) = read.take() {
-                    entries = all;
-                }
                 for e in entries.get_mut(pending.range.clone()).unwrap_or_default() {
                     place(e);
                 }
             } else {
-                let from = read.as_deref().unwrap_or_default();
-                for e in from.get(pending.range.clone()).unwrap_or_default() {
+                for e in read.get(pending.range.clone()).unwrap_or_default() {
                     let mut e = *e;
                     place(&mut e);
                     entries.push(e);

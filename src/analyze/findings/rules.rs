@@ -10,7 +10,7 @@ use super::magic::Magic;
 use super::names::{NameGlobs, NameGlobsBuilder};
 use super::{Category, Severity};
 use crate::index::paths::{PathId, PathTable, ROOT};
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 
 /// A path rule.
 #[derive(Debug, Clone)]
@@ -467,7 +467,12 @@ pub fn builtin() -> Vec<PathRule> {
 
 impl PathRule {
     fn admits(&self, size: u64, magic: Magic) -> bool {
-        size >= self.min_file && (self.magic.is_empty() || self.magic.contains(&magic))
+        size >= self.min_file && self.accepts(magic)
+    }
+
+    /// True when a file of `magic` can match: the rule names no magic, or this one.
+    fn accepts(&self, magic: Magic) -> bool {
+        self.magic.is_empty() || self.magic.contains(&magic)
     }
 }
 
@@ -580,9 +585,7 @@ impl Tiered {
         }
         any
     }
-}
 
-impl Tiered {
     /// True when no glob can match a path named `name`, whatever its directory: no
     /// name glob matches it and no whole-path glob's last component does.
     fn never_matches(&self, name: &[u8], scratch: &mut Vec<usize>) -> bool {
@@ -736,7 +739,12 @@ impl RuleSet {
         self.on.get(r).copied().unwrap_or(false)
     }
 
-    /// The rules in the set, in no particular order.
+    /// Puts the list of rules in the set in the rules' order.
+    fn sort(&mut self) {
+        self.list.sort_unstable();
+    }
+
+    /// The rules in the set, in the order they were added (or [`RuleSet::sort`]ed).
     fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.list.iter().copied()
     }
@@ -754,8 +762,8 @@ pub struct Hits {
     quiet: QuietNames,
 }
 
-/// Whether a file name can match a file glob, remembered per distinct name: names
-/// repeat (`__init__.py`, `METADATA`, `LICENSE` in every package), and a lookup costs
+/// Whether a name can match any glob of a set, remembered per distinct name: names
+/// repeat (`__init__.py`, `METADATA`, `lib`, `tests` in every package), and a lookup costs
 /// less than trying the globs. Keyed by the name's hash, with a path of that name to
 /// compare against, so a hash collision costs a retry, never a wrong answer.
 #[derive(Debug, Default)]
@@ -768,6 +776,8 @@ impl QuietNames {
     /// Remembers at most this many names (about 20 bytes each).
     const MAX: usize = 1 << 14;
 
+    /// Whether the name of `file` in `paths` (`name`) never matches, from memory, or
+    /// from `decide` the first time.
     fn never_matches(
         &mut self,
         paths: &PathTable,
@@ -917,7 +927,7 @@ impl<'r> RuleMatcher<'r> {
         let (mut path, mut scratch) = (Vec::new(), Vec::new());
         // Directory names repeat (`lib`, `src`, `tests` in every package): whether a name
         // can match at all is decided once per distinct name.
-        let mut quiet: HashMap<&[u8], bool> = HashMap::new();
+        let mut quiet = QuietNames::default();
         for d in 0..out.of.len() {
             if out.of.get(d) != Some(&NEEDED) {
                 continue;
@@ -926,7 +936,7 @@ impl<'r> RuleMatcher<'r> {
                 break;
             };
             let name = paths.name(d);
-            let never = *quiet.entry(name).or_insert_with(|| {
+            let never = quiet.never_matches(paths, d, name, || {
                 self.matches.dirs.never_matches(name, &mut scratch)
                     && self.unless.dirs.never_matches(name, &mut scratch)
             });
@@ -1023,11 +1033,11 @@ impl<'r> RuleMatcher<'r> {
         let name = paths.name(file);
         // A `**` glob matches every file: such a rule is about content, and only a file
         // of a magic it accepts can match it.
-        let by_content = self.matches.all.iter().filter(|&&r| {
-            self.rules
-                .get(r)
-                .is_some_and(|rule| rule.magic.is_empty() || rule.magic.contains(&magic))
-        });
+        let by_content = self
+            .matches
+            .all
+            .iter()
+            .filter(|&&r| self.rules.get(r).is_some_and(|rule| rule.accepts(magic)));
         let files = &self.matches.files;
         let by_name = !quiet.never_matches(paths, file, name, || files.never_matches(name, globs))
             && files.mark(name, &mut whole, None, globs, rules);
@@ -1035,7 +1045,7 @@ impl<'r> RuleMatcher<'r> {
         if !*any {
             return true;
         }
-        rules.list.sort_unstable();
+        rules.sort();
         set(&self.unless.all, exempt);
         // An exemption matters only for a rule that matched.
         self.unless
