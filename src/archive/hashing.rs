@@ -1,35 +1,54 @@
 //! Hashing the content of every regular file of a layer: the largest cost per byte on an
-//! uncompressed archive. [`Inline`] hashes on the calling thread; [`Offloaded`] copies the
-//! bytes once into job buffers that a thread of its own hashes, so that parsing and
-//! hashing run on different cores. Either way the digests come out in file order.
+//! uncompressed archive. [`Inline`] hashes on the calling thread; [`Offloaded`] hands the
+//! bytes to a thread of its own, so that parsing and hashing run on different cores.
+//! Either way the digests come out in file order.
 //!
-//! The layer parser reads each file's content straight into [`FileHasher::room`], so a
-//! byte is copied once on its way from the tar stream to SHA-256.
+//! Content that sits in one of the pipeline's chunks ([`FileHasher::update_shared`]) is not
+//! copied at all: the inline hasher reads it where it is, and the hasher thread gets a
+//! reference to the chunk, which goes back to the reader thread once both are done with
+//! it. Only content that is not in a chunk ([`FileHasher::update`]: sparse files, the
+//! layer parser on its own) is copied, into job buffers.
 
 use super::digest::Digest;
 use sha2::{Digest as _, Sha256};
 use std::collections::VecDeque;
 use std::io;
+use std::ops::Range;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
+
+/// A piece of a layer tar as the reader thread hands it over: shared by the parser and the
+/// hasher thread, and reused by the reader once neither holds it (see [`give_back`]).
+pub(crate) type Chunk = Arc<Vec<u8>>;
+
+/// Drops `chunk` and, when it was the last holder, sends its buffer to `home` to be
+/// filled again.
+pub(crate) fn give_back(chunk: Chunk, home: Option<&Sender<Vec<u8>>>) {
+    if let (Some(buf), Some(home)) = (Arc::into_inner(chunk), home)
+        && buf.capacity() > 0
+    {
+        // The reader may be gone (it stopped, or it is done): then the buffer is freed.
+        let _ = home.send(buf);
+    }
+}
 
 /// Where the layer parser puts file contents to be hashed.
 pub(crate) trait FileHasher {
-    /// Room for the next bytes of the current file; never empty.
-    fn room(&mut self) -> io::Result<&mut [u8]>;
-    /// The first `n` bytes of the last [`FileHasher::room`] hold content.
-    fn filled(&mut self, n: usize);
+    /// The next bytes of the current file.
+    fn update(&mut self, bytes: &[u8]) -> io::Result<()>;
+    /// The next bytes of the current file are `chunk[range]`.
+    fn update_shared(&mut self, chunk: &Chunk, range: Range<usize>) -> io::Result<()>;
     /// The current file is complete: its digest will come from
     /// [`FileHasher::next_digest`], after those of the files before it.
-    fn end_file(&mut self);
+    fn end_file(&mut self) -> io::Result<()>;
     /// The digest of the oldest ended file not yet handed out. Without `wait`, `None`
     /// when it is not ready yet; with `wait`, `None` only when every ended file's digest
     /// has been handed out.
     fn next_digest(&mut self, wait: bool) -> io::Result<Option<Digest>>;
 }
 
-/// Hashes on the calling thread, through a reused buffer.
+/// Hashes on the calling thread, where the bytes are.
 pub(crate) struct Inline {
-    buf: Vec<u8>,
     sha: Sha256,
     ready: VecDeque<Digest>,
 }
@@ -37,7 +56,6 @@ pub(crate) struct Inline {
 impl Inline {
     pub(crate) fn new() -> Inline {
         Inline {
-            buf: vec![0; 64 * 1024],
             sha: Sha256::new(),
             ready: VecDeque::new(),
         }
@@ -45,17 +63,20 @@ impl Inline {
 }
 
 impl FileHasher for Inline {
-    fn room(&mut self) -> io::Result<&mut [u8]> {
-        Ok(&mut self.buf)
+    fn update(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.sha.update(bytes);
+        Ok(())
     }
 
-    fn filled(&mut self, n: usize) {
-        self.sha.update(self.buf.get(..n).unwrap_or_default());
+    fn update_shared(&mut self, chunk: &Chunk, range: Range<usize>) -> io::Result<()> {
+        self.sha.update(chunk.get(range).unwrap_or_default());
+        Ok(())
     }
 
-    fn end_file(&mut self) {
+    fn end_file(&mut self) -> io::Result<()> {
         self.ready
             .push_back(Digest(self.sha.finalize_reset().into()));
+        Ok(())
     }
 
     fn next_digest(&mut self, _wait: bool) -> io::Result<Option<Digest>> {
@@ -63,21 +84,53 @@ impl FileHasher for Inline {
     }
 }
 
-/// Bytes per job: the content of many small files, or a slice of a large one.
+/// Bytes of a job's copy buffer: the content of many small files, or a slice of a large
+/// one.
 const JOB_BYTES: usize = 256 * 1024;
-/// Jobs in existence: bounds the memory between the threads to 2 MiB.
+/// Jobs in existence: each holds at most one chunk and one copy buffer, so this bounds
+/// the memory the hasher thread holds to about 4 MiB.
 const JOBS: usize = 8;
 /// A job is sent when this many files end in it, even if it is not full: the digests of
 /// many empty or tiny files should not wait long.
 const MAX_ENDS: usize = 1024;
 
+/// One step of a job, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Op {
+    /// Hash `data[range]` of the job's copy buffer.
+    Copied(Range<usize>),
+    /// Hash `chunk[range]` of the job's chunk.
+    Shared(Range<usize>),
+    /// The current file ends: send its digest.
+    End,
+}
+
 /// Bytes to hash and where files end in them. A file may start in one job and end in a
 /// later one: the hasher thread carries its state over.
+#[derive(Default)]
 struct Job {
+    /// Copied bytes; allocated on the first copy.
     data: Vec<u8>,
     len: usize,
-    /// Offsets in `data` where a file ends, ascending.
-    ends: Vec<usize>,
+    /// The chunk that [`Op::Shared`] steps refer to.
+    chunk: Option<Chunk>,
+    ops: Vec<Op>,
+    ends: usize,
+}
+
+impl Job {
+    fn push(&mut self, op: Op) {
+        // Adjacent ranges of the same buffer become one step.
+        match (self.ops.last_mut(), &op) {
+            (Some(Op::Copied(last)), Op::Copied(next))
+            | (Some(Op::Shared(last)), Op::Shared(next))
+                if last.end == next.start =>
+            {
+                last.end = next.end;
+            }
+            _ => self.ops.push(op),
+        }
+    }
 }
 
 /// Hashes on a thread of its own (see [`Offloaded::spawn`]).
@@ -96,13 +149,17 @@ pub(crate) struct Offloaded {
 
 impl Offloaded {
     /// Starts the hasher thread in `scope`; it ends when the returned value is dropped.
-    pub(crate) fn spawn<'scope>(scope: &'scope std::thread::Scope<'scope, '_>) -> Offloaded {
+    /// Chunks it is the last to hold go back to `home`.
+    pub(crate) fn spawn<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        home: Option<Sender<Vec<u8>>>,
+    ) -> Offloaded {
         let (to_hasher, jobs) = mpsc::channel::<Job>();
         let (free_tx, free) = mpsc::channel::<Job>();
         let (digest_tx, digests) = mpsc::channel::<Digest>();
         scope.spawn(move || {
             let _cpu = super::pipeline::ThreadCpu("hasher");
-            hash_jobs(&jobs, &free_tx, &digest_tx)
+            hash_jobs(&jobs, &free_tx, &digest_tx, home.as_ref())
         });
         Offloaded {
             job: None,
@@ -121,22 +178,15 @@ impl Offloaded {
         Ok(())
     }
 
-    /// The current job, with room in it: a reused one, a new one while fewer than
-    /// [`JOBS`] exist, else the next one the hasher gives back.
+    /// The current job: a reused one, a new one while fewer than [`JOBS`] exist, else the
+    /// next one the hasher gives back.
     fn current(&mut self) -> io::Result<&mut Job> {
-        if self.job.as_ref().is_some_and(|j| j.len >= j.data.len()) {
-            self.send()?;
-        }
         if self.job.is_none() {
             let job = match self.free.try_recv() {
                 Ok(job) => job,
                 Err(_) if self.made < JOBS => {
                     self.made += 1;
-                    Job {
-                        data: vec![0; JOB_BYTES],
-                        len: 0,
-                        ends: Vec::new(),
-                    }
+                    Job::default()
                 }
                 Err(_) => self.free.recv().map_err(|_| stopped())?,
             };
@@ -147,27 +197,56 @@ impl Offloaded {
 }
 
 impl FileHasher for Offloaded {
-    fn room(&mut self) -> io::Result<&mut [u8]> {
-        let job = self.current()?;
-        let len = job.len;
-        Ok(job.data.get_mut(len..).unwrap_or_default())
-    }
-
-    fn filled(&mut self, n: usize) {
-        if let Some(job) = self.job.as_mut() {
-            job.len = (job.len + n).min(job.data.len());
-        }
-    }
-
-    fn end_file(&mut self) {
-        self.outstanding += 1;
-        if let Ok(job) = self.current() {
-            job.ends.push(job.len);
-            if job.ends.len() >= MAX_ENDS {
-                // A failed send shows as an error at the next digest.
-                let _ = self.send();
+    fn update(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            if self.job.as_ref().is_some_and(|j| j.len >= JOB_BYTES) {
+                self.send()?;
             }
+            let job = self.current()?;
+            if job.data.len() < JOB_BYTES {
+                job.data.resize(JOB_BYTES, 0);
+            }
+            let start = job.len;
+            let n = bytes.len().min(JOB_BYTES - start);
+            let (now, rest) = bytes.split_at(n);
+            if let Some(dst) = job.data.get_mut(start..start + n) {
+                dst.copy_from_slice(now);
+            }
+            job.len = start + n;
+            job.push(Op::Copied(start..start + n));
+            bytes = rest;
         }
+        Ok(())
+    }
+
+    fn update_shared(&mut self, chunk: &Chunk, range: Range<usize>) -> io::Result<()> {
+        if range.is_empty() {
+            return Ok(());
+        }
+        if self
+            .job
+            .as_ref()
+            .is_some_and(|j| j.chunk.as_ref().is_some_and(|c| !Arc::ptr_eq(c, chunk)))
+        {
+            self.send()?;
+        }
+        let job = self.current()?;
+        if job.chunk.is_none() {
+            job.chunk = Some(Arc::clone(chunk));
+        }
+        job.push(Op::Shared(range));
+        Ok(())
+    }
+
+    fn end_file(&mut self) -> io::Result<()> {
+        self.outstanding += 1;
+        let job = self.current()?;
+        job.push(Op::End);
+        job.ends += 1;
+        if job.ends >= MAX_ENDS {
+            self.send()?;
+        }
+        Ok(())
     }
 
     fn next_digest(&mut self, wait: bool) -> io::Result<Option<Digest>> {
@@ -178,7 +257,7 @@ impl FileHasher for Offloaded {
             Ok(d) => d,
             Err(_) if !wait => return Ok(None),
             Err(_) => {
-                if self.job.as_ref().is_some_and(|j| !j.ends.is_empty()) {
+                if self.job.as_ref().is_some_and(|j| j.ends > 0) {
                     self.send()?;
                 }
                 self.digests.recv().map_err(|_| stopped())?
@@ -193,22 +272,37 @@ fn stopped() -> io::Error {
     io::Error::other("internal error: the hasher thread stopped")
 }
 
-/// The hasher thread: hashes each job's bytes, sends a digest at every file end, and
-/// gives the job back.
-fn hash_jobs(jobs: &Receiver<Job>, free: &Sender<Job>, digests: &Sender<Digest>) {
+/// The hasher thread: hashes each job's steps, sends a digest at every file end, gives
+/// the job's chunk back to the reader (when it is the last to hold it) and the emptied
+/// job back to the parser.
+fn hash_jobs(
+    jobs: &Receiver<Job>,
+    free: &Sender<Job>,
+    digests: &Sender<Digest>,
+    home: Option<&Sender<Vec<u8>>>,
+) {
     let mut sha = Sha256::new();
     while let Ok(mut job) = jobs.recv() {
-        let mut start = 0;
-        for &end in &job.ends {
-            sha.update(job.data.get(start..end).unwrap_or_default());
-            if digests.send(Digest(sha.finalize_reset().into())).is_err() {
-                return;
+        for op in &job.ops {
+            match op {
+                Op::Copied(r) => sha.update(job.data.get(r.clone()).unwrap_or_default()),
+                Op::Shared(r) => {
+                    let bytes = job.chunk.as_ref().and_then(|c| c.get(r.clone()));
+                    sha.update(bytes.unwrap_or_default());
+                }
+                Op::End => {
+                    if digests.send(Digest(sha.finalize_reset().into())).is_err() {
+                        return;
+                    }
+                }
             }
-            start = end;
         }
-        sha.update(job.data.get(start..job.len).unwrap_or_default());
+        if let Some(chunk) = job.chunk.take() {
+            give_back(chunk, home);
+        }
         job.len = 0;
-        job.ends.clear();
+        job.ends = 0;
+        job.ops.clear();
         if free.send(job).is_err() {
             return;
         }
@@ -219,22 +313,40 @@ fn hash_jobs(jobs: &Receiver<Job>, free: &Sender<Job>, digests: &Sender<Digest>)
 mod tests {
     use super::*;
 
-    /// Feeds files of the given sizes through `h` in pieces of at most `piece` bytes and
-    /// returns their digests.
-    fn run(h: &mut dyn FileHasher, sizes: &[usize], piece: usize) -> Vec<Digest> {
+    /// Feeds files of the given sizes through `h` and returns their digests. Every third
+    /// file is copied in pieces of at most `piece` bytes; the others are handed over as
+    /// ranges of chunks of `chunk` bytes, as the pipeline does: a file runs on into the
+    /// next chunk where it is larger than what is left of one.
+    fn run(h: &mut dyn FileHasher, sizes: &[usize], piece: usize, chunk: usize) -> Vec<Digest> {
+        let shared = |i: usize| !i.is_multiple_of(3);
+        // The stream of the shared files' bytes, cut into chunks.
+        let stream: Vec<u8> = sizes
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| shared(i))
+            .flat_map(|(i, &s)| std::iter::repeat_n(i as u8, s))
+            .collect();
+        let chunks: Vec<Chunk> = stream.chunks(chunk).map(|c| Arc::new(c.to_vec())).collect();
+        let mut at = 0;
         let mut out = Vec::new();
         for (i, &size) in sizes.iter().enumerate() {
             let mut left = size;
             while left > 0 {
-                let room = h.room().expect("room");
-                let n = room.len().min(left).min(piece);
-                for b in room.iter_mut().take(n) {
-                    *b = i as u8;
-                }
-                h.filled(n);
+                let n = if shared(i) {
+                    let (index, offset) = (at / chunk, at % chunk);
+                    let n = left.min(chunk - offset);
+                    h.update_shared(&chunks[index], offset..offset + n)
+                        .expect("shared");
+                    at += n;
+                    n
+                } else {
+                    let n = left.min(piece);
+                    h.update(&vec![i as u8; n]).expect("update");
+                    n
+                };
                 left -= n;
             }
-            h.end_file();
+            h.end_file().expect("end");
             while let Some(d) = h.next_digest(false).expect("digest") {
                 out.push(d);
             }
@@ -247,21 +359,34 @@ mod tests {
 
     #[test]
     fn offloaded_digests_equal_inline_ones_in_file_order() {
-        // Empty files, files across job boundaries, more ends than fit in one job.
+        // Empty files, files across job and chunk boundaries, more ends than fit in one
+        // job.
         let mut sizes = vec![0, 1, JOB_BYTES - 1, 2, 3 * JOB_BYTES + 5, 0, 0];
         sizes.extend(std::iter::repeat_n(7, 3 * MAX_ENDS));
         sizes.push(10 * JOB_BYTES);
+        sizes.push(5);
         let expected: Vec<Digest> = sizes
             .iter()
             .enumerate()
             .map(|(i, &s)| Digest::of(&vec![i as u8; s]))
             .collect();
-        assert_eq!(run(&mut Inline::new(), &sizes, 1000), expected);
-        for piece in [1000, usize::MAX] {
+        assert_eq!(run(&mut Inline::new(), &sizes, 1000, 4096), expected);
+        for (piece, chunk) in [(1000, 4096), (usize::MAX, 100_000), (3, 512)] {
             std::thread::scope(|scope| {
-                let mut h = Offloaded::spawn(scope);
-                assert_eq!(run(&mut h, &sizes, piece), expected);
+                let mut h = Offloaded::spawn(scope, None);
+                assert_eq!(run(&mut h, &sizes, piece, chunk), expected);
             });
         }
+    }
+
+    #[test]
+    fn the_last_holder_of_a_chunk_sends_it_home() {
+        let (home, back) = mpsc::channel();
+        let chunk: Chunk = Arc::new(vec![1; 10]);
+        let other = Arc::clone(&chunk);
+        give_back(chunk, Some(&home));
+        assert!(back.try_recv().is_err(), "another holder remains");
+        give_back(other, Some(&home));
+        assert_eq!(back.try_recv().ok(), Some(vec![1; 10]));
     }
 }

@@ -1,13 +1,15 @@
 //! Layer tars: every entry of one layer, streamed into a [`LayerSink`].
 //!
 //! A layer is read front to back once. Regular files' contents go through SHA-256 (on this
-//! thread or another, see [`FileHasher`]) and are dropped, so memory does not grow with
+//! thread or another, see [`FileHasher`]), without a copy where the source allows
+//! ([`TarSource`]), and are dropped, so memory does not grow with
 //! file sizes. Long names (GNU and PAX) and sparse files are handled by the `tar` crate;
 //! what we pass on is the entry as the layer states it. Interpreting names (whiteouts,
 //! `./` prefixes) is the index's job.
 
 use super::digest::Digest;
 use super::hashing::{FileHasher, Inline};
+use std::cell::RefCell;
 use std::io::{self, Read};
 
 /// The kind of a tar entry, as the header says.
@@ -189,27 +191,32 @@ impl Default for Limits {
     }
 }
 
-/// Reads a layer tar from `reader`, sending each entry to `sink`; returns the number of
+/// Reads a layer tar from `source`, sending each entry to `sink`; returns the number of
 /// entries. `before` entries of earlier layers count against [`Limits::max_entries`].
-/// The reader is left just after the end-of-archive marker (or at EOF).
-pub(crate) fn parse_layer<R: Read>(
-    reader: R,
+/// The source is left just after the end-of-archive marker (or at EOF).
+pub(crate) fn parse_layer<S: TarSource>(
+    source: S,
     sink: &mut dyn LayerSink,
     limits: &Limits,
     hasher: &mut dyn FileHasher,
     before: u64,
 ) -> Result<u64, String> {
-    let mut archive = tar::Archive::new(Skipping {
-        inner: reader,
+    let stream = RefCell::new(Skipping {
+        inner: source,
         pos: 0,
+        passed: 0,
         scratch: Vec::new(),
     });
+    let mut archive = tar::Archive::new(Shared(&stream));
     let mut count = 0u64;
-    // Reused across entries: a captured file's content, and the name asked about.
+    // Reused across entries: a captured file's content, the name asked about, and the
+    // buffer sparse files are read through.
     let mut content: Vec<u8> = Vec::new();
     let mut name: Vec<u8> = Vec::new();
-    let mut head = [0u8; HEAD_BYTES];
-    // "With seek" only so that the tar crate skips padding through `Skipping::seek`.
+    let mut sparse: Vec<u8> = Vec::new();
+    let mut head = Head::default();
+    // "With seek" so that the tar crate moves past padding, and past content passed to
+    // the hasher behind its back, through `Skipping::seek`.
     let entries = archive
         .entries_with_seek()
         .map_err(|e| describe_io(&e, "layer"))?;
@@ -251,7 +258,7 @@ pub(crate) fn parse_layer<R: Read>(
         let uid = header.uid().map_err(|e| bad_field("uid", &e))?;
         let gid = header.gid().map_err(|e| bad_field("gid", &e))?;
         let size = entry.size();
-        let mut head_len = 0;
+        head.len = 0;
         let mut full = false;
         if kind == RawKind::Regular {
             name.clear();
@@ -261,13 +268,17 @@ pub(crate) fn parse_layer<R: Read>(
                 Capture::Head => false,
             };
             content.clear();
-            let read = hash_capture(
-                &mut entry,
-                hasher,
-                &mut head,
-                &mut head_len,
-                keep.then_some(&mut content),
-            )
+            let keep_into = keep.then_some(&mut content);
+            let read = if flag == tar::EntryType::GNUSparse {
+                // The tar crate fills in the holes: the content is what it reads out.
+                read_content(&mut entry, hasher, &mut head, keep_into, &mut sparse)
+            } else {
+                // Straight from the source, past the tar crate (see `Skipping`).
+                stream
+                    .borrow_mut()
+                    .content(size, hasher, &mut head, keep_into)
+            }
+            .and_then(|read| hasher.end_file().map(|()| read))
             .map_err(|e| describe_io(&e, "layer"))?;
             full = keep;
             if read != size {
@@ -294,7 +305,7 @@ pub(crate) fn parse_layer<R: Read>(
             mode,
             uid,
             gid,
-            head: head.get(..head_len).unwrap_or_default(),
+            head: head.bytes(),
             content: full.then_some(content.as_slice()),
         })?;
         pass_digests(hasher, sink, false)?;
@@ -318,57 +329,168 @@ fn pass_digests(
     Ok(())
 }
 
-/// Streams `r` to its end into `hasher` (ending the file there), keeping its first bytes
-/// in `head` and, when given, the whole content in `keep`: one pass over the bytes.
-/// Returns how many bytes there were.
-fn hash_capture<R: Read + ?Sized>(
+/// The first bytes of a regular file's content: [`RawEntry::head`].
+pub(crate) struct Head {
+    buf: [u8; HEAD_BYTES],
+    len: usize,
+}
+
+impl Default for Head {
+    fn default() -> Head {
+        Head {
+            buf: [0; HEAD_BYTES],
+            len: 0,
+        }
+    }
+}
+
+impl Head {
+    /// Keeps what of `bytes`, the next bytes of the content, falls in the head.
+    pub(crate) fn see(&mut self, bytes: &[u8]) {
+        let take = (HEAD_BYTES - self.len).min(bytes.len());
+        if let (Some(dst), Some(src)) = (
+            self.buf.get_mut(self.len..self.len + take),
+            bytes.get(..take),
+        ) {
+            dst.copy_from_slice(src);
+            self.len += take;
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// The bytes of layer tars as the parser takes them: read like any stream, or, for a
+/// regular file's content, passed on in one go to where it is needed.
+pub(crate) trait TarSource: Read {
+    /// Consumes the next `n` bytes, a regular file's content: all of them go to `hasher`,
+    /// the first ones to `head`, and all to `keep` when given. Returns how many there were:
+    /// fewer than `n` only at the end of the stream. Does not end the file in `hasher`.
+    fn content(
+        &mut self,
+        n: u64,
+        hasher: &mut dyn FileHasher,
+        head: &mut Head,
+        keep: Option<&mut Vec<u8>>,
+    ) -> io::Result<u64>;
+}
+
+impl<T: TarSource + ?Sized> TarSource for &mut T {
+    fn content(
+        &mut self,
+        n: u64,
+        hasher: &mut dyn FileHasher,
+        head: &mut Head,
+        keep: Option<&mut Vec<u8>>,
+    ) -> io::Result<u64> {
+        (**self).content(n, hasher, head, keep)
+    }
+}
+
+/// Any stream as a [`TarSource`]: content is copied through a buffer of its own.
+pub(crate) struct Plain<R> {
+    inner: R,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> Plain<R> {
+    pub(crate) fn new(inner: R) -> Plain<R> {
+        Plain {
+            inner,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl<R: Read> Read for Plain<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Read> TarSource for Plain<R> {
+    fn content(
+        &mut self,
+        n: u64,
+        hasher: &mut dyn FileHasher,
+        head: &mut Head,
+        keep: Option<&mut Vec<u8>>,
+    ) -> io::Result<u64> {
+        read_content(
+            &mut (&mut self.inner).take(n),
+            hasher,
+            head,
+            keep,
+            &mut self.buf,
+        )
+    }
+}
+
+/// Streams `r` to its end through `buf` into `hasher`, keeping its first bytes in `head`
+/// and, when given, all of it in `keep`: one pass over the bytes. Returns how many bytes
+/// there were.
+fn read_content<R: Read + ?Sized>(
     r: &mut R,
     hasher: &mut dyn FileHasher,
-    head: &mut [u8; HEAD_BYTES],
-    head_len: &mut usize,
+    head: &mut Head,
     mut keep: Option<&mut Vec<u8>>,
+    buf: &mut Vec<u8>,
 ) -> io::Result<u64> {
+    if buf.is_empty() {
+        buf.resize(64 * 1024, 0);
+    }
     let mut total = 0u64;
     loop {
-        let room = hasher.room()?;
-        match r.read(room) {
-            Ok(0) => break,
+        match r.read(buf) {
+            Ok(0) => return Ok(total),
             Ok(n) => {
-                let chunk = room.get(..n).unwrap_or_default();
-                if *head_len < HEAD_BYTES {
-                    let take = (HEAD_BYTES - *head_len).min(chunk.len());
-                    if let (Some(dst), Some(src)) =
-                        (head.get_mut(*head_len..*head_len + take), chunk.get(..take))
-                    {
-                        dst.copy_from_slice(src);
-                        *head_len += take;
-                    }
-                }
+                let bytes = buf.get(..n).unwrap_or_default();
+                head.see(bytes);
                 if let Some(v) = keep.as_deref_mut() {
-                    v.extend_from_slice(chunk);
+                    v.extend_from_slice(bytes);
                 }
-                hasher.filled(n);
+                hasher.update(bytes)?;
                 total += n as u64;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
-    hasher.end_file();
-    Ok(total)
 }
 
-/// A stream that skips forward by reading and dropping bytes. The tar crate skips an
-/// entry's padding (and any content left unread) by seeking when it can, and otherwise
-/// through a 32 KiB buffer it zeroes on every call: once per entry, 2% of the whole run
-/// on an image of small files. Nothing here goes backwards.
-struct Skipping<R> {
-    inner: R,
+/// The stream under the tar crate. It moves forward only: the tar crate skips an entry's
+/// padding (and content left unread) by seeking when it can, and otherwise through a
+/// 32 KiB buffer it zeroes on every call, once per entry, 2% of the whole run on an image
+/// of small files. Regular files' contents do not go through the tar crate at all
+/// ([`Skipping::content`]); the next seek makes up for what it did not see.
+struct Skipping<S> {
+    inner: S,
+    /// Bytes consumed, however.
     pos: u64,
+    /// Bytes consumed by [`Skipping::content`] since the last seek: the tar crate's own
+    /// count of the position is behind by as much.
+    passed: u64,
     scratch: Vec<u8>,
 }
 
-impl<R: Read> Read for Skipping<R> {
+impl<S: TarSource> Skipping<S> {
+    fn content(
+        &mut self,
+        n: u64,
+        hasher: &mut dyn FileHasher,
+        head: &mut Head,
+        keep: Option<&mut Vec<u8>>,
+    ) -> io::Result<u64> {
+        let got = self.inner.content(n, hasher, head, keep)?;
+        self.pos += got;
+        self.passed += got;
+        Ok(got)
+    }
+}
+
+impl<S: Read> Read for Skipping<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.pos += n as u64;
@@ -376,14 +498,18 @@ impl<R: Read> Read for Skipping<R> {
     }
 }
 
-impl<R: Read> io::Seek for Skipping<R> {
+impl<S: Read> io::Seek for Skipping<S> {
     fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        // Where the tar crate asks to go, in its count (which left out `passed`); it takes
+        // the returned position as its count from then on.
         let ahead = match to {
             io::SeekFrom::Current(n) => u64::try_from(n).ok(),
-            io::SeekFrom::Start(n) => n.checked_sub(self.pos),
+            io::SeekFrom::Start(n) => n.checked_sub(self.pos - self.passed),
             io::SeekFrom::End(_) => None,
         }
+        .and_then(|n| n.checked_sub(self.passed))
         .ok_or_else(|| io::Error::other("internal error: a layer stream cannot go back"))?;
+        self.passed = 0;
         if self.scratch.is_empty() {
             self.scratch.resize(8 * 1024, 0);
         }
@@ -413,6 +539,22 @@ impl<R: Read> io::Seek for Skipping<R> {
     }
 }
 
+/// What the tar crate reads from: the [`Skipping`] stream, which the parser also reaches
+/// between the tar crate's calls to pass contents on.
+struct Shared<'a, S>(&'a RefCell<Skipping<S>>);
+
+impl<S: Read> Read for Shared<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.borrow_mut().read(buf)
+    }
+}
+
+impl<S: Read> io::Seek for Shared<'_, S> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        self.0.borrow_mut().seek(to)
+    }
+}
+
 /// Reads one uncompressed layer tar from `reader` into `sink`, with `limits`: the layer
 /// parser on its own (the layer fuzz target drives it). Returns the number of entries.
 pub fn read_layer<R: Read>(
@@ -420,7 +562,7 @@ pub fn read_layer<R: Read>(
     sink: &mut dyn LayerSink,
     limits: &Limits,
 ) -> Result<u64, String> {
-    parse_layer(reader, sink, limits, &mut Inline::new(), 0)
+    parse_layer(Plain::new(reader), sink, limits, &mut Inline::new(), 0)
 }
 
 fn bad_field(field: &str, e: &io::Error) -> String {

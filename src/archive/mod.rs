@@ -666,33 +666,29 @@ fn read_member<R: Read>(
 /// Parses a layer blob's tar (`stream`, already decompressed by the reader thread) into
 /// `sink`. A compressed blob whose content is not a tar is recorded as `Other`. With
 /// [`ReadOptions::verify`], a compressed blob's tar is hashed: its diff_id.
-pub(crate) fn read_layer_blob<R: Read>(
+pub(crate) fn read_layer_blob(
     name: &str,
     compression: Compression,
-    stream: &mut R,
+    stream: &mut pipeline::ChannelReader<'_>,
     sink: &mut dyn LayerSink,
     opts: &ReadOptions,
     hasher: &mut dyn hashing::FileHasher,
     before: u64,
 ) -> Result<MemberContent, String> {
     let what = compression.layer_noun();
-    let hash_tar = opts.verify && compression != Compression::None;
-    let mut inner = if hash_tar {
-        HashReader::new(stream)
-    } else {
-        HashReader::counting(stream)
-    };
-    let (head, mut tar_stream) = peek(&mut inner, 512).map_err(|e| layer::describe_io(&e, what))?;
-    if compression != Compression::None && (!looks_like_tar(&head) || head.len() < 512) {
+    if opts.verify && compression != Compression::None {
+        stream.hash_all();
+    }
+    let head = stream.peek(512).map_err(|e| layer::describe_io(&e, what))?;
+    if compression != Compression::None && (!looks_like_tar(head) || head.len() < 512) {
         return Ok(MemberContent::Other {
             looks_like: format!("{} data that is not a tar", compression.name()),
         });
     }
     sink.begin_layer(name);
-    let entries = layer::parse_layer(&mut tar_stream, sink, &opts.limits, hasher, before)
+    let entries = layer::parse_layer(&mut *stream, sink, &opts.limits, hasher, before)
         .map_err(|e| e.replacen("layer", what, 1))?;
-    drop(tar_stream);
-    let (diff_id, _) = inner.finish().map_err(|e| layer::describe_io(&e, what))?;
+    let diff_id = stream.finish().map_err(|e| layer::describe_io(&e, what))?;
     Ok(MemberContent::Layer(LayerBlob {
         compression,
         blob_bytes: 0,

@@ -12,10 +12,12 @@
 //! stops the reader at its next chunk; the first error by archive order is reported.
 
 use super::digest::Digest;
-use super::hashing::{FileHasher, Inline, Offloaded};
-use super::layer::{Compression, LayerSink};
+use super::hashing::{Chunk, FileHasher, Inline, Offloaded, give_back};
+use super::layer::{Compression, Head, LayerSink, TarSource};
 use super::{MemberContent, ReadOptions};
+use sha2::{Digest as _, Sha256};
 use std::io::{self, Read};
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -31,7 +33,7 @@ enum Msg {
         name: String,
         compression: Compression,
     },
-    Data(Vec<u8>),
+    Data(Chunk),
     End {
         sha256: Option<Digest>,
         bytes: u64,
@@ -88,7 +90,7 @@ impl Feeder {
             }
             total += filled as u64;
             buf.truncate(filled);
-            self.send(Msg::Data(buf))?;
+            self.send(Msg::Data(Arc::new(buf)))?;
             if filled < CHUNK {
                 return Ok(total);
             }
@@ -150,7 +152,7 @@ pub(crate) fn run<T>(
             };
             if cores > 1 {
                 std::thread::scope(|scope| {
-                    hashers.offloaded = Some(Offloaded::spawn(scope));
+                    hashers.offloaded = Some(Offloaded::spawn(scope, Some(recycle_tx.clone())));
                     let outcome =
                         parse_members(&rx, &recycle_tx, sink, opts, &mut hashers, &parser_failed);
                     // Stops the hasher thread, which the scope waits for.
@@ -215,9 +217,10 @@ fn parse_members(
         let mut reader = ChannelReader {
             rx,
             recycle,
-            chunk: Vec::new(),
+            chunk: Chunk::default(),
             pos: 0,
             end: None,
+            tar_sha: None,
         };
         let parsed = super::read_layer_blob(
             &name,
@@ -228,7 +231,7 @@ fn parse_members(
             hashers.pick(compression),
             entries,
         );
-        let drained = super::digest::drain(&mut reader);
+        let drained = reader.drain();
         match (parsed, drained, reader.end) {
             (Ok(content), Ok(_), Some((sha256, bytes, tar_bytes))) => {
                 let content = match content {
@@ -269,52 +272,147 @@ fn parse_members(
 }
 
 /// The parser's view of one member: the chunks the reader sends, until its `End`.
-struct ChannelReader<'a> {
+pub(crate) struct ChannelReader<'a> {
     rx: &'a Receiver<Msg>,
     recycle: &'a Sender<Vec<u8>>,
-    chunk: Vec<u8>,
+    chunk: Chunk,
     pos: usize,
     end: Option<(Option<Digest>, u64, u64)>,
+    /// The SHA-256 of every byte consumed, when [`ChannelReader::hash_all`] asked for it.
+    tar_sha: Option<Sha256>,
+}
+
+impl ChannelReader<'_> {
+    /// The next chunk of the member, or `None` at its end.
+    fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
+        if self.end.is_some() {
+            return Ok(None);
+        }
+        match self.rx.recv() {
+            Ok(Msg::Data(next)) => Ok(Some(next)),
+            Ok(Msg::End {
+                sha256,
+                bytes,
+                tar_bytes,
+            }) => {
+                self.end = Some((sha256, bytes, tar_bytes));
+                Ok(None)
+            }
+            Ok(Msg::Begin { .. }) => Err(io::Error::other(
+                "internal error: a member began inside another",
+            )),
+            // The reader stopped mid-member (it reports why): nothing more comes.
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Consumes up to `max` bytes (at least one, unless the member has ended) and returns
+    /// where they are in `self.chunk`.
+    fn take(&mut self, max: usize) -> io::Result<Option<Range<usize>>> {
+        while self.pos >= self.chunk.len() {
+            let Some(next) = self.next_chunk()? else {
+                return Ok(None);
+            };
+            give_back(std::mem::replace(&mut self.chunk, next), Some(self.recycle));
+            self.pos = 0;
+        }
+        let start = self.pos;
+        let end = start + max.min(self.chunk.len() - start);
+        self.pos = end;
+        if let Some(sha) = &mut self.tar_sha {
+            sha.update(self.chunk.get(start..end).unwrap_or_default());
+        }
+        Ok(Some(start..end))
+    }
+
+    /// The next `n` bytes (fewer only at the end of the member), left to be consumed.
+    pub(crate) fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        let rest = self.chunk.len().saturating_sub(self.pos);
+        if rest < n && self.end.is_none() {
+            // Rare: the bytes run across chunks. Gather them into one of their own.
+            let mut joined = self.chunk.get(self.pos..).unwrap_or_default().to_vec();
+            while joined.len() < n {
+                let Some(next) = self.next_chunk()? else {
+                    break;
+                };
+                joined.extend_from_slice(&next);
+                give_back(next, Some(self.recycle));
+            }
+            give_back(
+                std::mem::replace(&mut self.chunk, Arc::new(joined)),
+                Some(self.recycle),
+            );
+            self.pos = 0;
+        }
+        let end = self.chunk.len().min(self.pos.saturating_add(n));
+        Ok(self.chunk.get(self.pos..end).unwrap_or_default())
+    }
+
+    /// Hashes every byte consumed from here on: [`ChannelReader::finish`] returns the
+    /// digest.
+    pub(crate) fn hash_all(&mut self) {
+        self.tar_sha = Some(Sha256::new());
+    }
+
+    /// Consumes the rest of the member; returns how many bytes that was.
+    pub(crate) fn drain(&mut self) -> io::Result<u64> {
+        let mut total = 0u64;
+        while let Some(r) = self.take(usize::MAX)? {
+            total += r.len() as u64;
+        }
+        Ok(total)
+    }
+
+    /// Consumes the rest of the member and returns the digest of all it consumed, when
+    /// asked to hash it.
+    pub(crate) fn finish(&mut self) -> io::Result<Option<Digest>> {
+        self.drain()?;
+        Ok(self.tar_sha.take().map(|h| Digest(h.finalize().into())))
+    }
+}
+
+impl Drop for ChannelReader<'_> {
+    fn drop(&mut self) {
+        give_back(std::mem::take(&mut self.chunk), Some(self.recycle));
+    }
 }
 
 impl Read for ChannelReader<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        loop {
-            if let Some(rest) = self.chunk.get(self.pos..)
-                && !rest.is_empty()
-            {
-                let n = rest.len().min(out.len());
-                if let (Some(dst), Some(src)) = (out.get_mut(..n), rest.get(..n)) {
-                    dst.copy_from_slice(src);
-                }
-                self.pos += n;
-                return Ok(n);
-            }
-            if self.end.is_some() {
-                return Ok(0);
-            }
-            match self.rx.recv() {
-                Ok(Msg::Data(next)) => {
-                    let used = std::mem::replace(&mut self.chunk, next);
-                    self.pos = 0;
-                    if used.capacity() > 0 {
-                        let _ = self.recycle.send(used);
-                    }
-                }
-                Ok(Msg::End {
-                    sha256,
-                    bytes,
-                    tar_bytes,
-                }) => self.end = Some((sha256, bytes, tar_bytes)),
-                Ok(Msg::Begin { .. }) => {
-                    return Err(io::Error::other(
-                        "internal error: a member began inside another",
-                    ));
-                }
-                // The reader stopped mid-member (it reports why): nothing more comes.
-                Err(_) => return Ok(0),
-            }
+        let Some(r) = self.take(out.len())? else {
+            return Ok(0);
+        };
+        let n = r.len();
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), self.chunk.get(r)) {
+            dst.copy_from_slice(src);
         }
+        Ok(n)
+    }
+}
+
+impl TarSource for ChannelReader<'_> {
+    /// Without a copy: the hasher gets the content where it lies in the chunks.
+    fn content(
+        &mut self,
+        n: u64,
+        hasher: &mut dyn FileHasher,
+        head: &mut Head,
+        mut keep: Option<&mut Vec<u8>>,
+    ) -> io::Result<u64> {
+        let mut left = n;
+        while left > 0 {
+            let Some(r) = self.take(usize::try_from(left).unwrap_or(usize::MAX))? else {
+                break;
+            };
+            let bytes = self.chunk.get(r.clone()).unwrap_or_default();
+            head.see(bytes);
+            if let Some(v) = keep.as_deref_mut() {
+                v.extend_from_slice(bytes);
+            }
+            left -= r.len() as u64;
+            hasher.update_shared(&self.chunk, r)?;
+        }
+        Ok(n - left)
     }
 }
 
