@@ -6,9 +6,10 @@
 //! Content that sits in one of the pipeline's chunks ([`FileHasher::update_shared`]) is not
 //! copied at all: the inline hasher reads it where it is, and the hasher thread gets a
 //! reference to the chunk, which goes back to the reader thread once both are done with
-//! it. Only content that is not in a chunk ([`FileHasher::update`]: sparse files, the
+//! it (see [`super::chunk`]). Only content that is not in a chunk ([`FileHasher::update`]: sparse files, the
 //! layer parser on its own) is copied, into job buffers.
 
+use super::chunk::Chunk;
 use super::digest::Digest;
 use sha2::{Digest as _, Sha256};
 use std::collections::VecDeque;
@@ -16,21 +17,6 @@ use std::io;
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
-
-/// A piece of a layer tar as the reader thread hands it over: shared by the parser and the
-/// hasher thread, and reused by the reader once neither holds it (see [`give_back`]).
-pub(crate) type Chunk = Arc<Vec<u8>>;
-
-/// Drops `chunk` and, when it was the last holder, sends its buffer to `home` to be
-/// filled again.
-pub(crate) fn give_back(chunk: Chunk, home: Option<&Sender<Vec<u8>>>) {
-    if let (Some(buf), Some(home)) = (Arc::into_inner(chunk), home)
-        && buf.capacity() > 0
-    {
-        // The reader may be gone (it stopped, or it is done): then the buffer is freed.
-        let _ = home.send(buf);
-    }
-}
 
 /// Where the layer parser puts file contents to be hashed.
 pub(crate) trait FileHasher {
@@ -149,17 +135,13 @@ pub(crate) struct Offloaded {
 
 impl Offloaded {
     /// Starts the hasher thread in `scope`; it ends when the returned value is dropped.
-    /// Chunks it is the last to hold go back to `home`.
-    pub(crate) fn spawn<'scope>(
-        scope: &'scope std::thread::Scope<'scope, '_>,
-        home: Option<Sender<Vec<u8>>>,
-    ) -> Offloaded {
+    pub(crate) fn spawn<'scope>(scope: &'scope std::thread::Scope<'scope, '_>) -> Offloaded {
         let (to_hasher, jobs) = mpsc::channel::<Job>();
         let (free_tx, free) = mpsc::channel::<Job>();
         let (digest_tx, digests) = mpsc::channel::<Digest>();
         scope.spawn(move || {
             let _cpu = super::pipeline::ThreadCpu("hasher");
-            hash_jobs(&jobs, &free_tx, &digest_tx, home.as_ref())
+            hash_jobs(&jobs, &free_tx, &digest_tx)
         });
         Offloaded {
             job: None,
@@ -272,15 +254,9 @@ fn stopped() -> io::Error {
     io::Error::other("internal error: the hasher thread stopped")
 }
 
-/// The hasher thread: hashes each job's steps, sends a digest at every file end, gives
-/// the job's chunk back to the reader (when it is the last to hold it) and the emptied
-/// job back to the parser.
-fn hash_jobs(
-    jobs: &Receiver<Job>,
-    free: &Sender<Job>,
-    digests: &Sender<Digest>,
-    home: Option<&Sender<Vec<u8>>>,
-) {
+/// The hasher thread: hashes each job's steps, sends a digest at every file end, lets go
+/// of the job's chunk and gives the emptied job back to the parser.
+fn hash_jobs(jobs: &Receiver<Job>, free: &Sender<Job>, digests: &Sender<Digest>) {
     let mut sha = Sha256::new();
     while let Ok(mut job) = jobs.recv() {
         for op in &job.ops {
@@ -297,9 +273,7 @@ fn hash_jobs(
                 }
             }
         }
-        if let Some(chunk) = job.chunk.take() {
-            give_back(chunk, home);
-        }
+        job.chunk = None;
         job.len = 0;
         job.ends = 0;
         job.ops.clear();
@@ -311,6 +285,7 @@ fn hash_jobs(
 
 #[cfg(test)]
 mod tests {
+    use super::super::chunk::Piece;
     use super::*;
 
     /// Feeds files of the given sizes through `h` and returns their digests. Every third
@@ -326,7 +301,10 @@ mod tests {
             .filter(|&(i, _)| shared(i))
             .flat_map(|(i, &s)| std::iter::repeat_n(i as u8, s))
             .collect();
-        let chunks: Vec<Chunk> = stream.chunks(chunk).map(|c| Arc::new(c.to_vec())).collect();
+        let chunks: Vec<Chunk> = stream
+            .chunks(chunk)
+            .map(|c| Piece::owned(c.to_vec(), None))
+            .collect();
         let mut at = 0;
         let mut out = Vec::new();
         for (i, &size) in sizes.iter().enumerate() {
@@ -373,20 +351,9 @@ mod tests {
         assert_eq!(run(&mut Inline::new(), &sizes, 1000, 4096), expected);
         for (piece, chunk) in [(1000, 4096), (usize::MAX, 100_000), (3, 512)] {
             std::thread::scope(|scope| {
-                let mut h = Offloaded::spawn(scope, None);
+                let mut h = Offloaded::spawn(scope);
                 assert_eq!(run(&mut h, &sizes, piece, chunk), expected);
             });
         }
-    }
-
-    #[test]
-    fn the_last_holder_of_a_chunk_sends_it_home() {
-        let (home, back) = mpsc::channel();
-        let chunk: Chunk = Arc::new(vec![1; 10]);
-        let other = Arc::clone(&chunk);
-        give_back(chunk, Some(&home));
-        assert!(back.try_recv().is_err(), "another holder remains");
-        give_back(other, Some(&home));
-        assert_eq!(back.try_recv().ok(), Some(vec![1; 10]));
     }
 }

@@ -12,11 +12,13 @@
 //! Every member's SHA-256 is computed while it streams past, so blobs named by their digest
 //! are verified without a second read.
 
+mod chunk;
 pub mod digest;
 mod hashing;
 pub mod layer;
 pub mod manifest;
 mod pipeline;
+mod unzstd;
 
 pub use digest::Digest;
 pub use layer::{
@@ -603,11 +605,7 @@ fn read_member<R: Read>(
                     BufReader::with_capacity(256 * 1024, &mut stream),
                 )),
                 Compression::Zstd => {
-                    let mut decoder = zstd::stream::read::Decoder::with_buffer(
-                        BufReader::with_capacity(256 * 1024, &mut stream),
-                    )
-                    .map_err(|e| fail(layer::describe_io(&e, compression.layer_noun())))?;
-                    feeder.pump(&mut decoder)
+                    feeder.pump_zstd(&mut BufReader::with_capacity(256 * 1024, &mut stream))
                 }
             };
             match pumped {

@@ -11,11 +11,13 @@
 //! a layer, and neither thread allocates per chunk once both are running. A parser error
 //! stops the reader at its next chunk; the first error by archive order is reported.
 
+use super::chunk::{Chunk, Piece, RingWriter};
 use super::digest::Digest;
-use super::hashing::{Chunk, FileHasher, Inline, Offloaded, give_back};
+use super::hashing::{FileHasher, Inline, Offloaded};
 use super::layer::{Compression, Head, LayerSink, TarSource};
 use super::{MemberContent, ReadOptions};
 use sha2::{Digest as _, Sha256};
+use std::cell::RefCell;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::Arc;
@@ -53,7 +55,11 @@ pub(crate) enum Stop {
 /// The reader thread's end of the pipeline.
 pub(crate) struct Feeder {
     tx: SyncSender<Msg>,
+    /// Chunk buffers come back here once no one holds them.
     recycle: Receiver<Vec<u8>>,
+    home: Sender<Vec<u8>>,
+    /// What zstd layers are decoded into, kept from one layer to the next.
+    ring: RefCell<Option<RingWriter>>,
     failed: Arc<AtomicBool>,
 }
 
@@ -90,11 +96,29 @@ impl Feeder {
             }
             total += filled as u64;
             buf.truncate(filled);
-            self.send(Msg::Data(Arc::new(buf)))?;
+            self.send(Msg::Data(Piece::owned(buf, Some(self.home.clone()))))?;
             if filled < CHUNK {
                 return Ok(total);
             }
         }
+    }
+
+    /// Decodes the zstd frames of `input` and sends what they hold, straight from the
+    /// ring they are decoded into (see [`super::unzstd`]); returns how many bytes that
+    /// was.
+    pub(crate) fn pump_zstd<R: std::io::BufRead>(&self, input: &mut R) -> Result<u64, Stop> {
+        let mut ring = self.ring.borrow_mut();
+        super::unzstd::decode(
+            input,
+            &mut ring,
+            &mut |chunk| {
+                if self.failed.load(Ordering::Relaxed) {
+                    return Err(Stop::ParserFailed);
+                }
+                self.send(Msg::Data(chunk))
+            },
+            Stop::Io,
+        )
     }
 
     /// Ends the member with its digest (when hashed) and size as stored, and the bytes
@@ -133,11 +157,13 @@ pub(crate) fn run<T>(
     reader: impl FnOnce(&Feeder) -> T,
 ) -> (T, Outcome) {
     let (tx, rx) = mpsc::sync_channel::<Msg>(IN_FLIGHT);
-    let (recycle_tx, recycle_rx) = mpsc::channel::<Vec<u8>>();
+    let (home, recycle) = mpsc::channel::<Vec<u8>>();
     let failed = Arc::new(AtomicBool::new(false));
     let feeder = Feeder {
         tx,
-        recycle: recycle_rx,
+        recycle,
+        home,
+        ring: RefCell::new(None),
         failed: Arc::clone(&failed),
     };
     std::thread::scope(|scope| {
@@ -152,15 +178,14 @@ pub(crate) fn run<T>(
             };
             if cores > 1 {
                 std::thread::scope(|scope| {
-                    hashers.offloaded = Some(Offloaded::spawn(scope, Some(recycle_tx.clone())));
-                    let outcome =
-                        parse_members(&rx, &recycle_tx, sink, opts, &mut hashers, &parser_failed);
+                    hashers.offloaded = Some(Offloaded::spawn(scope));
+                    let outcome = parse_members(&rx, sink, opts, &mut hashers, &parser_failed);
                     // Stops the hasher thread, which the scope waits for.
                     hashers.offloaded = None;
                     outcome
                 })
             } else {
-                parse_members(&rx, &recycle_tx, sink, opts, &mut hashers, &parser_failed)
+                parse_members(&rx, sink, opts, &mut hashers, &parser_failed)
             }
         });
         let result = reader(&feeder);
@@ -200,7 +225,6 @@ impl Hashers {
 
 fn parse_members(
     rx: &Receiver<Msg>,
-    recycle: &Sender<Vec<u8>>,
     sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
     hashers: &mut Hashers,
@@ -216,7 +240,6 @@ fn parse_members(
         };
         let mut reader = ChannelReader {
             rx,
-            recycle,
             chunk: Chunk::default(),
             pos: 0,
             end: None,
@@ -274,7 +297,6 @@ fn parse_members(
 /// The parser's view of one member: the chunks the reader sends, until its `End`.
 pub(crate) struct ChannelReader<'a> {
     rx: &'a Receiver<Msg>,
-    recycle: &'a Sender<Vec<u8>>,
     chunk: Chunk,
     pos: usize,
     end: Option<(Option<Digest>, u64, u64)>,
@@ -313,7 +335,7 @@ impl ChannelReader<'_> {
             let Some(next) = self.next_chunk()? else {
                 return Ok(None);
             };
-            give_back(std::mem::replace(&mut self.chunk, next), Some(self.recycle));
+            self.chunk = next;
             self.pos = 0;
         }
         let start = self.pos;
@@ -336,12 +358,8 @@ impl ChannelReader<'_> {
                     break;
                 };
                 joined.extend_from_slice(&next);
-                give_back(next, Some(self.recycle));
             }
-            give_back(
-                std::mem::replace(&mut self.chunk, Arc::new(joined)),
-                Some(self.recycle),
-            );
+            self.chunk = Piece::owned(joined, None);
             self.pos = 0;
         }
         let end = self.chunk.len().min(self.pos.saturating_add(n));
@@ -368,12 +386,6 @@ impl ChannelReader<'_> {
     pub(crate) fn finish(&mut self) -> io::Result<Option<Digest>> {
         self.drain()?;
         Ok(self.tar_sha.take().map(|h| Digest(h.finalize().into())))
-    }
-}
-
-impl Drop for ChannelReader<'_> {
-    fn drop(&mut self) {
-        give_back(std::mem::take(&mut self.chunk), Some(self.recycle));
     }
 }
 

@@ -1,0 +1,311 @@
+//! zstd layers decoded block by block straight into a ring that the parser and the hasher
+//! read from ([`RingWriter`]).
+//!
+//! zstd's streaming decoder decodes into a window of its own and then copies every byte
+//! out into the caller's buffer: on a 3 GB layer that copy was an eighth of the reader
+//! thread's time, and the reader thread is the slow one on zstd layers. zstd's
+//! buffer-less API instead decodes each block into memory the caller gives, as long as
+//! the last `windowSize` bytes stay where they are: that is the ring, sized with
+//! `ZSTD_decodingBufferSize_min` plus room for the pieces still being parsed.
+//!
+//! Frames follow each other in a layer (zstd:chunked layers have many, and skippable
+//! frames between them); each is checked as the streaming decoder would (the content
+//! checksum when the frame has one, the window size against the same limit).
+
+use super::chunk::{Chunk, RingWriter};
+use std::io::{self, BufRead};
+use std::ptr::NonNull;
+use zstd::zstd_safe::zstd_sys as sys;
+
+/// The largest window a frame may ask for: zstd's own default limit when decoding
+/// (`ZSTD_WINDOWLOG_LIMIT_DEFAULT`).
+const MAX_WINDOW: u64 = 1 << 27;
+/// Bytes decoded before they are handed out as one piece.
+const PIECE: usize = 256 * 1024;
+/// Room in the ring beyond what zstd needs: the pieces the parser and the hasher still
+/// hold. The writer waits when they hold more, so this is about speed, not safety.
+const SLACK: usize = 4 * 1024 * 1024;
+
+/// A decoding context.
+struct DCtx(NonNull<sys::ZSTD_DCtx>);
+
+impl DCtx {
+    fn new() -> io::Result<DCtx> {
+        // SAFETY: ZSTD_createDCtx has no preconditions; it returns null when out of memory.
+        NonNull::new(unsafe { sys::ZSTD_createDCtx() })
+            .map(DCtx)
+            .ok_or_else(|| io::Error::other("zstd: cannot make a decoder"))
+    }
+
+    fn ptr(&self) -> *mut sys::ZSTD_DCtx {
+        self.0.as_ptr()
+    }
+}
+
+impl Drop for DCtx {
+    fn drop(&mut self) {
+        // SAFETY: the context came from ZSTD_createDCtx and is freed once.
+        unsafe { sys::ZSTD_freeDCtx(self.ptr()) };
+    }
+}
+
+/// zstd's result code as a result: its error's name, or the value.
+fn check(code: usize) -> io::Result<usize> {
+    // SAFETY: ZSTD_isError only inspects the number.
+    if unsafe { sys::ZSTD_isError(code) } != 0 {
+        Err(io::Error::other(zstd::zstd_safe::get_error_name(code)))
+    } else {
+        Ok(code)
+    }
+}
+
+/// What a frame header says that the ring needs: its size, and the largest block.
+fn frame_needs(header: &[u8]) -> io::Result<Option<(usize, usize)>> {
+    let mut fh = sys::ZSTD_FrameHeader {
+        frameContentSize: 0,
+        windowSize: 0,
+        blockSizeMax: 0,
+        frameType: sys::ZSTD_FrameType_e::ZSTD_frame,
+        headerSize: 0,
+        dictID: 0,
+        checksumFlag: 0,
+        _reserved1: 0,
+        _reserved2: 0,
+    };
+    // SAFETY: `fh` is a frame header to fill in; `header` is readable for its length.
+    let more =
+        check(unsafe { sys::ZSTD_getFrameHeader(&mut fh, header.as_ptr().cast(), header.len()) })?;
+    if more != 0 {
+        return Err(io::Error::other(
+            "zstd: a frame header that does not hold together",
+        ));
+    }
+    if fh.frameType == sys::ZSTD_FrameType_e::ZSTD_skippableFrame {
+        return Ok(None);
+    }
+    if fh.windowSize > MAX_WINDOW {
+        return Err(io::Error::other(format!(
+            "zstd: a frame asks for a {} MiB window, over the limit of {} MiB",
+            fh.windowSize >> 20,
+            MAX_WINDOW >> 20
+        )));
+    }
+    // SAFETY: ZSTD_decodingBufferSize_min only computes with its arguments.
+    let ring = check(unsafe {
+        sys::ZSTD_decodingBufferSize_min(fh.windowSize, sys::ZSTD_CONTENTSIZE_UNKNOWN as u64)
+    })?;
+    let block = usize::try_from(fh.blockSizeMax).unwrap_or(usize::MAX);
+    Ok(Some((ring, block)))
+}
+
+/// Decodes every frame of `input` into `ring` (made or grown as the frames need), handing
+/// the decoded bytes out through `send` in pieces. Returns how many bytes that was. `E`
+/// is the caller's error, made from an I/O error by `io_error`.
+pub(crate) fn decode<R: BufRead, E>(
+    input: &mut R,
+    ring: &mut Option<RingWriter>,
+    send: &mut impl FnMut(Chunk) -> Result<(), E>,
+    io_error: impl Fn(io::Error) -> E,
+) -> Result<u64, E> {
+    let dctx = DCtx::new().map_err(&io_error)?;
+    let mut total = 0u64;
+    let mut src: Vec<u8> = Vec::new();
+    // One frame per turn, while there is input.
+    while !input.fill_buf().map_err(&io_error)?.is_empty() {
+        // SAFETY: the context is valid; this starts a frame.
+        check(unsafe { sys::ZSTD_decompressBegin(dctx.ptr()) }).map_err(&io_error)?;
+        let mut header = [0u8; sys::ZSTD_FRAMEHEADERSIZE_MAX as usize];
+        let mut header_len = 0;
+        // The largest block, once the header has been read.
+        let mut block: Option<usize> = None;
+        loop {
+            // SAFETY: the context is valid.
+            let need = unsafe { sys::ZSTD_nextSrcSizeToDecompress(dctx.ptr()) };
+            if need == 0 {
+                break;
+            }
+            // SAFETY: the context is valid.
+            let kind = unsafe { sys::ZSTD_nextInputType(dctx.ptr()) };
+            let is_block = matches!(
+                kind,
+                sys::ZSTD_nextInputType_e::ZSTDnit_block
+                    | sys::ZSTD_nextInputType_e::ZSTDnit_lastBlock
+            );
+            let (dst, capacity) = if is_block {
+                let max = match block {
+                    Some(max) => max,
+                    None => {
+                        let needs = header.get(..header_len).unwrap_or_default();
+                        let (size, max) =
+                            frame_needs(needs).map_err(&io_error)?.ok_or_else(|| {
+                                io_error(io::Error::other("zstd: a block in a skippable frame"))
+                            })?;
+                        if ring.as_ref().is_none_or(|r| r.len() < size + SLACK) {
+                            if let Some(old) = ring.as_mut() {
+                                old.flush(send)?;
+                            }
+                            *ring = Some(RingWriter::new(size + SLACK));
+                        }
+                        block = Some(max);
+                        max
+                    }
+                };
+                let writer = ring
+                    .as_mut()
+                    .ok_or_else(|| io_error(io::Error::other("internal error: no ring")))?;
+                let dst = writer.room(max, send)?.ok_or_else(|| {
+                    io_error(io::Error::other(
+                        "internal error: a block larger than the ring",
+                    ))
+                })?;
+                (dst, max)
+            } else {
+                (std::ptr::null_mut(), 0)
+            };
+            // The next `need` bytes of input: where they are in the input's buffer, or
+            // copied together when they run past its end.
+            let direct = input.fill_buf().map_err(&io_error)?.len() >= need;
+            if !direct {
+                src.resize(need, 0);
+                input.read_exact(&mut src).map_err(&io_error)?;
+            }
+            let bytes = if direct {
+                input.fill_buf().map_err(&io_error)?.get(..need)
+            } else {
+                src.get(..need)
+            }
+            .unwrap_or_default();
+            if kind == sys::ZSTD_nextInputType_e::ZSTDnit_frameHeader {
+                let room = header.len() - header_len;
+                let take = bytes.len().min(room);
+                if let (Some(to), Some(from)) = (
+                    header.get_mut(header_len..header_len + take),
+                    bytes.get(..take),
+                ) {
+                    to.copy_from_slice(from);
+                    header_len += take;
+                }
+            }
+            // SAFETY: `bytes` is readable for its length, which is what the context asked
+            // for; `dst` is writable for `capacity` bytes (or null with no capacity when
+            // no output is due): `room` gave it, and no piece covers it.
+            let made = check(unsafe {
+                sys::ZSTD_decompressContinue(
+                    dctx.ptr(),
+                    dst.cast(),
+                    capacity,
+                    bytes.as_ptr().cast(),
+                    bytes.len(),
+                )
+            })
+            .map_err(&io_error)?;
+            if direct {
+                input.consume(need);
+            }
+            if made > 0 {
+                total += made as u64;
+                if let Some(writer) = ring.as_mut() {
+                    writer.wrote(made);
+                    if writer.pending() >= PIECE {
+                        writer.flush(send)?;
+                    }
+                }
+            }
+        }
+        if let Some(writer) = ring.as_mut() {
+            writer.flush(send)?;
+        }
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufReader;
+
+    /// Decodes `compressed` through a ring, reading it `step` bytes at a time, and
+    /// returns the bytes the pieces held, in order.
+    fn roundtrip(compressed: &[u8], step: usize) -> io::Result<Vec<u8>> {
+        let mut ring = None;
+        let mut out = Vec::new();
+        let mut input = BufReader::with_capacity(step, compressed);
+        let n = decode(
+            &mut input,
+            &mut ring,
+            &mut |c: Chunk| -> io::Result<()> {
+                out.extend_from_slice(&c);
+                Ok(())
+            },
+            |e| e,
+        )?;
+        assert_eq!(n, out.len() as u64);
+        Ok(out)
+    }
+
+    /// Bytes that compress, but not to nothing, and repeat from far back.
+    fn data(len: usize) -> Vec<u8> {
+        let mut x = 0x9e37_79b9_u32;
+        let mut v: Vec<u8> = (0..len / 2)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                if i % 7 == 0 {
+                    (x % 251) as u8
+                } else {
+                    (i % 13) as u8
+                }
+            })
+            .collect();
+        let copy = v.clone();
+        v.extend_from_slice(&copy);
+        v
+    }
+
+    #[test]
+    fn frames_decode_to_what_was_compressed() {
+        let a = data(9 * 1024 * 1024 + 17);
+        let b = data(3000);
+        let mut compressed = zstd::stream::encode_all(&a[..], 3).expect("zstd");
+        // A skippable frame between two frames, as zstd:chunked layers have.
+        compressed.extend_from_slice(&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4]);
+        let mut enc = zstd::stream::Encoder::new(Vec::new(), 19).expect("zstd");
+        enc.include_checksum(true).expect("checksum");
+        io::Write::write_all(&mut enc, &b).expect("write");
+        compressed.extend_from_slice(&enc.finish().expect("finish"));
+        let mut expected = a.clone();
+        expected.extend_from_slice(&b);
+        for step in [7, 4096, 1 << 20] {
+            assert!(
+                roundtrip(&compressed, step).expect("decode") == expected,
+                "step {step}"
+            );
+        }
+        assert!(roundtrip(&[], 64).expect("empty").is_empty());
+    }
+
+    #[test]
+    fn damaged_frames_fail() {
+        let b = data(100_000);
+        let mut enc = zstd::stream::Encoder::new(Vec::new(), 3).expect("zstd");
+        enc.include_checksum(true).expect("checksum");
+        io::Write::write_all(&mut enc, &b).expect("write");
+        let good = enc.finish().expect("finish");
+        let cut = good.get(..good.len() - 6).unwrap_or_default();
+        assert!(roundtrip(cut, 4096).is_err(), "a frame cut short");
+        let mut flipped = good.clone();
+        if let Some(x) = flipped.get_mut(good.len() - 2) {
+            *x ^= 1;
+        }
+        assert!(roundtrip(&flipped, 4096).is_err(), "a wrong checksum");
+        // A frame that asks for a 256 MiB window (window descriptor 0x90: 2^(10+18)),
+        // then a last raw block of one byte.
+        let greedy = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x90, 0x09, 0x00, 0x00, b'x'];
+        let e = roundtrip(&greedy, 4096).expect_err("a window over the limit");
+        assert!(e.to_string().contains("256 MiB window"), "{e}");
+        let mut garbage = good.clone();
+        garbage.extend_from_slice(b"not zstd");
+        assert!(roundtrip(&garbage, 4096).is_err(), "bytes after the frames");
+    }
+}
