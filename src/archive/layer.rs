@@ -258,7 +258,7 @@ pub(crate) fn parse_layer<S: TarSource>(
         let uid = header.uid().map_err(|e| bad_field("uid", &e))?;
         let gid = header.gid().map_err(|e| bad_field("gid", &e))?;
         let size = entry.size();
-        head.len = 0;
+        head.clear();
         let mut full = false;
         if kind == RawKind::Regular {
             name.clear();
@@ -359,6 +359,10 @@ impl Head {
 
     fn bytes(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or_default()
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
     }
 }
 

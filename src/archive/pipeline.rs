@@ -6,10 +6,13 @@
 //! each member as stored (its blob digest, which is the diff_id of an uncompressed layer)
 //! and the parser each decompressed tar (its diff_id).
 //!
-//! Member bytes cross over in fixed-size chunks through a bounded channel, and the chunks
-//! come back through a second channel to be reused: memory stays flat whatever the size of
-//! a layer, and neither thread allocates per chunk once both are running. A parser error
-//! stops the reader at its next chunk; the first error by archive order is reported.
+//! Member bytes cross over in pieces ([`Chunk`]) through a bounded channel: 256 KiB
+//! chunks read from the archive, or stretches of the ring a zstd layer is decoded into.
+//! The parser and the hasher thread read the same piece without copying it, and its
+//! memory goes back to the reader once both have dropped it: memory stays flat whatever
+//! the size of a layer, and no chunk buffer is allocated once the pipeline runs. A
+//! parser error stops the reader at its next chunk; the first error by archive order is
+//! reported.
 
 use super::chunk::{Chunk, Piece, RingWriter};
 use super::digest::Digest;
