@@ -351,6 +351,40 @@ impl ImageDiff {
         }
     }
 
+    /// The byte totals both reports show, as (label, before, after, delta): stored,
+    /// content, visible, hidden, duplicate and dead weight.
+    pub fn total_rows(&self) -> [(&'static str, u64, u64, i64); 6] {
+        let (bt, at, dl) = (&self.before.totals, &self.after.totals, &self.delta);
+        [
+            ("stored", bt.blob_bytes, at.blob_bytes, dl.blob_bytes),
+            ("content", bt.content_bytes, at.content_bytes, dl.content_bytes),
+            ("visible", bt.visible_bytes, at.visible_bytes, dl.visible_bytes),
+            ("hidden", bt.hidden_bytes, at.hidden_bytes, dl.hidden_bytes),
+            (
+                "duplicate",
+                bt.duplicate_bytes,
+                at.duplicate_bytes,
+                dl.duplicate_bytes,
+            ),
+            (
+                "dead weight",
+                self.before.dead_weight_bytes,
+                self.after.dead_weight_bytes,
+                dl.dead_weight_bytes,
+            ),
+        ]
+    }
+
+    /// The counts both reports show, as (label, before, after, delta): visible files and
+    /// layers.
+    pub fn count_rows(&self) -> [(&'static str, u64, u64, i64); 2] {
+        let (bt, at) = (&self.before.totals, &self.after.totals);
+        [
+            ("files", bt.visible_files, at.visible_files, self.delta.files),
+            ("layers", bt.layers, at.layers, self.delta.layers),
+        ]
+    }
+
     /// True when nothing differs: every delta zero, every list of changes empty.
     pub fn is_zero(&self) -> bool {
         self.delta == Delta::default()

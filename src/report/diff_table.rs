@@ -101,7 +101,6 @@ pub fn render(d: &ImageDiff, opts: &Options, out: &mut dyn Write) -> io::Result<
     writeln!(out)?;
 
     // Totals.
-    let (bt, at) = (&d.before.totals, &d.after.totals);
     let mut t = table(opts.width);
     t.set_header(vec![
         Cell::new("Totals"),
@@ -110,40 +109,7 @@ pub fn render(d: &ImageDiff, opts: &Options, out: &mut dyn Write) -> io::Result<
         right("delta"),
         right("%"),
     ]);
-    let bytes_rows = [
-        ("stored", bt.blob_bytes, at.blob_bytes, d.delta.blob_bytes),
-        (
-            "content",
-            bt.content_bytes,
-            at.content_bytes,
-            d.delta.content_bytes,
-        ),
-        (
-            "visible",
-            bt.visible_bytes,
-            at.visible_bytes,
-            d.delta.visible_bytes,
-        ),
-        (
-            "hidden",
-            bt.hidden_bytes,
-            at.hidden_bytes,
-            d.delta.hidden_bytes,
-        ),
-        (
-            "duplicate",
-            bt.duplicate_bytes,
-            at.duplicate_bytes,
-            d.delta.duplicate_bytes,
-        ),
-        (
-            "dead weight",
-            d.before.dead_weight_bytes,
-            d.after.dead_weight_bytes,
-            d.delta.dead_weight_bytes,
-        ),
-    ];
-    for (name, before, after, delta) in bytes_rows {
+    for (name, before, after, delta) in d.total_rows() {
         t.add_row(vec![
             Cell::new(name),
             right(b(before)),
@@ -152,10 +118,7 @@ pub fn render(d: &ImageDiff, opts: &Options, out: &mut dyn Write) -> io::Result<
             right(signed_percent(delta, before)),
         ]);
     }
-    for (name, before, after, delta) in [
-        ("files", bt.visible_files, at.visible_files, d.delta.files),
-        ("layers", bt.layers, at.layers, d.delta.layers),
-    ] {
+    for (name, before, after, delta) in d.count_rows() {
         t.add_row(vec![
             Cell::new(name),
             right(group_thousands(before)),

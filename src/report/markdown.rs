@@ -50,42 +50,9 @@ pub fn render_diff(d: &ImageDiff, opts: &Options, out: &mut dyn Write) -> io::Re
     writeln!(out)?;
 
     // Summary table.
-    let (bt, at) = (&d.before.totals, &d.after.totals);
     writeln!(out, "| | before | after | delta | % |")?;
     writeln!(out, "|---|---:|---:|---:|---:|")?;
-    for (label, before, after, dl) in [
-        ("stored", bt.blob_bytes, at.blob_bytes, d.delta.blob_bytes),
-        (
-            "content",
-            bt.content_bytes,
-            at.content_bytes,
-            d.delta.content_bytes,
-        ),
-        (
-            "visible",
-            bt.visible_bytes,
-            at.visible_bytes,
-            d.delta.visible_bytes,
-        ),
-        (
-            "hidden",
-            bt.hidden_bytes,
-            at.hidden_bytes,
-            d.delta.hidden_bytes,
-        ),
-        (
-            "duplicate",
-            bt.duplicate_bytes,
-            at.duplicate_bytes,
-            d.delta.duplicate_bytes,
-        ),
-        (
-            "dead weight",
-            d.before.dead_weight_bytes,
-            d.after.dead_weight_bytes,
-            d.delta.dead_weight_bytes,
-        ),
-    ] {
+    for (label, before, after, dl) in d.total_rows() {
         writeln!(
             out,
             "| {label} | {} | {} | **{}** | {} |",
@@ -95,10 +62,7 @@ pub fn render_diff(d: &ImageDiff, opts: &Options, out: &mut dyn Write) -> io::Re
             signed_percent(dl, before)
         )?;
     }
-    for (label, before, after, dl) in [
-        ("files", bt.visible_files, at.visible_files, d.delta.files),
-        ("layers", bt.layers, at.layers, d.delta.layers),
-    ] {
+    for (label, before, after, dl) in d.count_rows() {
         writeln!(
             out,
             "| {label} | {} | {} | {} | {} |",
