@@ -352,6 +352,13 @@ impl ChannelReader<'_> {
 
     /// The next `n` bytes (fewer only at the end of the member), left to be consumed.
     pub(crate) fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        while self.pos >= self.chunk.len() {
+            let Some(next) = self.next_chunk()? else {
+                break;
+            };
+            self.chunk = next;
+            self.pos = 0;
+        }
         let rest = self.chunk.len().saturating_sub(self.pos);
         if rest < n && self.end.is_none() {
             // Rare: the bytes run across chunks. Gather them into one of their own.

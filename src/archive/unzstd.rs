@@ -38,7 +38,7 @@ impl DCtx {
         // SAFETY: ZSTD_createDCtx has no preconditions; it returns null when out of memory.
         NonNull::new(unsafe { sys::ZSTD_createDCtx() })
             .map(DCtx)
-            .ok_or_else(|| io::Error::other("zstd: cannot make a decoder"))
+            .ok_or_else(|| io::Error::other("cannot make a zstd decoder"))
     }
 
     fn ptr(&self) -> *mut sys::ZSTD_DCtx {
@@ -81,7 +81,7 @@ fn frame_needs(header: &[u8]) -> io::Result<Option<(usize, usize)>> {
         check(unsafe { sys::ZSTD_getFrameHeader(&mut fh, header.as_ptr().cast(), header.len()) })?;
     if more != 0 {
         return Err(io::Error::other(
-            "zstd: a frame header that does not hold together",
+            "a zstd frame header that does not hold together",
         ));
     }
     if fh.frameType == sys::ZSTD_FrameType_e::ZSTD_skippableFrame {
@@ -89,7 +89,7 @@ fn frame_needs(header: &[u8]) -> io::Result<Option<(usize, usize)>> {
     }
     if fh.windowSize > MAX_WINDOW {
         return Err(io::Error::other(format!(
-            "zstd: a frame asks for a {} MiB window, over the limit of {} MiB",
+            "a zstd frame asks for a {} MiB window, over the limit of {} MiB",
             fh.windowSize >> 20,
             MAX_WINDOW >> 20
         )));
@@ -142,7 +142,7 @@ pub(crate) fn decode<R: BufRead, E>(
                         let needs = header.get(..header_len).unwrap_or_default();
                         let (size, max) =
                             frame_needs(needs).map_err(&io_error)?.ok_or_else(|| {
-                                io_error(io::Error::other("zstd: a block in a skippable frame"))
+                                io_error(io::Error::other("a block in a skippable zstd frame"))
                             })?;
                         if ring.as_ref().is_none_or(|r| r.len() < size + SLACK) {
                             if let Some(old) = ring.as_mut() {

@@ -325,6 +325,14 @@ fn corrupt_zstd_frame() {
     let mut bad = zst.clone();
     bad[4] |= 0x08;
     fails(&docker(&[bad], CONFIG, None), &[], &["l0.tar", "zstd"]);
+    // A frame that asks for a 256 MiB window (descriptor 0x90: 2^(10+18)), over zstd's
+    // own default limit, then a raw block of one byte.
+    let greedy = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x90, 0x09, 0x00, 0x00, b'x'];
+    fails(
+        &docker(&[greedy], CONFIG, None),
+        &[],
+        &["l0.tar", "zstd layer", "256 MiB window"],
+    );
 }
 
 // ---------------------------------------------------------------------------------------
