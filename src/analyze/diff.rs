@@ -357,8 +357,18 @@ impl ImageDiff {
         let (bt, at, dl) = (&self.before.totals, &self.after.totals, &self.delta);
         [
             ("stored", bt.blob_bytes, at.blob_bytes, dl.blob_bytes),
-            ("content", bt.content_bytes, at.content_bytes, dl.content_bytes),
-            ("visible", bt.visible_bytes, at.visible_bytes, dl.visible_bytes),
+            (
+                "content",
+                bt.content_bytes,
+                at.content_bytes,
+                dl.content_bytes,
+            ),
+            (
+                "visible",
+                bt.visible_bytes,
+                at.visible_bytes,
+                dl.visible_bytes,
+            ),
             ("hidden", bt.hidden_bytes, at.hidden_bytes, dl.hidden_bytes),
             (
                 "duplicate",
@@ -380,7 +390,12 @@ impl ImageDiff {
     pub fn count_rows(&self) -> [(&'static str, u64, u64, i64); 2] {
         let (bt, at) = (&self.before.totals, &self.after.totals);
         [
-            ("files", bt.visible_files, at.visible_files, self.delta.files),
+            (
+                "files",
+                bt.visible_files,
+                at.visible_files,
+                self.delta.files,
+            ),
             ("layers", bt.layers, at.layers, self.delta.layers),
         ]
     }
