@@ -30,6 +30,11 @@ const PIECE: usize = 1024 * 1024;
 /// takes) was no faster within the noise, and cost 6 MB more at the peak.
 const SLACK: usize = 4 * 1024 * 1024;
 
+/// The most input one step of a frame takes, other than a skippable frame's content: a
+/// block is at most 128 KiB and zstd checks that. A bound of our own all the same, since
+/// the step's bytes may be gathered into a buffer.
+const MAX_STEP: usize = 1 << 20;
+
 /// A decoding context.
 struct DCtx(NonNull<sys::ZSTD_DCtx>);
 
@@ -130,6 +135,18 @@ pub(crate) fn decode<R: BufRead, E>(
             }
             // SAFETY: the context is valid.
             let kind = unsafe { sys::ZSTD_nextInputType(dctx.ptr()) };
+            if need > MAX_STEP {
+                if kind == sys::ZSTD_nextInputType_e::ZSTDnit_skippableFrame {
+                    // A skippable frame's content, up to 4 GiB that no one reads:
+                    // skipped here as it streams past, and the next frame starts the
+                    // context afresh.
+                    skip(input, need).map_err(&io_error)?;
+                    break;
+                }
+                return Err(io_error(io::Error::other(format!(
+                    "a zstd frame asks for {need} bytes in one step"
+                ))));
+            }
             let is_block = matches!(
                 kind,
                 sys::ZSTD_nextInputType_e::ZSTDnit_block
@@ -223,6 +240,23 @@ pub(crate) fn decode<R: BufRead, E>(
     Ok(total)
 }
 
+/// Consumes `n` bytes of `input`.
+fn skip<R: BufRead>(input: &mut R, mut n: usize) -> io::Result<()> {
+    while n > 0 {
+        let available = input.fill_buf()?.len();
+        if available == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the data ends inside a skippable zstd frame",
+            ));
+        }
+        let k = available.min(n);
+        input.consume(k);
+        n -= k;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,8 +306,13 @@ mod tests {
         let a = data(9 * 1024 * 1024 + 17);
         let b = data(3000);
         let mut compressed = zstd::stream::encode_all(&a[..], 3).expect("zstd");
-        // A skippable frame between two frames, as zstd:chunked layers have.
+        // Skippable frames between two frames, as zstd:chunked layers have: a small one,
+        // and one larger than a step is ever allowed to be.
         compressed.extend_from_slice(&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4]);
+        let big = MAX_STEP + 3;
+        compressed.extend_from_slice(&[0x5f, 0x2a, 0x4d, 0x18]);
+        compressed.extend_from_slice(&u32::try_from(big).expect("small").to_le_bytes());
+        compressed.extend(std::iter::repeat_n(7u8, big));
         let mut enc = zstd::stream::Encoder::new(Vec::new(), 19).expect("zstd");
         enc.include_checksum(true).expect("checksum");
         io::Write::write_all(&mut enc, &b).expect("write");
@@ -343,6 +382,13 @@ mod tests {
         let greedy = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x90, 0x09, 0x00, 0x00, b'x'];
         let e = roundtrip(&greedy, 4096).expect_err("a window over the limit");
         assert!(e.to_string().contains("256 MiB window"), "{e}");
+        // A skippable frame that says it holds 4 GiB, and ends after three bytes: an
+        // error, without taking the memory.
+        let huge = [0x50, 0x2a, 0x4d, 0x18, 0xff, 0xff, 0xff, 0xff, 1, 2, 3];
+        assert!(
+            roundtrip(&huge, 4096).is_err(),
+            "a skippable frame cut short"
+        );
         let mut garbage = good.clone();
         garbage.extend_from_slice(b"not zstd");
         assert!(roundtrip(&garbage, 4096).is_err(), "bytes after the frames");
