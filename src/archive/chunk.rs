@@ -42,6 +42,13 @@ impl Piece {
     }
 }
 
+impl Piece {
+    /// True for a stretch of a ring, whose writer waits for it to come back.
+    pub(crate) fn is_ring(&self) -> bool {
+        matches!(self.0, Backing::Ring { .. })
+    }
+}
+
 impl Default for Piece {
     fn default() -> Piece {
         Piece(Backing::Owned {

@@ -217,6 +217,12 @@ impl FileHasher for Offloaded {
             job.chunk = Some(Arc::clone(chunk));
         }
         job.push(Op::Shared(range));
+        if chunk.is_ring() {
+            // A job waiting for more keeps its piece of the ring from the reader, which
+            // may be waiting for that memory while the parser waits for the reader (a
+            // file, then megabytes of headers): it goes now.
+            self.send()?;
+        }
         Ok(())
     }
 
@@ -333,6 +339,32 @@ mod tests {
             out.push(d);
         }
         out
+    }
+
+    #[test]
+    fn a_ring_piece_goes_back_without_waiting_for_more_files() {
+        use super::super::chunk::RingWriter;
+        let mut ring = RingWriter::new(64);
+        let mut pieces = Vec::new();
+        let mut send = |c: Chunk| -> Result<(), ()> {
+            pieces.push(c);
+            Ok(())
+        };
+        let at = ring.room(64, &mut send).expect("send").expect("room");
+        // SAFETY: `room` gave 64 writable bytes at `at`.
+        unsafe { std::ptr::write_bytes(at, 5, 64) };
+        ring.wrote(64);
+        ring.flush(&mut send).expect("send");
+        let piece = pieces.pop().expect("a piece");
+        std::thread::scope(|scope| {
+            let mut h = Offloaded::spawn(scope);
+            // Part of a file, not ended: nothing asks for its digest.
+            h.update_shared(&piece, 0..10).expect("shared");
+            drop(piece);
+            // The writer gets the stretch back (it would wait forever otherwise).
+            let mut send = |_: Chunk| -> Result<(), ()> { Ok(()) };
+            assert!(ring.room(64, &mut send).expect("send").is_some());
+        });
     }
 
     #[test]
