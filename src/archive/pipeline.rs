@@ -169,11 +169,11 @@ pub(crate) fn run<T>(
         ring: RefCell::new(None),
         failed: Arc::clone(&failed),
     };
+    let cores = cores();
     std::thread::scope(|scope| {
         let parser_failed = Arc::clone(&failed);
         let parser = scope.spawn(move || {
             let _cpu = ThreadCpu("parser");
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             let mut hashers = Hashers {
                 inline: Inline::new(),
                 offloaded: None,
@@ -204,6 +204,22 @@ pub(crate) fn run<T>(
         });
         (result, outcome)
     })
+}
+
+/// The cores this process may run on.
+fn cores() -> usize {
+    #[cfg(test)]
+    if let Some(n) = TEST_CORES.with(|c| c.get()) {
+        return n;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Stands in for the machine's cores in tests on this thread: the paths taken on
+    /// more cores than the test machine has.
+    static TEST_CORES: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
 }
 
 /// The parser's ways to hash file contents.
@@ -468,5 +484,58 @@ pub(crate) struct ThreadCpu(pub(crate) &'static str);
 impl Drop for ThreadCpu {
     fn drop(&mut self) {
         thread_cpu(self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::manifest::Selection;
+    use crate::synth::{self, Flavour, Image, Layer, Options};
+
+    /// Loads `archive` as if the machine had `cores` cores.
+    fn load(archive: &[u8], cores: usize) -> crate::index::Index {
+        TEST_CORES.with(|c| c.set(Some(cores)));
+        let index = crate::load_reader(
+            "test",
+            archive,
+            &Selection::default(),
+            &ReadOptions::default(),
+        );
+        TEST_CORES.with(|c| c.set(None));
+        index.expect("load")
+    }
+
+    #[test]
+    fn zstd_layers_read_the_same_on_two_cores_and_on_four() {
+        // On four cores a zstd layer's file contents go to the hasher thread in pieces of
+        // the ring. A file, then 10 MB of directory headers (more than the whole ring),
+        // then more files: the first file's piece must come back to the reader before
+        // any more files end, or reading never ends.
+        let mut layer = Layer::new().file("first", vec![1u8; 3000]);
+        for i in 0..20_000 {
+            layer = layer.dir(&format!("d/{i}"));
+        }
+        for i in 0..300 {
+            layer = layer.file(&format!("f/{i}"), vec![i as u8; 700 * (i % 7)]);
+        }
+        let archive = synth::write_archive(
+            &[Image::new(vec![layer])],
+            &Options::new(Flavour::DockerLegacy).layer_compression(synth::Compression::Zstd),
+        )
+        .expect("archive");
+        let two = load(&archive, 2);
+        // A hang is the failure to look for: wait a minute at most.
+        let (done, result) = mpsc::channel();
+        let copy = archive.clone();
+        std::thread::spawn(move || {
+            let _ = done.send(load(&copy, 4));
+        });
+        let four = result
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("reading on four cores never ended");
+        assert_eq!(two.entries.len(), 20_301);
+        assert_eq!(two.digests, four.digests);
+        assert_eq!(two.entries.len(), four.entries.len());
     }
 }
