@@ -7,10 +7,12 @@
 //! what we pass on is the entry as the layer states it. Interpreting names (whiteouts,
 //! `./` prefixes) is the index's job.
 
+use super::chunk::Chunk;
 use super::digest::Digest;
 use super::hashing::{FileHasher, Inline};
 use std::cell::RefCell;
 use std::io::{self, Read};
+use std::ops::Range;
 
 /// The kind of a tar entry, as the header says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,15 +270,17 @@ pub(crate) fn parse_layer<S: TarSource>(
                 Capture::Head => false,
             };
             content.clear();
-            let keep_into = keep.then_some(&mut content);
+            let mut to = ContentSink {
+                hasher: &mut *hasher,
+                head: &mut head,
+                keep: keep.then_some(&mut content),
+            };
             let read = if flag == tar::EntryType::GNUSparse {
                 // The tar crate fills in the holes: the content is what it reads out.
-                read_content(&mut entry, hasher, &mut head, keep_into, &mut sparse)
+                read_content(&mut entry, &mut to, &mut sparse)
             } else {
                 // Straight from the source, past the tar crate (see `Skipping`).
-                stream
-                    .borrow_mut()
-                    .content(size, hasher, &mut head, keep_into)
+                stream.borrow_mut().content(size, &mut to)
             }
             .and_then(|read| hasher.end_file().map(|()| read))
             .map_err(|e| describe_io(&e, "layer"))?;
@@ -330,7 +334,7 @@ fn pass_digests(
 }
 
 /// The first bytes of a regular file's content: [`RawEntry::head`].
-pub(crate) struct Head {
+struct Head {
     buf: [u8; HEAD_BYTES],
     len: usize,
 }
@@ -346,7 +350,7 @@ impl Default for Head {
 
 impl Head {
     /// Keeps what of `bytes`, the next bytes of the content, falls in the head.
-    pub(crate) fn see(&mut self, bytes: &[u8]) {
+    fn see(&mut self, bytes: &[u8]) {
         let take = (HEAD_BYTES - self.len).min(bytes.len());
         if let (Some(dst), Some(src)) = (
             self.buf.get_mut(self.len..self.len + take),
@@ -366,30 +370,47 @@ impl Head {
     }
 }
 
+/// Where a regular file's content goes as it streams past: to SHA-256, its first bytes
+/// to the head, and all of it to `keep` when the sink asked for it.
+pub(crate) struct ContentSink<'a> {
+    hasher: &'a mut dyn FileHasher,
+    head: &'a mut Head,
+    keep: Option<&'a mut Vec<u8>>,
+}
+
+impl ContentSink<'_> {
+    fn see(&mut self, bytes: &[u8]) {
+        self.head.see(bytes);
+        if let Some(v) = self.keep.as_deref_mut() {
+            v.extend_from_slice(bytes);
+        }
+    }
+
+    /// The next bytes of the content, from a buffer that will be reused.
+    pub(crate) fn copied(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.see(bytes);
+        self.hasher.update(bytes)
+    }
+
+    /// The next bytes of the content are `chunk[range]`: hashed where they are.
+    pub(crate) fn shared(&mut self, chunk: &Chunk, range: Range<usize>) -> io::Result<()> {
+        self.see(chunk.get(range.clone()).unwrap_or_default());
+        self.hasher.update_shared(chunk, range)
+    }
+}
+
 /// The bytes of layer tars as the parser takes them: read like any stream, or, for a
 /// regular file's content, passed on in one go to where it is needed.
 pub(crate) trait TarSource: Read {
-    /// Consumes the next `n` bytes, a regular file's content: all of them go to `hasher`,
-    /// the first ones to `head`, and all to `keep` when given. Returns how many there were:
-    /// fewer than `n` only at the end of the stream. Does not end the file in `hasher`.
-    fn content(
-        &mut self,
-        n: u64,
-        hasher: &mut dyn FileHasher,
-        head: &mut Head,
-        keep: Option<&mut Vec<u8>>,
-    ) -> io::Result<u64>;
+    /// Consumes the next `n` bytes, a regular file's content, into `to`. Returns how many
+    /// there were: fewer than `n` only at the end of the stream. Does not end the file in
+    /// the hasher.
+    fn content(&mut self, n: u64, to: &mut ContentSink<'_>) -> io::Result<u64>;
 }
 
 impl<T: TarSource + ?Sized> TarSource for &mut T {
-    fn content(
-        &mut self,
-        n: u64,
-        hasher: &mut dyn FileHasher,
-        head: &mut Head,
-        keep: Option<&mut Vec<u8>>,
-    ) -> io::Result<u64> {
-        (**self).content(n, hasher, head, keep)
+    fn content(&mut self, n: u64, to: &mut ContentSink<'_>) -> io::Result<u64> {
+        (**self).content(n, to)
     }
 }
 
@@ -415,31 +436,16 @@ impl<R: Read> Read for Plain<R> {
 }
 
 impl<R: Read> TarSource for Plain<R> {
-    fn content(
-        &mut self,
-        n: u64,
-        hasher: &mut dyn FileHasher,
-        head: &mut Head,
-        keep: Option<&mut Vec<u8>>,
-    ) -> io::Result<u64> {
-        read_content(
-            &mut (&mut self.inner).take(n),
-            hasher,
-            head,
-            keep,
-            &mut self.buf,
-        )
+    fn content(&mut self, n: u64, to: &mut ContentSink<'_>) -> io::Result<u64> {
+        read_content(&mut (&mut self.inner).take(n), to, &mut self.buf)
     }
 }
 
-/// Streams `r` to its end through `buf` into `hasher`, keeping its first bytes in `head`
-/// and, when given, all of it in `keep`: one pass over the bytes. Returns how many bytes
-/// there were.
+/// Streams `r` to its end through `buf` into `to`: one pass over the bytes. Returns how
+/// many bytes there were.
 fn read_content<R: Read + ?Sized>(
     r: &mut R,
-    hasher: &mut dyn FileHasher,
-    head: &mut Head,
-    mut keep: Option<&mut Vec<u8>>,
+    to: &mut ContentSink<'_>,
     buf: &mut Vec<u8>,
 ) -> io::Result<u64> {
     if buf.is_empty() {
@@ -450,12 +456,7 @@ fn read_content<R: Read + ?Sized>(
         match r.read(buf) {
             Ok(0) => return Ok(total),
             Ok(n) => {
-                let bytes = buf.get(..n).unwrap_or_default();
-                head.see(bytes);
-                if let Some(v) = keep.as_deref_mut() {
-                    v.extend_from_slice(bytes);
-                }
-                hasher.update(bytes)?;
+                to.copied(buf.get(..n).unwrap_or_default())?;
                 total += n as u64;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -480,14 +481,8 @@ struct Skipping<S> {
 }
 
 impl<S: TarSource> Skipping<S> {
-    fn content(
-        &mut self,
-        n: u64,
-        hasher: &mut dyn FileHasher,
-        head: &mut Head,
-        keep: Option<&mut Vec<u8>>,
-    ) -> io::Result<u64> {
-        let got = self.inner.content(n, hasher, head, keep)?;
+    fn content(&mut self, n: u64, to: &mut ContentSink<'_>) -> io::Result<u64> {
+        let got = self.inner.content(n, to)?;
         self.pos += got;
         self.passed += got;
         Ok(got)

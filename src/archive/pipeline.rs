@@ -17,7 +17,7 @@
 use super::chunk::{Chunk, Piece, RingWriter};
 use super::digest::Digest;
 use super::hashing::{FileHasher, Inline, Offloaded};
-use super::layer::{Compression, Head, LayerSink, TarSource};
+use super::layer::{Compression, ContentSink, LayerSink, TarSource};
 use super::{MemberContent, ReadOptions};
 use sha2::{Digest as _, Sha256};
 use std::cell::RefCell;
@@ -430,25 +430,14 @@ impl Read for ChannelReader<'_> {
 
 impl TarSource for ChannelReader<'_> {
     /// Without a copy: the hasher gets the content where it lies in the chunks.
-    fn content(
-        &mut self,
-        n: u64,
-        hasher: &mut dyn FileHasher,
-        head: &mut Head,
-        mut keep: Option<&mut Vec<u8>>,
-    ) -> io::Result<u64> {
+    fn content(&mut self, n: u64, to: &mut ContentSink<'_>) -> io::Result<u64> {
         let mut left = n;
         while left > 0 {
             let Some(r) = self.take(usize::try_from(left).unwrap_or(usize::MAX))? else {
                 break;
             };
-            let bytes = self.chunk.get(r.clone()).unwrap_or_default();
-            head.see(bytes);
-            if let Some(v) = keep.as_deref_mut() {
-                v.extend_from_slice(bytes);
-            }
             left -= r.len() as u64;
-            hasher.update_shared(&self.chunk, r)?;
+            to.shared(&self.chunk, r)?;
         }
         Ok(n - left)
     }
