@@ -42,12 +42,45 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("deadweight: error: {}", msg.join(": "));
+                eprintln!("deadweight: error: {}", one_line(&e));
             }
             ExitCode::from(2)
         }
+    }
+}
+
+/// The error and its causes on one line, each cause once: an error that already ends
+/// with its cause's text (an I/O error's, as ours print it) does not repeat it.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn causes_are_printed_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = anyhow::Error::new(deadweight::Error::Io {
+            path: "img.tar".into(),
+            source: io,
+        });
+        assert_eq!(one_line(&e), "img.tar: no such file");
+        let e = anyhow::anyhow!("bad budget").context("reading deadweight.toml");
+        assert_eq!(one_line(&e), "reading deadweight.toml: bad budget");
     }
 }

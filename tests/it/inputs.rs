@@ -166,6 +166,11 @@ fn fails_with(args: &[&str], stdin: Option<Vec<u8>>, needle: &str) {
         "{args:?}: a partial report was printed"
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    let parts: Vec<&str> = stderr.trim_end().split(": ").collect();
+    assert!(
+        parts.windows(2).all(|w| w.first() != w.get(1)),
+        "{args:?}: a cause is repeated: {stderr:?}"
+    );
     assert!(
         stderr.contains(needle),
         "{args:?}: {stderr:?} lacks {needle:?}"
