@@ -446,7 +446,7 @@ impl TarSource for ChannelReader<'_> {
 /// With `DEADWEIGHT_TIMINGS` set, prints on stderr the CPU time this thread has used:
 /// which stage of the pipeline is the slow one.
 pub(crate) fn thread_cpu(name: &str) {
-    if std::env::var_os("DEADWEIGHT_TIMINGS").is_none() {
+    if !crate::timings_wanted() {
         return;
     }
     #[cfg(target_os = "linux")]

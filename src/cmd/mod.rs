@@ -76,7 +76,7 @@ pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLoc
 /// With `DEADWEIGHT_TIMINGS` set, prints on stderr how long the process has run when
 /// `phase` ends: how benches/compare.sh splits reading from the analysis after it.
 pub fn timing(phase: &str) {
-    if std::env::var_os("DEADWEIGHT_TIMINGS").is_some()
+    if deadweight::timings_wanted()
         && let Some(start) = STARTED.get()
     {
         // Peak and current memory, where the system tells (Linux).
