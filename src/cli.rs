@@ -59,6 +59,17 @@ pub struct InputArgs {
     /// digests are taken as stated and only file contents are hashed).
     #[arg(long)]
     pub verify: bool,
+    /// Caps on what the input may ask for.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Caps that protect against hostile input, for every command that reads an image.
+#[derive(Debug, Args, Clone)]
+pub struct LimitArgs {
     /// Largest JSON member (manifest, config, index) buffered, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_json_bytes: u64,
@@ -72,9 +83,6 @@ pub struct InputArgs {
     /// Longest entry name, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     pub max_path_bytes: usize,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// Output formats of `inspect`.
@@ -206,6 +214,9 @@ pub struct DiffArgs {
     /// Hash and check every layer blob's digest and diff_id while reading an image.
     #[arg(long)]
     pub verify: bool,
+    /// Caps on what each input may ask for.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormatArg::Table)]
     pub format: DiffFormatArg,

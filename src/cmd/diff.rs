@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use deadweight::analyze::diff::{DiffOptions, ImageDiff};
 use deadweight::analyze::findings::collect::Collector;
 use deadweight::archive::manifest::{self, Selection};
-use deadweight::archive::{self, Limits, ReadOptions};
+use deadweight::archive::{self, ReadOptions};
 use deadweight::index::{Index, IndexBuilder};
 use deadweight::report::json::{InspectReport, SCHEMA_VERSION};
 use deadweight::report::{self, diff_json::DiffReport};
@@ -113,10 +113,7 @@ fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<Inspect
         platform: args.platform.clone(),
         strict: args.strict,
         verify: args.verify,
-        max_json_bytes: Limits::default().max_json_bytes,
-        max_layer_entries: Limits::default().max_layer_entries,
-        max_entries: Limits::default().max_entries,
-        max_path_bytes: Limits::default().max_path_bytes,
+        limits: args.limits.clone(),
         quiet: args.quiet,
     };
     Ok(super::inspect_input(&input, None, None, limits(args))?.report)
@@ -161,7 +158,7 @@ fn load_stream(
         platform,
     };
     let opts = ReadOptions {
-        limits: Limits::default(),
+        limits: super::read_limits(&args.limits),
         progress: None,
         verify: args.verify || args.strict,
     };

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::cli::InputArgs;
+use crate::cli::{InputArgs, LimitArgs};
 
 /// The exit contract: 0 ok, 1 a gate failed, 2 the tool failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,16 @@ pub enum ExitStatus {
     Success,
     /// A gate or budget failed (`check`).
     Failure,
+}
+
+/// The library's caps from the command line's.
+pub fn read_limits(args: &LimitArgs) -> Limits {
+    Limits {
+        max_json_bytes: args.max_json_bytes,
+        max_layer_entries: args.max_layer_entries,
+        max_entries: args.max_entries,
+        max_path_bytes: args.max_path_bytes,
+    }
 }
 
 /// Reads and indexes the image `input` names, with a progress bar on a terminal, showing
@@ -42,12 +52,7 @@ pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>
     let progress =
         (!input.quiet && std::io::stderr().is_terminal()).then(|| Arc::new(Progress::default()));
     let opts = ReadOptions {
-        limits: Limits {
-            max_json_bytes: input.max_json_bytes,
-            max_layer_entries: input.max_layer_entries,
-            max_entries: input.max_entries,
-            max_path_bytes: input.max_path_bytes,
-        },
+        limits: read_limits(&input.limits),
         progress: progress.clone(),
         verify: input.verify || input.strict,
     };

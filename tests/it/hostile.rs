@@ -982,6 +982,44 @@ fn every_cap_names_its_flag() {
     assert!(err.contains("--max-json-bytes"), "{err}");
 }
 
+#[test]
+fn diff_takes_the_same_caps() {
+    let three = || {
+        tar_of(&[
+            entry(b"a", b'0', b"1"),
+            entry(b"b", b'0', b"2"),
+            entry(b"c", b'0', b"3"),
+        ])
+    };
+    let small = temp_file(&docker(&[three()], CONFIG, None));
+    let big = docker(&[three(), three()], CONFIG, None);
+    let big_file = temp_file(&big);
+    let (before, after) = (small.path().to_str(), big_file.path().to_str());
+    let (Some(before), Some(after)) = (before, after) else {
+        panic!("temp paths are UTF-8 here");
+    };
+    // Within the caps, the diff runs.
+    let out = bin()
+        .args(["diff", before, after, "--max-entries", "6"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // Over them, on a file and on standard input, it fails naming the flag.
+    let out = bin()
+        .args(["diff", before, after, "--max-entries", "5"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    check_failure(&out, &stderr, &["AFTER", "--max-entries"]);
+    let out = bin()
+        .args(["diff", before, "-", "--max-layer-entries", "2"])
+        .write_stdin(big)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    check_failure(&out, &stderr, &["--max-layer-entries"]);
+}
+
 // ---------------------------------------------------------------------------------------
 // The host: nothing written, no symlink followed, nothing extracted.
 
