@@ -26,8 +26,9 @@ pub mod synth;
 
 pub use error::{Error, Result};
 
-/// True when `DEADWEIGHT_TIMINGS` is set: then the pipeline threads report their CPU time
-/// and the command each phase's end, on stderr (see `benches/compare.sh`). Read once.
+/// True when `DEADWEIGHT_TIMINGS` is set: then each pipeline thread prints its CPU time,
+/// and the command when each phase ends, on stderr (see `benches/compare.sh`). The
+/// variable is read once.
 pub fn timings_wanted() -> bool {
     static WANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *WANTED.get_or_init(|| std::env::var_os("DEADWEIGHT_TIMINGS").is_some())
