@@ -40,9 +40,7 @@ impl Piece {
     pub(crate) fn owned(buf: Vec<u8>, home: Option<Sender<Vec<u8>>>) -> Chunk {
         Arc::new(Piece(Backing::Owned { buf, home }))
     }
-}
 
-impl Piece {
     /// True for a stretch of a ring, whose writer waits for it to come back.
     pub(crate) fn is_ring(&self) -> bool {
         matches!(self.0, Backing::Ring { .. })
