@@ -443,8 +443,9 @@ impl TarSource for ChannelReader<'_> {
     }
 }
 
-/// With `DEADWEIGHT_TIMINGS` set, prints on stderr the CPU time this thread has used:
-/// which stage of the pipeline is the slow one.
+/// With `DEADWEIGHT_TIMINGS` set, prints on stderr the CPU time this thread has used, and
+/// how long it was ready to run but waited for a core: which stage of the pipeline is the
+/// slow one, and whether the cores were oversubscribed.
 pub(crate) fn thread_cpu(name: &str) {
     if !crate::timings_wanted() {
         return;
@@ -457,14 +458,27 @@ pub(crate) fn thread_cpu(name: &str) {
         };
         // SAFETY: clock_gettime writes one timespec, which `t` is.
         if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
+            let waited = std::fs::read_to_string("/proc/thread-self/schedstat")
+                .ok()
+                .and_then(|s| run_queue_wait(&s))
+                .map(|w| format!(", and waited {w:.3} s for a core"))
+                .unwrap_or_default();
             eprintln!(
-                "deadweight: timing: {name} thread used {:.3} s of CPU",
+                "deadweight: timing: {name} thread used {:.3} s of CPU{waited}",
                 t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
             );
         }
     }
     #[cfg(not(target_os = "linux"))]
     let _ = name;
+}
+
+/// The seconds a thread spent ready to run but waiting for a core, from the text of its
+/// `/proc/.../schedstat` (nanoseconds on the CPU, nanoseconds waiting, time slices).
+#[cfg(target_os = "linux")]
+fn run_queue_wait(schedstat: &str) -> Option<f64> {
+    let ns: u64 = schedstat.split_whitespace().nth(1)?.parse().ok()?;
+    Some(ns as f64 / 1e9)
 }
 
 /// Prints the thread's CPU time ([`thread_cpu`]) when dropped: as the thread ends.
@@ -493,6 +507,17 @@ mod tests {
         );
         TEST_CORES.with(|c| c.set(None));
         index.expect("load")
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn run_queue_wait_is_the_second_field_of_schedstat() {
+        assert_eq!(
+            run_queue_wait("2120059424 424892130 5163\n"),
+            Some(0.42489213)
+        );
+        assert_eq!(run_queue_wait("2120059424"), None);
+        assert_eq!(run_queue_wait(""), None);
     }
 
     #[test]
