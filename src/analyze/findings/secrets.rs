@@ -158,26 +158,61 @@ const SHAPES: &[Shape] = &[
     },
 ];
 
-/// Names whose value is a secret (matched case-insensitively, as a part of the name).
-const SECRET_NAMES: &[&str] = &[
+/// Names whose value is a secret, matched case-insensitively anywhere in the name, with
+/// `-` and `.` read as `_` (`DB_PASSWORD`, `adminpassword`, `apiKey`, `x-api-key`).
+const SECRET_PARTS: &[&str] = &[
     "PASSWORD",
     "PASSWD",
     "SECRET",
-    "TOKEN",
     "API_KEY",
     "APIKEY",
     "ACCESS_KEY",
+    "ACCESSKEY",
     "PRIVATE_KEY",
+    "PRIVATEKEY",
     "CREDENTIAL",
-    "_DSN",
-    "AUTH",
 ];
 
 /// True when `name` (an env var, a build arg, a config key) names a secret.
+///
+/// Words that are also the start of harmless ones are matched as whole words only, after
+/// splitting the name at `_`, `-`, `.` and camelCase: `TOKEN` (`HF_TOKEN`, `authToken`,
+/// `GITHUBTOKEN`, but not `tokenizer` or `max_tokens`), `AUTH` (`auth`, `AUTH_KEY`, but
+/// not `authors`) and `DSN`.
 pub fn is_secret_name(name: &str) -> bool {
-    let up = name.to_ascii_uppercase();
-    let up = up.trim();
-    up == "DSN" || SECRET_NAMES.iter().any(|s| up.contains(s))
+    let up = name.trim().to_ascii_uppercase().replace(['-', '.'], "_");
+    if SECRET_PARTS.iter().any(|s| up.contains(s)) {
+        return true;
+    }
+    words(name.trim()).iter().any(|w| {
+        w.ends_with("TOKEN") || matches!(w.as_str(), "AUTH" | "AUTHKEY" | "AUTHORIZATION" | "DSN")
+    })
+}
+
+/// The words of a name, upper-cased: split at anything not alphanumeric and where a
+/// lower-case letter or digit is followed by an upper-case one.
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        word.push(c.to_ascii_uppercase());
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
 }
 
 /// Masks a secret: a short prefix and the length, never the value.
@@ -357,6 +392,58 @@ mod tests {
         assert_eq!(kinds, ["stripe_key", "github_token", "password_in_url"]);
         assert_eq!(hits[1].masked, "ghp_…(40 chars)");
         assert!(hits.iter().all(|h| !h.masked.contains("abcdefgh")));
+    }
+
+    #[test]
+    fn secret_names_are_matched_by_word_where_a_substring_would_mislead() {
+        for name in [
+            "DB_PASSWORD",
+            "adminpassword",
+            "client_secret",
+            "AWS_SECRET_ACCESS_KEY",
+            "apiKey",
+            "x-api-key",
+            "HF_TOKEN",
+            "GITHUBTOKEN",
+            "authToken",
+            "access_token",
+            "OAUTH_TOKEN",
+            "auth",
+            "AUTH_KEY",
+            "Authorization",
+            "SENTRY_DSN",
+            "dsn",
+            "gcp_credentials",
+        ] {
+            assert!(is_secret_name(name), "{name} names a secret");
+        }
+        // Cargo.toml's `authors`, a model's tokenizer, generation settings.
+        for name in [
+            "authors",
+            "author",
+            "AUTHORITY",
+            "tokenizer",
+            "tokenizer_name",
+            "TOKENIZERS_PARALLELISM",
+            "max_new_tokens",
+            "tokens",
+            "description",
+        ] {
+            assert!(!is_secret_name(name), "{name} does not name a secret");
+        }
+    }
+
+    #[test]
+    fn a_crate_manifest_and_a_model_config_hold_no_secrets() {
+        let cargo = b"[package]\nname = \"ahash\"\nauthors = [\"Tom Kaitchuck <tom.kaitchuck@gmail.com>\"]\n";
+        assert!(scan(cargo, 5).is_empty());
+        let model =
+            b"{\n  \"tokenizer_class\": \"BertTokenizerFast\",\n  \"max_new_tokens\": 1000000\n}\n";
+        assert!(scan(model, 5).is_empty());
+        assert_eq!(
+            scan(b"HF_TOKEN=hf_FakeFixtureTokenValue0000\n", 5)[0].kind,
+            "secret_assignment"
+        );
     }
 
     #[test]
