@@ -30,6 +30,8 @@ pub struct Collector {
     /// Secrets found, by file; `true` when the file itself is a secret (a key, a .env).
     #[allow(clippy::type_complexity)]
     secrets: Vec<((u16, u32), Vec<Hit>, Option<&'static str>)>,
+    /// The path being looked at, normalised: reused from one entry to the next.
+    path_buf: Vec<u8>,
 }
 
 /// Secrets found in one file: its entry, the hits, and the file's own kind when its name
@@ -48,8 +50,8 @@ pub struct Collected {
 }
 
 /// Normalises a tar name the way the index does, enough for choosing what to capture:
-/// leading `./` and `/` dropped, a `/` put in front.
-fn norm(path: &[u8]) -> Vec<u8> {
+/// leading `./` and `/` dropped, a `/` put in front. Into `out`, which is reused.
+fn norm_into(path: &[u8], out: &mut Vec<u8>) {
     let mut p = path;
     loop {
         if let Some(r) = p.strip_prefix(b"./") {
@@ -60,32 +62,48 @@ fn norm(path: &[u8]) -> Vec<u8> {
             break;
         }
     }
-    let mut out = Vec::with_capacity(p.len() + 1);
+    out.clear();
     out.push(b'/');
     out.extend_from_slice(p);
-    out
+}
+
+/// The last component of `path`.
+fn file_name(path: &[u8]) -> &[u8] {
+    path.rsplit(|&b| b == b'/').next().unwrap_or_default()
+}
+
+/// `name` ends with `suffix`, ignoring ASCII case.
+fn ends_with_ci(name: &[u8], suffix: &[u8]) -> bool {
+    name.len() >= suffix.len()
+        && name
+            .get(name.len() - suffix.len()..)
+            .is_some_and(|end| end.eq_ignore_ascii_case(suffix))
+}
+
+/// `name` starts with `prefix`, ignoring ASCII case.
+fn starts_with_ci(name: &[u8], prefix: &[u8]) -> bool {
+    name.get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
 }
 
 /// Why a file is a secret by its name alone (a key, a credentials file), if it is.
 pub fn secret_file_kind(path: &[u8]) -> Option<&'static str> {
-    let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
-    let lower = name.to_ascii_lowercase();
-    if lower == b".env"
-        || lower.starts_with(b".env.")
-            && !lower.ends_with(b".example")
-            && !lower.ends_with(b".sample")
-            && !lower.ends_with(b".template")
+    let name = file_name(path);
+    let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
+    if is(b".env")
+        || starts_with_ci(name, b".env.")
+            && !ends_with_ci(name, b".example")
+            && !ends_with_ci(name, b".sample")
+            && !ends_with_ci(name, b".template")
     {
         Some("env_file")
     } else if path.ends_with(b"/.aws/credentials")
         || path.ends_with(b"/.config/gcloud/application_default_credentials.json")
-        || lower == b"credentials.json"
-        || lower == b"service-account.json"
+        || is(b"credentials.json")
+        || is(b"service-account.json")
     {
         Some("cloud_credentials")
-    } else if [&b".npmrc"[..], b".pypirc", b".netrc", b".git-credentials"]
-        .contains(&lower.as_slice())
-    {
+    } else if is(b".npmrc") || is(b".pypirc") || is(b".netrc") || is(b".git-credentials") {
         Some("auth_config")
     } else if path.ends_with(b"/.docker/config.json") {
         Some("docker_auth")
@@ -95,31 +113,24 @@ pub fn secret_file_kind(path: &[u8]) -> Option<&'static str> {
 }
 
 /// True for files worth scanning for secrets: small config-like text outside the places
-/// where installed software lives.
+/// where installed software and package caches live (their files are other people's,
+/// and full of sample keys and `authors = [...]`).
 fn secret_candidate(path: &[u8]) -> bool {
     if secret_file_kind(path).is_some() {
         return true;
     }
-    let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
-    let lower = name.to_ascii_lowercase();
-    let key_name = lower.ends_with(b".pem")
-        || lower.ends_with(b".key")
-        || lower.starts_with(b"id_rsa")
-        || lower.starts_with(b"id_dsa")
-        || lower.starts_with(b"id_ecdsa")
-        || lower.starts_with(b"id_ed25519");
+    let name = file_name(path);
+    let key_name = ends_with_ci(name, b".pem")
+        || ends_with_ci(name, b".key")
+        || starts_with_ci(name, b"id_rsa")
+        || starts_with_ci(name, b"id_dsa")
+        || starts_with_ci(name, b"id_ecdsa")
+        || starts_with_ci(name, b"id_ed25519");
     if key_name {
         return !path.starts_with(b"/usr/share/ca-certificates/")
             && !path.starts_with(b"/etc/ssl/certs/");
     }
-    const SKIP: &[&[u8]] = &[b"/usr/", b"/var/lib/", b"/etc/ssl/", b"/proc/", b"/sys/"];
-    if SKIP.iter().any(|s| path.starts_with(s))
-        || path.split(|&b| b == b'/').any(|c| {
-            c == b"site-packages" || c == b"dist-packages" || c == b"node_modules" || c == b".git"
-        })
-    {
-        return false;
-    }
+    // The name first: it rules out most files at the cost of a few comparisons.
     const EXT: &[&[u8]] = &[
         b".yml",
         b".yaml",
@@ -136,13 +147,35 @@ fn secret_candidate(path: &[u8]) -> bool {
         b".tf",
         b".tfvars",
     ];
-    EXT.iter().any(|e| lower.ends_with(e))
+    if !EXT.iter().any(|e| ends_with_ci(name, e)) {
+        return false;
+    }
+    const SKIP: &[&[u8]] = &[b"/usr/", b"/var/lib/", b"/etc/ssl/", b"/proc/", b"/sys/"];
+    const CACHES: &[&[u8]] = &[
+        b"/.cargo/registry/",
+        b"/.cargo/git/",
+        b"/go/pkg/mod/",
+        b"/.m2/repository/",
+        b"/.gradle/caches/",
+    ];
+    let installed = |c: &[u8]| {
+        matches!(
+            c,
+            b"site-packages" | b"dist-packages" | b"node_modules" | b".git" | b".rustup" | b".npm"
+        )
+    };
+    !(SKIP.iter().any(|s| path.starts_with(s))
+        || path.split(|&b| b == b'/').any(installed)
+        || CACHES
+            .iter()
+            .any(|c| path.windows(c.len()).any(|w| w == *c)))
 }
 
 impl ContentInspector for Collector {
     fn capture(&mut self, path: &[u8], size: u64) -> Capture {
-        let p = norm(path);
-        if packages::db_kind(&p).is_some() {
+        let mut p = std::mem::take(&mut self.path_buf);
+        norm_into(path, &mut p);
+        let capture = if packages::db_kind(&p).is_some() {
             Capture::Full { max: MAX_DB_BYTES }
         } else if secret_candidate(&p) {
             Capture::Full {
@@ -151,7 +184,9 @@ impl ContentInspector for Collector {
         } else {
             let _ = size;
             Capture::Head
-        }
+        };
+        self.path_buf = p;
+        capture
     }
 
     fn inspect(&mut self, f: &InspectedFile<'_>) {
