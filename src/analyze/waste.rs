@@ -84,7 +84,7 @@ pub struct DuplicateGroup {
     pub digest: Digest,
     /// The size of one copy.
     pub size: u64,
-    /// One path per copy, and the layer that wrote it.
+    /// One path per copy, and the layer that wrote it, sorted by path (as bytes).
     pub copies: Vec<(PathId, u16)>,
 }
 
@@ -269,7 +269,7 @@ pub fn account(index: &Index) -> Waste {
             .iter()
             .filter_map(|(_, _, i)| w.visible.get(*i as usize).map(|f| (f.path, f.layer)))
             .collect();
-        copies.sort_by_key(|(p, _)| index.paths.path_bytes(*p));
+        copies.sort_by_cached_key(|(p, _)| index.paths.path_bytes(*p));
         dups.push(DuplicateGroup {
             digest: digest_of(digest),
             size: size_of(first),

@@ -315,19 +315,21 @@ struct Acc<'a> {
     index: &'a Index,
     max_paths: usize,
     findings: Vec<Finding>,
-    /// entry -> (bytes, categories claiming it).
-    claims: HashMap<u32, (u64, u32)>,
+    /// The categories claiming each entry, as bits, by entry index: a dense table,
+    /// since the rules may claim a large share of an image's files.
+    claims: Vec<u32>,
 }
 
 impl Acc<'_> {
     /// Claims `entry` for `cat`; false when the category already had it.
-    fn claim(&mut self, entry: u32, bytes: u64, cat: Category) -> bool {
-        let c = self.claims.entry(entry).or_insert((bytes, 0));
-        if c.1 & cat.bit() != 0 {
-            return false;
+    fn claim(&mut self, entry: u32, cat: Category) -> bool {
+        match self.claims.get_mut(entry as usize) {
+            Some(mask) if *mask & cat.bit() == 0 => {
+                *mask |= cat.bit();
+                true
+            }
+            _ => false,
         }
-        c.1 |= cat.bit();
-        true
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -346,7 +348,7 @@ impl Acc<'_> {
         sorted.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.entry.cmp(&b.entry)));
         let mut layer_bytes: HashMap<u16, u64> = HashMap::new();
         for f in &sorted {
-            if self.claim(f.entry, f.bytes, cat) {
+            if self.claim(f.entry, cat) {
                 bytes += f.bytes;
                 entries.push(f.entry);
                 *layer_bytes.entry(f.layer).or_default() += f.bytes;
@@ -412,7 +414,7 @@ impl Findings {
             index,
             max_paths: opts.max_paths,
             findings: Vec::new(),
-            claims: HashMap::new(),
+            claims: vec![0; index.entries.len()],
         };
         // Globs were checked when the rules were loaded; a set that still fails to
         // compile matches nothing rather than failing the whole report.
@@ -729,8 +731,10 @@ impl Findings {
         // 5. Duplicates and hidden bytes, from the accounting.
         let mut small_dups: Vec<Shipped> = Vec::new();
         for g in &a.waste.duplicates {
+            // By layer, then by path: the copies come sorted by path, and the sort is
+            // stable.
             let mut copies: Vec<(PathId, u16)> = g.copies.clone();
-            copies.sort_by_key(|(p, l)| (*l, paths.path_bytes(*p)));
+            copies.sort_by_key(|&(_, l)| l);
             let extra: Vec<Shipped> = copies
                 .iter()
                 .skip(1)
@@ -828,12 +832,16 @@ impl Findings {
         dockerfile_patterns(index, &packages, &mut acc);
 
         // Headline: each entry once, in the first headline category that claims it.
+        // Every claim is of a shipped file, so its bytes are the shipped file's.
+        let claims = std::mem::take(&mut acc.claims);
+        let mask_of = |e: u32| claims.get(e as usize).copied().unwrap_or(0);
         let mut by_category: BTreeMap<&'static str, u64> = BTreeMap::new();
         let mut dead = 0;
-        for (bytes, mask) in acc.claims.values() {
+        for s in shipped() {
+            let mask = mask_of(s.entry);
             if let Some(cat) = Category::HEADLINE.iter().find(|c| mask & c.bit() != 0) {
-                *by_category.entry(cat.name()).or_default() += bytes;
-                dead += bytes;
+                *by_category.entry(cat.name()).or_default() += s.bytes;
+                dead += s.bytes;
             }
         }
         let mut findings = acc.findings;
@@ -845,7 +853,6 @@ impl Findings {
                 .then(x.rule.cmp(&y.rule))
                 .then(x.layer.cmp(&y.layer))
         });
-        let claims = &acc.claims;
         let mut top: HashSet<u32> = HashSet::new();
         for f in findings
             .iter()
@@ -854,10 +861,9 @@ impl Findings {
         {
             top.extend(f.entries.iter().copied());
         }
-        let top3: u64 = top
-            .iter()
-            .filter_map(|e| claims.get(e))
-            .map(|(b, _)| b)
+        let top3: u64 = shipped()
+            .filter(|s| mask_of(s.entry) != 0 && top.contains(&s.entry))
+            .map(|s| s.bytes)
             .sum();
         let dockerignore = suggest_dockerignore(index, &findings);
         Findings {
@@ -1140,7 +1146,7 @@ fn secret_findings(
                 }
             ));
         }
-        let _ = acc.claim(*e, entry.size, Category::Secret);
+        let _ = acc.claim(*e, Category::Secret);
         acc.findings.push(Finding {
             rule: rule.to_string(),
             category: Category::Secret,
