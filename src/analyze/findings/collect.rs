@@ -273,3 +273,54 @@ impl Collector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_candidates_are_the_app_config_files_not_other_peoples() {
+        for path in [
+            "/app/config.yaml",
+            "/app/.env",
+            "/app/.ENV.production",
+            "/srv/keys/server.PEM",
+            "/root/.ssh/id_ed25519",
+            "/root/.npmrc",
+            "/opt/svc/settings.Toml",
+        ] {
+            assert!(secret_candidate(path.as_bytes()), "{path} is scanned");
+        }
+        for path in [
+            "/app/main.py",
+            "/app/.env.example",
+            "/usr/share/doc/x/config.json",
+            "/opt/venv/lib/python3.11/site-packages/pkg/conf.yaml",
+            "/root/.cargo/registry/src/index.crates.io-1/ahash-0.8.12/Cargo.toml",
+            "/root/.rustup/toolchains/stable/lib/rustlib/components.txt",
+            "/go/pkg/mod/example.com/m@v1/config.json",
+            "/root/.npm/_cacache/index.json",
+            "/etc/ssl/certs/ca.pem",
+        ] {
+            assert!(!secret_candidate(path.as_bytes()), "{path} is not scanned");
+        }
+        assert_eq!(secret_file_kind(b"/app/.ENV"), Some("env_file"));
+        assert_eq!(secret_file_kind(b"/app/.env.sample"), None);
+        assert_eq!(
+            secret_file_kind(b"/x/Credentials.json"),
+            Some("cloud_credentials")
+        );
+    }
+
+    #[test]
+    fn captures_reuse_one_path_buffer() {
+        let mut c = Collector::default();
+        assert!(matches!(c.capture(b"./app/.env", 10), Capture::Full { .. }));
+        assert!(matches!(c.capture(b"app/main.py", 10), Capture::Head));
+        assert!(matches!(
+            c.capture(b"var/lib/dpkg/status", 10),
+            Capture::Full { max: MAX_DB_BYTES }
+        ));
+        assert_eq!(c.path_buf, b"/var/lib/dpkg/status");
+    }
+}
