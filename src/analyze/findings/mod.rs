@@ -33,7 +33,7 @@ pub mod secrets;
 
 use super::Analysis;
 use super::waste::VisibleFile;
-use crate::index::{EntryKind, Fate, Index, PathId};
+use crate::index::{EntryKind, Fate, Index, PathId, escape_bytes};
 use collect::Collected;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use magic::Magic;
@@ -1382,53 +1382,67 @@ fn suggest_dockerignore(index: &Index, findings: &[Finding]) -> Vec<IgnoreLine> 
         Category::TempFile,
         Category::LogFile,
     ];
+    // Each COPY/ADD layer's destination, once per layer.
+    let dest_of = |layer: usize| -> Option<PathId> {
+        let cb = index.layers.get(layer)?.created_by()?;
+        let nop = cb.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(cb).trim();
+        let is_copy =
+            (nop.starts_with("COPY") || nop.starts_with("ADD")) && !nop.contains("--from");
+        if !is_copy {
+            return None;
+        }
+        // The destination: `... in DEST`.
+        let dest = nop.rsplit(" in ").next().unwrap_or("/").trim();
+        let dest = if dest == "." || dest == "./" || !dest.starts_with('/') {
+            let wd = index.image.config.working_dir.trim_end_matches('/');
+            let rel = dest.trim_start_matches("./").trim_end_matches('/');
+            if rel.is_empty() || rel == "." {
+                wd.to_string()
+            } else {
+                format!("{wd}/{rel}")
+            }
+        } else {
+            dest.trim_end_matches('/').to_string()
+        };
+        index.paths.find(dest.as_bytes())
+    };
+    let dests: Vec<Option<PathId>> = (0..index.layers.len()).map(dest_of).collect();
     let mut lines: BTreeMap<String, (u64, Category, HashSet<u32>)> = BTreeMap::new();
     for f in findings.iter().filter(|f| CATS.contains(&f.category)) {
         for &e in &f.entries {
             let Some(entry) = index.entries.get(e as usize) else {
                 continue;
             };
-            let Some(l) = index.layers.get(usize::from(entry.layer)) else {
+            let Some(&Some(dest)) = dests.get(usize::from(entry.layer)) else {
                 continue;
             };
-            let Some(cb) = l.created_by() else { continue };
-            let nop = cb.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(cb).trim();
-            let is_copy =
-                (nop.starts_with("COPY") || nop.starts_with("ADD")) && !nop.contains("--from");
-            if !is_copy {
+            // The entry's ancestor just below the destination, if it is below it.
+            let top = index
+                .paths
+                .ancestor_at(entry.path, index.paths.depth(dest) + 1);
+            if top == dest || index.paths.parent(top) != dest {
                 continue;
             }
-            // The destination: `... in DEST`.
-            let dest = nop.rsplit(" in ").next().unwrap_or("/").trim();
-            let dest = if dest == "." || dest == "./" || !dest.starts_with('/') {
-                let wd = index.image.config.working_dir.trim_end_matches('/');
-                let rel = dest.trim_start_matches("./").trim_end_matches('/');
-                if rel.is_empty() || rel == "." {
-                    wd.to_string()
-                } else {
-                    format!("{wd}/{rel}")
-                }
+            let pattern = if top != entry.path
+                && matches!(
+                    f.category,
+                    Category::Vcs
+                        | Category::Dataset
+                        | Category::Notebook
+                        | Category::TestSuite
+                        | Category::Docs
+                ) {
+                escape_bytes(index.paths.name(top))
             } else {
-                dest.trim_end_matches('/').to_string()
-            };
-            let full = index.paths.display(entry.path);
-            let Some(rel) = full.strip_prefix(&dest).and_then(|r| r.strip_prefix('/')) else {
-                continue;
-            };
-            let pattern = match rel.split_once('/') {
-                Some((top, _))
-                    if matches!(
-                        f.category,
-                        Category::Vcs
-                            | Category::Dataset
-                            | Category::Notebook
-                            | Category::TestSuite
-                            | Category::Docs
-                    ) =>
-                {
-                    top.to_string()
+                let full = index.paths.display(entry.path);
+                let dest = index.paths.display(dest);
+                let rel = full
+                    .strip_prefix(dest.trim_end_matches('/'))
+                    .and_then(|r| r.strip_prefix('/'));
+                match rel {
+                    Some(rel) => rel.to_string(),
+                    None => continue,
                 }
-                _ => rel.to_string(),
             };
             let slot = lines
                 .entry(pattern)
