@@ -269,7 +269,7 @@ pub fn account(index: &Index) -> Waste {
             .iter()
             .filter_map(|(_, _, i)| w.visible.get(*i as usize).map(|f| (f.path, f.layer)))
             .collect();
-        copies.sort_by_cached_key(|(p, _)| index.paths.path_bytes(*p));
+        copies.sort_unstable_by(|a, b| index.paths.cmp_paths(a.0, b.0));
         dups.push(DuplicateGroup {
             digest: digest_of(digest),
             size: size_of(first),

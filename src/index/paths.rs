@@ -265,6 +265,49 @@ impl PathTable {
         out.reverse();
     }
 
+    /// Orders `a` and `b` as their [`PathTable::path_bytes`] would order, without
+    /// building either: from their common ancestor, by the names below it, then by the
+    /// byte after the shorter name (`/` when the path goes on, nothing when it ends).
+    pub fn cmp_paths(&self, a: PathId, b: PathId) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        if a == b {
+            return Ordering::Equal;
+        }
+        let (mut x, mut y) = (a, b);
+        while self.depth(x) > self.depth(y) {
+            x = self.parent(x);
+        }
+        while self.depth(y) > self.depth(x) {
+            y = self.parent(y);
+        }
+        if x == y {
+            // One is an ancestor of the other, and its path a prefix of the other's.
+            return self.depth(a).cmp(&self.depth(b));
+        }
+        while self.parent(x) != self.parent(y) {
+            x = self.parent(x);
+            y = self.parent(y);
+        }
+        let (nx, ny) = (self.name(x), self.name(y));
+        let common = nx.len().min(ny.len());
+        let by_name = nx
+            .get(..common)
+            .unwrap_or_default()
+            .cmp(ny.get(..common).unwrap_or_default());
+        if by_name != Ordering::Equal {
+            return by_name;
+        }
+        // One name is a prefix of the other (they differ: siblings have distinct names).
+        let after = |id: PathId, top: PathId, name: &[u8]| -> Option<u8> {
+            match name.get(common) {
+                Some(&byte) => Some(byte),
+                None if id == top => None,
+                None => Some(b'/'),
+            }
+        };
+        after(a, x, nx).cmp(&after(b, y, ny))
+    }
+
     /// The path for display: `/`-separated, starting with `/`, bytes that are not UTF-8
     /// escaped as `\xNN`.
     pub fn display(&self, id: PathId) -> String {
@@ -329,6 +372,41 @@ impl Iterator for Ancestors<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cmp_paths_orders_as_the_path_bytes_do() {
+        let mut t = PathTable::default();
+        let names: [&[u8]; 16] = [
+            b"/a",
+            b"/a/b",
+            b"/a/b-c",
+            b"/a/b/x",
+            b"/a/b/x/y",
+            b"/a/b.txt",
+            b"/a/b!",
+            b"/a/bb",
+            b"/a/c",
+            b"/ab",
+            b"/a-",
+            b"/z/\xff",
+            b"/z/a",
+            b"/b/a/b",
+            b"/b/a/b/",
+            b"/",
+        ];
+        let ids: Vec<PathId> = names.iter().map(|p| t.intern(p).0).collect();
+        for &x in &ids {
+            for &y in &ids {
+                assert_eq!(
+                    t.cmp_paths(x, y),
+                    t.path_bytes(x).cmp(&t.path_bytes(y)),
+                    "{} vs {}",
+                    t.display(x),
+                    t.display(y)
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
