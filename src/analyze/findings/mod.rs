@@ -455,10 +455,12 @@ impl Findings {
 
         // 1. Path rules: per category, the first matching rule claims the file. The
         // files are matched in two halves on two threads, then claimed in order.
-        let mut by_rule: Vec<Vec<Shipped>> = vec![Vec::new(); opts.rules.len()];
+        // The shipped files each rule claims, by number: 4 bytes a file rather than a
+        // copy of it, since rules may claim a large share of an image's files.
+        let mut by_rule: Vec<Vec<u32>> = vec![Vec::new(); opts.rules.len()];
         if let Some(matcher) = &matcher {
             let dir_rules = matcher.dir_rules(paths, shipped().map(|s| s.path));
-            let claims = |range: std::ops::Range<usize>| -> Vec<(usize, usize)> {
+            let claims = |range: std::ops::Range<usize>| -> Vec<(u32, u32)> {
                 // Each thread its own copy: globset's regexes keep a cache per copy,
                 // and sharing one makes the threads queue for it.
                 let matcher = matcher.clone();
@@ -490,29 +492,34 @@ impl Findings {
                         }
                         if matcher.rule_matches(&hits, i, s.bytes, m) {
                             seen |= rule.category.bit();
-                            out.push((k, i));
+                            if let (Ok(k), Ok(i)) = (u32::try_from(k), u32::try_from(i)) {
+                                out.push((k, i));
+                            }
                         }
                     }
                 }
                 out
             };
             for (k, i) in in_halves(n_shipped, claims) {
-                if let (Some(v), Some(s)) = (by_rule.get_mut(i), shipped_at(k)) {
-                    v.push(s);
+                if let Some(v) = by_rule.get_mut(i as usize) {
+                    v.push(k);
                 }
             }
         }
-        for (rule, files) in opts.rules.iter().zip(&by_rule) {
+        for (rule, claimed) in opts.rules.iter().zip(by_rule) {
+            let mut files: Vec<Shipped> = claimed
+                .iter()
+                .filter_map(|&k| shipped_at(k as usize))
+                .collect();
+            drop(claimed);
             let total: u64 = files.iter().map(|f| f.bytes).sum();
             if files.is_empty() || total < rule.min_total {
                 continue;
             }
-            // One finding per layer that wrote the files.
-            let mut per_layer: BTreeMap<u16, Vec<Shipped>> = BTreeMap::new();
-            for f in files {
-                per_layer.entry(f.layer).or_default().push(*f);
-            }
-            for (layer, fs) in per_layer {
+            // One finding per layer that wrote the files, in layer order.
+            files.sort_by_key(|f| f.layer);
+            for fs in files.chunk_by(|a, b| a.layer == b.layer) {
+                let layer = fs.first().map_or(0, |f| f.layer);
                 let bytes: u64 = fs.iter().map(|f| f.bytes).sum();
                 let hidden = fs.iter().filter(|f| !f.visible).count();
                 let message = format!(
@@ -529,7 +536,7 @@ impl Findings {
                     &rule.id,
                     rule.category,
                     rule.severity,
-                    &fs,
+                    fs,
                     &rule.fix,
                     message,
                 );
