@@ -273,13 +273,9 @@ impl PathTable {
         if a == b {
             return Ordering::Equal;
         }
-        let (mut x, mut y) = (a, b);
-        while self.depth(x) > self.depth(y) {
-            x = self.parent(x);
-        }
-        while self.depth(y) > self.depth(x) {
-            y = self.parent(y);
-        }
+        // Both at the shallower one's depth.
+        let mut x = self.ancestor_at(a, self.depth(b));
+        let mut y = self.ancestor_at(b, self.depth(a));
         if x == y {
             // One is an ancestor of the other, and its path a prefix of the other's.
             return self.depth(a).cmp(&self.depth(b));
@@ -372,6 +368,8 @@ impl Iterator for Ancestors<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn cmp_paths_orders_as_the_path_bytes_do() {
         let mut t = PathTable::default();
@@ -406,8 +404,6 @@ mod tests {
             }
         }
     }
-
-    use super::*;
 
     #[test]
     fn interns_and_normalises() {
