@@ -421,6 +421,70 @@ mod tests {
         assert_eq!(t.ancestors(a).count(), 3);
     }
 
+    /// Whatever order paths are interned in, each gets the id of its normalised path.
+    #[test]
+    fn interning_in_any_order_gives_the_normalised_path() {
+        let paths: [&[u8]; 16] = [
+            b"usr/bin/ls",
+            b"usr/bin/",
+            b"usr/bin/cat",
+            b"usr/lib/x/y",
+            b"usr/lib",
+            b"usr/lib/x/y/z",
+            b"./usr/./lib//x/y2",
+            b"usr/lib/../bin/ls",
+            b"/",
+            b"usr/bin/ls",
+            b"../../etc/passwd",
+            b"etc/passwd/..",
+            b"usr/bin/ls-extra",
+            b"usr/bin/l",
+            b"usr/binx/ls",
+            b"",
+        ];
+        // The same paths normalised by hand, as `path_bytes` must give them.
+        let normal: [&[u8]; 16] = [
+            b"/usr/bin/ls",
+            b"/usr/bin",
+            b"/usr/bin/cat",
+            b"/usr/lib/x/y",
+            b"/usr/lib",
+            b"/usr/lib/x/y/z",
+            b"/usr/lib/x/y2",
+            b"/usr/bin/ls",
+            b"/",
+            b"/usr/bin/ls",
+            b"/etc/passwd",
+            b"/etc",
+            b"/usr/bin/ls-extra",
+            b"/usr/bin/l",
+            b"/usr/binx/ls",
+            b"/",
+        ];
+        // Every order of two paths, then all of them in a row, forwards and backwards.
+        let mut orders: Vec<Vec<usize>> = Vec::new();
+        for a in 0..paths.len() {
+            for b in 0..paths.len() {
+                orders.push(vec![a, b, a]);
+            }
+        }
+        orders.push((0..paths.len()).collect());
+        orders.push((0..paths.len()).rev().collect());
+        for order in orders {
+            let mut t = PathTable::default();
+            for i in order {
+                let (id, _) = t.intern(paths[i]);
+                assert_eq!(t.path_bytes(id), normal[i], "{:?}", escape_bytes(paths[i]));
+                assert_eq!(t.find(normal[i]), Some(id));
+            }
+            // No path was interned twice over: every node has a distinct path.
+            let mut seen = std::collections::HashSet::new();
+            for id in 0..t.len() as PathId {
+                assert!(seen.insert(t.path_bytes(id)));
+            }
+        }
+    }
+
     #[test]
     fn non_utf8_names_are_escaped_not_dropped() {
         let mut t = PathTable::default();
