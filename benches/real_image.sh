@@ -23,7 +23,7 @@ for dir in /usr/share /usr/bin /usr/include "$toolchains" "$registry"; do
 done
 mkdir -p "$out"
 cd "$out"
-rm -rf oci bundle real.docker.tar real.oci-zstd.tar
+rm -rf oci bundle zstd-layers real.docker.tar real.oci-zstd.tar
 umoci init --layout oci
 umoci new --image oci:img
 umoci unpack --image oci:img bundle
