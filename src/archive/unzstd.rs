@@ -24,11 +24,21 @@ const MAX_WINDOW: u64 = 1 << 27;
 /// parser, which costs the reader thread a system call: 1 MiB pieces made the reader
 /// 3% faster than 256 KiB ones on a 3 GB layer set.
 const PIECE: usize = 1024 * 1024;
-/// Room in the ring beyond what zstd needs: the pieces the parser and the hasher still
-/// hold. The writer waits when they hold more, so this bounds the bytes in flight, like
-/// the pipeline's channel does for chunks. 10 MiB (room for all 8 pieces the channel
-/// takes) was no faster within the noise, and cost 6 MB more at the peak.
+/// How far behind the decoder the parser and the hasher may read before the decoder
+/// waits for them: this bounds the bytes in flight, like the pipeline's channel does for
+/// chunks. 6 MiB (a 2 MiB window and 4 MiB beyond it) was as fast as 12 MiB within the
+/// noise, at 6 MB less.
+const LAG: usize = 6 * 1024 * 1024;
+/// The most room in the ring beyond what zstd needs, for a tiny window.
 const SLACK: usize = 4 * 1024 * 1024;
+
+/// Room in the ring beyond what zstd needs for a frame of `window` bytes. The pieces the
+/// parser and the hasher hold are only read, as zstd reads the window: a piece within
+/// the last `window` bytes costs no room, and only what lags further behind must find
+/// room beyond it. Never less than a piece, so the decoder can always hand one out.
+fn slack(window: usize) -> usize {
+    SLACK.min(LAG.saturating_sub(window)).max(PIECE)
+}
 
 /// The most input one step of a frame takes, other than a skippable frame's content: a
 /// block is at most 128 KiB and zstd checks that. A bound of our own all the same, since
@@ -68,7 +78,8 @@ fn check(code: usize) -> io::Result<usize> {
     }
 }
 
-/// What a frame header says that the ring needs: its size, and the largest block.
+/// What a frame header says that the ring needs: its size (with the room for what the
+/// readers hold, see [`slack`]), and the largest block.
 fn frame_needs(header: &[u8]) -> io::Result<Option<(usize, usize)>> {
     let mut fh = sys::ZSTD_FrameHeader {
         frameContentSize: 0,
@@ -104,7 +115,8 @@ fn frame_needs(header: &[u8]) -> io::Result<Option<(usize, usize)>> {
         sys::ZSTD_decodingBufferSize_min(fh.windowSize, sys::ZSTD_CONTENTSIZE_UNKNOWN as u64)
     })?;
     let block = usize::try_from(fh.blockSizeMax).unwrap_or(usize::MAX);
-    Ok(Some((ring, block)))
+    let window = usize::try_from(fh.windowSize).unwrap_or(usize::MAX);
+    Ok(Some((ring.saturating_add(slack(window)), block)))
 }
 
 /// Decodes every frame of `input` into `ring` (made or grown as the frames need), handing
@@ -161,11 +173,11 @@ pub(crate) fn decode<R: BufRead, E>(
                             frame_needs(needs).map_err(&io_error)?.ok_or_else(|| {
                                 io_error(io::Error::other("a block in a skippable zstd frame"))
                             })?;
-                        if ring.as_ref().is_none_or(|r| r.len() < size + SLACK) {
+                        if ring.as_ref().is_none_or(|r| r.len() < size) {
                             if let Some(old) = ring.as_mut() {
                                 old.flush(send)?;
                             }
-                            *ring = Some(RingWriter::new(size + SLACK));
+                            *ring = Some(RingWriter::new(size));
                         }
                         block = Some(max);
                         max
@@ -260,6 +272,7 @@ fn skip<R: BufRead>(input: &mut R, mut n: usize) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::VecDeque;
     use std::io::BufReader;
 
     /// Decodes `compressed` through a ring, reading it `step` bytes at a time, and
@@ -326,6 +339,77 @@ mod tests {
             );
         }
         assert!(roundtrip(&[], 64).expect("empty").is_empty());
+    }
+
+    /// A reader that lags behind the decoder, holding its last pieces for longer than the
+    /// ring has room for, finds them intact when it lets go: the decoder waits for it. For
+    /// windows below, at and above the lag the ring is sized for.
+    #[test]
+    fn pieces_held_behind_the_decoder_are_never_overwritten() {
+        let original = data(24 * 1024 * 1024 + 5);
+        for window_log in [10, 21, 23, 25] {
+            let mut enc = zstd::stream::Encoder::new(Vec::new(), 3).expect("zstd");
+            enc.window_log(window_log).expect("window");
+            io::Write::write_all(&mut enc, &original).expect("write");
+            let compressed = enc.finish().expect("finish");
+            let (tx, rx) = std::sync::mpsc::channel::<(usize, Chunk)>();
+            let original = &original;
+            let checked = std::thread::scope(|scope| {
+                // Holds the last 12 pieces (12 MiB, more than a small window's ring),
+                // letting the oldest go when more come or when none has come for 5 ms.
+                let reader = scope.spawn(move || {
+                    let mut held: VecDeque<(usize, Chunk)> = VecDeque::new();
+                    let mut checked = 0;
+                    let mut check = |(at, piece): (usize, Chunk)| {
+                        assert!(
+                            original.get(at..at + piece.len()) == Some(&piece[..]),
+                            "window 2^{window_log}: the piece at {at} changed while held"
+                        );
+                        checked += piece.len();
+                    };
+                    loop {
+                        match rx.recv_timeout(std::time::Duration::from_millis(5)) {
+                            Ok(piece) => {
+                                held.push_back(piece);
+                                if held.len() > 12 {
+                                    held.pop_front().map(&mut check);
+                                }
+                            }
+                            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                                held.pop_front().map(&mut check);
+                            }
+                            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                        }
+                    }
+                    held.drain(..).for_each(&mut check);
+                    checked
+                });
+                let mut ring = None;
+                let mut offset = 0;
+                let n = decode(
+                    &mut BufReader::with_capacity(64 * 1024, &compressed[..]),
+                    &mut ring,
+                    &mut |c: Chunk| -> io::Result<()> {
+                        let len = c.len();
+                        tx.send((offset, c)).map_err(io::Error::other)?;
+                        offset += len;
+                        Ok(())
+                    },
+                    |e| e,
+                )
+                .expect("decode");
+                assert_eq!(n, original.len() as u64);
+                let len = ring.as_ref().map(RingWriter::len).unwrap_or_default();
+                assert!(
+                    len <= (1 << window_log) + SLACK + (1 << 20),
+                    "ring of {len}"
+                );
+                drop(ring);
+                drop(tx);
+                reader.join().expect("reader")
+            });
+            assert_eq!(checked, original.len());
+        }
     }
 
     #[test]
