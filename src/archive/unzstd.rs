@@ -371,12 +371,16 @@ mod tests {
                         match rx.recv_timeout(std::time::Duration::from_millis(5)) {
                             Ok(piece) => {
                                 held.push_back(piece);
-                                if held.len() > 12 {
-                                    held.pop_front().map(&mut check);
+                                if held.len() > 12
+                                    && let Some(oldest) = held.pop_front()
+                                {
+                                    check(oldest);
                                 }
                             }
                             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                                held.pop_front().map(&mut check);
+                                if let Some(oldest) = held.pop_front() {
+                                    check(oldest);
+                                }
                             }
                             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
                         }
