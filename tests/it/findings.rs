@@ -287,6 +287,41 @@ fn headers_and_static_libraries_by_place() {
     assert_eq!(headers[0].bytes, 100 + 200 + 400 + 800);
 }
 
+/// A core dump is an ELF file of type core, whatever it is called `core` or `core.PID`;
+/// the core(5) man page, a script named `core` and a program named `core.1` are not.
+#[test]
+fn core_dumps_by_their_elf_type_not_their_name() {
+    let elf = |e_type: u8, len: usize| {
+        let mut b = b"\x7fELF\x02\x01\x01".to_vec();
+        b.resize(16, 0);
+        b.extend_from_slice(&[e_type, 0]);
+        b.resize(len, 0xcc);
+        b
+    };
+    let layer = Layer::new()
+        .file("app/core", elf(4, 3000))
+        .file("srv/core.4711", elf(4, 5000))
+        .file(
+            "usr/share/man/man5/core.5.gz",
+            b"\x1f\x8b\x08\x00gzipped man page".to_vec(),
+        )
+        .file(
+            "usr/local/bin/core",
+            b"#!/bin/sh\nexec app \"$@\"\n".to_vec(),
+        )
+        .file("opt/tool/core.1", elf(2, 7000));
+    let image = Image::new(vec![layer]).history(vec![History::layer("COPY . /")]);
+    let bytes = synth::write_archive(&[image], &Options::new(Flavour::OciArchive)).unwrap();
+    let tmp = temp_file(&bytes);
+    let (_, f) = find(tmp.path());
+    let cores = rule(&f, "temp_file.core-dump");
+    assert_eq!(cores.len(), 1);
+    assert_eq!(cores[0].bytes, 3000 + 5000);
+    let mut paths = cores[0].paths.clone();
+    paths.sort();
+    assert_eq!(paths, ["/app/core", "/srv/core.4711"]);
+}
+
 #[test]
 fn user_rules_and_ignores() {
     let tmp = planted();

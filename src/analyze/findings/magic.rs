@@ -27,6 +27,8 @@ pub enum Magic {
     Pem,
     /// An ELF binary.
     Elf,
+    /// An ELF core dump (`e_type` is `ET_CORE`).
+    ElfCore,
     /// gzip.
     Gzip,
 }
@@ -48,7 +50,17 @@ pub fn classify(head: &[u8]) -> Magic {
     } else if head.starts_with(b"-----BEGIN ") {
         Magic::Pem
     } else if head.starts_with(b"\x7fELF") {
-        Magic::Elf
+        // `e_type` at 16, in the byte order `EI_DATA` (at 5) names: 4 is a core dump.
+        let e_type = match (head.get(5), head.get(16..18)) {
+            (Some(1), Some(&[lo, hi])) => u16::from_le_bytes([lo, hi]),
+            (Some(2), Some(&[hi, lo])) => u16::from_le_bytes([lo, hi]),
+            _ => 0,
+        };
+        if e_type == 4 {
+            Magic::ElfCore
+        } else {
+            Magic::Elf
+        }
     } else if head.starts_with(b"\x1f\x8b") {
         Magic::Gzip
     } else if head.len() >= 3
@@ -96,5 +108,18 @@ mod tests {
         st.extend_from_slice(b"{\"w\":{}}");
         assert_eq!(classify(&st), Magic::Safetensors);
         assert_eq!(classify(b"id,name\n1,a\n"), Magic::Unknown);
+        // ELF: a core dump by its e_type (4), in either byte order; a program (2) is not.
+        let elf = |data: u8, e_type: [u8; 2]| {
+            let mut h = b"\x7fELF\x02".to_vec();
+            h.push(data);
+            h.resize(16, 0);
+            h.extend_from_slice(&e_type);
+            h
+        };
+        assert_eq!(classify(&elf(1, [4, 0])), Magic::ElfCore);
+        assert_eq!(classify(&elf(2, [0, 4])), Magic::ElfCore);
+        assert_eq!(classify(&elf(1, [2, 0])), Magic::Elf);
+        assert_eq!(classify(&elf(2, [4, 0])), Magic::Elf);
+        assert_eq!(classify(b"\x7fELF"), Magic::Elf);
     }
 }

@@ -403,11 +403,16 @@ const TEMP: &[R] = &[
         &["/tmp/**", "/var/tmp/**"],
         "delete temp files in the RUN that writes them (or use a tmpfs mount)",
     ),
-    r(
-        "temp_file.core-dump",
-        &["**/core", "**/core.[0-9]*"],
-        "delete core dumps; never COPY them",
-    ),
+    // Only a real core dump: `core.5.gz` is the core(5) man page, and a `core` may be a
+    // script or a package's directory name.
+    R {
+        magic: &[Magic::ElfCore],
+        ..r(
+            "temp_file.core-dump",
+            &["**/core", "**/core.[0-9]*"],
+            "delete core dumps; never COPY them",
+        )
+    },
     r(
         "temp_file.editor-junk",
         &[
