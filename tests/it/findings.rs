@@ -322,6 +322,54 @@ fn core_dumps_by_their_elf_type_not_their_name() {
     assert_eq!(paths, ["/app/core", "/srv/core.4711"]);
 }
 
+/// Toolchains that rustup and the Go tarball put in place are build toolchains, found by
+/// where they are; their docs and tests, and the tests of the crates cargo fetched, are
+/// not the app's docs and tests.
+#[test]
+fn toolchains_by_place_and_their_docs_and_tests_are_not_the_apps() {
+    let rust = "root/.rustup/toolchains/stable-x86_64-unknown-linux-gnu";
+    let layer = Layer::new()
+        .file(&format!("{rust}/bin/rustc"), fill(1000, 1))
+        .file(
+            &format!("{rust}/share/doc/rust/html/index.html"),
+            fill(2000, 2),
+        )
+        .file(
+            &format!("{rust}/lib/rustlib/src/rust/library/core/tests/num.rs"),
+            fill(4000, 3),
+        )
+        .file(
+            "usr/local/rustup/toolchains/1.80-x86_64/bin/cargo",
+            fill(8000, 4),
+        )
+        .file("usr/local/go/bin/go", fill(16000, 5))
+        .file("usr/local/go/src/net/testdata/hosts", fill(32000, 6))
+        .file(
+            "usr/local/cargo/registry/src/idx/serde-1.0/tests/t.rs",
+            fill(64, 7),
+        )
+        .file(
+            "root/.cargo/registry/src/idx/vte-0.14/doc/notes.md",
+            fill(128, 8),
+        )
+        .file("app/docs/index.md", fill(256, 9))
+        .file("app/tests/test_api.py", fill(512, 10));
+    let image = Image::new(vec![layer]).history(vec![History::layer("COPY . /")]);
+    let bytes = synth::write_archive(&[image], &Options::new(Flavour::OciArchive)).unwrap();
+    let tmp = temp_file(&bytes);
+    let (_, f) = find(tmp.path());
+    let rustup = rule(&f, "build_toolchain.rustup");
+    assert_eq!(rustup.len(), 1);
+    assert_eq!(rustup[0].bytes, 1000 + 2000 + 4000 + 8000);
+    let go = rule(&f, "build_toolchain.go");
+    assert_eq!(go.len(), 1);
+    assert_eq!(go[0].bytes, 16000 + 32000);
+    assert_eq!(cat_bytes(&f, Category::Docs), 256);
+    assert!(has_path(&f, Category::Docs, "/app/docs/index.md"));
+    assert_eq!(cat_bytes(&f, Category::TestSuite), 512);
+    assert!(has_path(&f, Category::TestSuite, "/app/tests/test_api.py"));
+}
+
 #[test]
 fn user_rules_and_ignores() {
     let tmp = planted();

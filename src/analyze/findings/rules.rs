@@ -47,6 +47,14 @@ const INSTALLED: &[&str] = &[
     "/opt/conda/pkgs/**",
     "/var/lib/**",
     "**/.git/**",
+    // Toolchains and the packages they fetched: their docs, tests and data are theirs.
+    "**/.rustup/**",
+    "/usr/local/rustup/**",
+    "/usr/local/cargo/**",
+    "**/.cargo/registry/**",
+    "**/.cargo/git/**",
+    "/usr/local/go/**",
+    "**/go/pkg/mod/**",
 ];
 
 const KB: u64 = 1024;
@@ -428,6 +436,24 @@ const TEMP: &[R] = &[
     ),
 ];
 
+/// Toolchains installed without a package manager, found by where their installers put
+/// them (the dpkg and apk ones come from the package databases).
+const TOOLCHAIN: &[R] = &[
+    r(
+        "build_toolchain.rustup",
+        &[
+            "**/.rustup/toolchains/**",
+            "/usr/local/rustup/toolchains/**",
+        ],
+        "a Rust toolchain from rustup: build in a builder stage (`FROM rust AS build`) and COPY only the binary, or the wheel it built, into a runtime stage without it",
+    ),
+    r(
+        "build_toolchain.go",
+        &["/usr/local/go/**"],
+        "a Go toolchain: build in a builder stage (`FROM golang AS build`) and COPY only the binary into a runtime stage without it",
+    ),
+];
+
 const LOGS: &[R] = &[r(
     "log_file.log",
     &["**/*.log", "/var/log/**"],
@@ -444,6 +470,7 @@ pub fn builtin() -> Vec<PathRule> {
         (Category::TestSuite, TEST_SUITE),
         (Category::Docs, DOCS),
         (Category::PackageCache, CACHE),
+        (Category::BuildToolchain, TOOLCHAIN),
         (Category::TempFile, TEMP),
         (Category::LogFile, LOGS),
     ];
