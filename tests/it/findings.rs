@@ -370,6 +370,33 @@ fn toolchains_by_place_and_their_docs_and_tests_are_not_the_apps() {
     assert!(has_path(&f, Category::TestSuite, "/app/tests/test_api.py"));
 }
 
+/// Logs the build wrote are found wherever they are; a `.log` a package ships is not one.
+#[test]
+fn logs_the_build_wrote_not_the_ones_packages_ship() {
+    let layer = Layer::new()
+        .file("var/log/apt/history.log", fill(100, 1))
+        .file("var/log/dpkg.log", fill(200, 2))
+        .file("app/build.log", fill(400, 3))
+        .file(
+            "usr/lib/python3/dist-packages/pkg/tests/data/sample.log",
+            fill(800, 4),
+        )
+        .file(
+            "opt/venv/lib/python3.11/site-packages/x/fixtures/run.log",
+            fill(1600, 5),
+        )
+        .file("usr/share/doc/openjdk/jtreg-summary.log", fill(3200, 6))
+        .file(
+            "root/.cargo/registry/src/idx/console-0.16/tests/data/s.log",
+            fill(6400, 7),
+        );
+    let image = Image::new(vec![layer]).history(vec![History::layer("COPY . /")]);
+    let bytes = synth::write_archive(&[image], &Options::new(Flavour::OciArchive)).unwrap();
+    let tmp = temp_file(&bytes);
+    let (_, f) = find(tmp.path());
+    assert_eq!(cat_bytes(&f, Category::LogFile), 100 + 200 + 400);
+}
+
 #[test]
 fn user_rules_and_ignores() {
     let tmp = planted();

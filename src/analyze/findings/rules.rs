@@ -454,11 +454,16 @@ const TOOLCHAIN: &[R] = &[
     ),
 ];
 
-const LOGS: &[R] = &[r(
-    "log_file.log",
-    &["**/*.log", "/var/log/**"],
-    "delete logs in the RUN that writes them (`/var/log/apt`, `/var/log/dpkg.log`), and .dockerignore `*.log`",
-)];
+const LOGS: &[R] = &[R {
+    // A `.log` that a package ships (test data, a doc's sample) was not written by the
+    // build; `/var/log` is not an installed place, so the build's logs are still found.
+    installed_exempt: true,
+    ..r(
+        "log_file.log",
+        &["**/*.log", "/var/log/**"],
+        "delete logs in the RUN that writes them (`/var/log/apt`, `/var/log/dpkg.log`), and .dockerignore `*.log`",
+    )
+}];
 
 /// The built-in rules, category by category in table order.
 pub fn builtin() -> Vec<PathRule> {
