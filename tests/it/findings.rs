@@ -51,6 +51,14 @@ fn has_path(f: &Findings, cat: Category, path: &str) -> bool {
         .any(|x| x.category == cat && x.paths.iter().any(|p| p == path))
 }
 
+/// The findings of a one-layer OCI image made by `created_by`.
+fn find_in_layer(layer: Layer, created_by: &str) -> Findings {
+    let image = Image::new(vec![layer]).history(vec![History::layer(created_by)]);
+    let bytes = synth::write_archive(&[image], &Options::new(Flavour::OciArchive)).unwrap();
+    let tmp = temp_file(&bytes);
+    find(tmp.path()).1
+}
+
 fn fill(n: usize, b: u8) -> Vec<u8> {
     vec![b; n]
 }
@@ -278,10 +286,7 @@ fn headers_and_static_libraries_by_place() {
         .file("opt/include/f.h", fill(3200, 6))
         .file("srv/usr/include/g.h", fill(6400, 7))
         .file("usr/includes/h.h", fill(12800, 8));
-    let image = Image::new(vec![layer]).history(vec![History::layer("debootstrap")]);
-    let bytes = synth::write_archive(&[image], &Options::new(Flavour::OciArchive)).unwrap();
-    let tmp = temp_file(&bytes);
-    let (_, f) = find(tmp.path());
+    let f = find_in_layer(layer, "debootstrap");
     let headers = rule(&f, "dev_dependency.headers-static-libs");
     assert_eq!(headers.len(), 1);
     assert_eq!(headers[0].bytes, 100 + 200 + 400 + 800);
@@ -310,10 +315,7 @@ fn core_dumps_by_their_elf_type_not_their_name() {
             b"#!/bin/sh\nexec app \"$@\"\n".to_vec(),
         )
         .file("opt/tool/core.1", elf(2, 7000));
-    let image = Image::new(vec![layer]).history(vec![History::layer("COPY . /")]);
-    let bytes = synth::write_archive(&[image], &Options::new(Flavour::OciArchive)).unwrap();
-    let tmp = temp_file(&bytes);
-    let (_, f) = find(tmp.path());
+    let f = find_in_layer(layer, "COPY . /");
     let cores = rule(&f, "temp_file.core-dump");
     assert_eq!(cores.len(), 1);
     assert_eq!(cores[0].bytes, 3000 + 5000);
@@ -354,10 +356,7 @@ fn toolchains_by_place_and_their_docs_and_tests_are_not_the_apps() {
         )
         .file("app/docs/index.md", fill(256, 9))
         .file("app/tests/test_api.py", fill(512, 10));
-    let image = Image::new(vec![layer]).history(vec![History::layer("COPY . /")]);
-    let bytes = synth::write_archive(&[image], &Options::new(Flavour::OciArchive)).unwrap();
-    let tmp = temp_file(&bytes);
-    let (_, f) = find(tmp.path());
+    let f = find_in_layer(layer, "COPY . /");
     let rustup = rule(&f, "build_toolchain.rustup");
     assert_eq!(rustup.len(), 1);
     assert_eq!(rustup[0].bytes, 1000 + 2000 + 4000 + 8000);
@@ -390,10 +389,7 @@ fn logs_the_build_wrote_not_the_ones_packages_ship() {
             "root/.cargo/registry/src/idx/console-0.16/tests/data/s.log",
             fill(6400, 7),
         );
-    let image = Image::new(vec![layer]).history(vec![History::layer("COPY . /")]);
-    let bytes = synth::write_archive(&[image], &Options::new(Flavour::OciArchive)).unwrap();
-    let tmp = temp_file(&bytes);
-    let (_, f) = find(tmp.path());
+    let f = find_in_layer(layer, "COPY . /");
     assert_eq!(cat_bytes(&f, Category::LogFile), 100 + 200 + 400);
 }
 
