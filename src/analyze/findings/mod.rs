@@ -1413,16 +1413,25 @@ fn suggest_dockerignore(index: &Index, findings: &[Finding]) -> Vec<IgnoreLine> 
         };
         index.paths.find(dest.as_bytes())
     };
-    let dests: Vec<Option<PathId>> = (0..index.layers.len()).map(dest_of).collect();
+    // With its display, without a trailing `/`, which prefixes the display of every path
+    // below it.
+    let dests: Vec<Option<(PathId, String)>> = (0..index.layers.len())
+        .map(|layer| {
+            let dest = dest_of(layer)?;
+            let shown = index.paths.display(dest).trim_end_matches('/').to_string();
+            Some((dest, shown))
+        })
+        .collect();
     let mut lines: BTreeMap<String, (u64, Category, HashSet<u32>)> = BTreeMap::new();
     for f in findings.iter().filter(|f| CATS.contains(&f.category)) {
         for &e in &f.entries {
             let Some(entry) = index.entries.get(e as usize) else {
                 continue;
             };
-            let Some(&Some(dest)) = dests.get(usize::from(entry.layer)) else {
+            let Some(Some((dest, dest_shown))) = dests.get(usize::from(entry.layer)) else {
                 continue;
             };
+            let dest = *dest;
             // The entry's ancestor just below the destination, if it is below it.
             let top = index
                 .paths
@@ -1442,9 +1451,8 @@ fn suggest_dockerignore(index: &Index, findings: &[Finding]) -> Vec<IgnoreLine> 
                 escape_bytes(index.paths.name(top))
             } else {
                 let full = index.paths.display(entry.path);
-                let dest = index.paths.display(dest);
                 let rel = full
-                    .strip_prefix(dest.trim_end_matches('/'))
+                    .strip_prefix(dest_shown.as_str())
                     .and_then(|r| r.strip_prefix('/'));
                 match rel {
                     Some(rel) => rel.to_string(),
