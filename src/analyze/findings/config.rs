@@ -15,8 +15,8 @@
 //! min_bytes = 1024                           # optional: smaller files do not match
 //! ```
 
+use super::model::{Category, Options, Severity};
 use super::rules::PathRule;
-use super::{Category, Options, Severity};
 use serde::Deserialize;
 
 /// A problem with the `[findings]` section.
@@ -70,7 +70,7 @@ pub fn apply(text: &str, file: &str, opts: &mut Options) -> Result<(), ConfigErr
         return Ok(());
     };
     for g in section.ignore.iter() {
-        super::rules::compile(g).map_err(|e| err(format!("[findings] ignore: {e}")))?;
+        super::glob::compile(g).map_err(|e| err(format!("[findings] ignore: {e}")))?;
     }
     opts.ignore.extend(section.ignore);
     for (i, r) in section.rules.into_iter().enumerate() {
@@ -90,7 +90,7 @@ pub fn apply(text: &str, file: &str, opts: &mut Options) -> Result<(), ConfigErr
             return Err(err(format!("[findings] rule {}: `paths` is empty", i + 1)));
         }
         for g in &r.paths {
-            super::rules::compile(g).map_err(|e| err(format!("[findings] rule {}: {e}", i + 1)))?;
+            super::glob::compile(g).map_err(|e| err(format!("[findings] rule {}: {e}", i + 1)))?;
         }
         opts.rules.push(PathRule {
             id: r

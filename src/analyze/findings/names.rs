@@ -5,6 +5,8 @@
 //! decide. Those are matched here, found by their last byte; the rest (`?`, classes,
 //! braces) go to globset, tried only on names with their literal prefix and suffix.
 
+use super::glob::GlobError;
+
 /// A set of name globs; see the module docs.
 #[derive(Debug, Clone)]
 pub(crate) struct NameGlobs {
@@ -121,7 +123,7 @@ impl NameGlobsBuilder {
         self.other.add(compiled);
     }
 
-    pub(crate) fn build(self) -> Result<NameGlobs, String> {
+    pub(crate) fn build(self) -> Result<NameGlobs, GlobError> {
         let mut by_last = vec![Vec::new(); 256];
         let mut open_end = Vec::new();
         for (i, s) in self.simple.iter().enumerate() {
@@ -138,7 +140,7 @@ impl NameGlobsBuilder {
             simple: self.simple,
             by_last,
             open_end,
-            other: self.other.build().map_err(|e| e.to_string())?,
+            other: self.other.build()?,
             other_globs: self.other_globs,
             len: self.len,
         })
@@ -174,7 +176,7 @@ impl NameGlobs {
         if maybe {
             let mut hits = Vec::new();
             self.other
-                .matches_into(super::rules::as_path(name).as_ref(), &mut hits);
+                .matches_into(super::glob::as_path(name).as_ref(), &mut hits);
             out.extend(
                 hits.iter()
                     .filter_map(|&h| self.other_globs.get(h).map(|o| o.glob)),
@@ -271,7 +273,7 @@ mod tests {
         let mut got = Vec::new();
         for name in names {
             ours.matches_into(name, &mut got);
-            let want = theirs.matches(super::super::rules::as_path(name).as_ref());
+            let want = theirs.matches(super::super::glob::as_path(name).as_ref());
             assert_eq!(got, want, "{}", String::from_utf8_lossy(name));
         }
     }

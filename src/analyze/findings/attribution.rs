@@ -1,0 +1,244 @@
+//! Which installed package each visible file belongs to, from the package databases the
+//! reader collected ([`super::packages`]): dpkg `info/*.list`, apk `installed`, pip
+//! `RECORD`, and for npm the nearest installed package directory above a file. A
+//! package's bytes are those of its files the final tree shows, each file once. Which
+//! packages are development-only comes from the names ([`super::packages::DEV_PY`],
+//! `-dev`) and from the app's own manifests (requirements files, `devDependencies`).
+
+use super::collect::Collected;
+use super::model::Package;
+use super::packages::{self, Record};
+use super::shipped::{Ctx, VisibleByPath};
+use crate::analyze::waste::VisibleFile;
+use crate::index::{Fate, Index, PathId, PathTable};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+
+/// The installed packages, heaviest first.
+pub(super) fn attribute_packages(ctx: &Ctx<'_>, visible: &VisibleByPath<'_>) -> Vec<Package> {
+    let index = ctx.index;
+    let c = ctx.collected;
+    let is_visible = |e: u32| {
+        index
+            .entries
+            .get(e as usize)
+            .is_some_and(|x| x.fate == Fate::Visible)
+    };
+    let (py_dev, app_npm_dev) = dev_names(c, &is_visible);
+    let mut out = Vec::new();
+    db_packages(index, c, visible, &is_visible, &py_dev, &mut out);
+    npm_packages(index, c, visible, &is_visible, &app_npm_dev, &mut out);
+    out.sort_by(|a, b| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then(a.manager.cmp(b.manager))
+            .then(a.name.cmp(&b.name))
+    });
+    out
+}
+
+/// The bytes and entries of the visible files of `list`, each once.
+fn files_of(paths: &PathTable, visible: &VisibleByPath<'_>, list: &[Box<[u8]>]) -> (u64, Vec<u32>) {
+    let mut bytes = 0;
+    let mut entries = Vec::new();
+    let mut seen = HashSet::new();
+    for p in list {
+        if let Some(id) = paths.find(p)
+            && let Some((e, b, _)) = visible.get(id)
+            && seen.insert(e)
+        {
+            bytes += b;
+            entries.push(e);
+        }
+    }
+    (bytes, entries)
+}
+
+/// The development-only Python packages (normalised names) and the app's npm
+/// devDependencies.
+fn dev_names<'c>(
+    c: &'c Collected,
+    is_visible: &dyn Fn(u32) -> bool,
+) -> (HashSet<String>, HashSet<&'c str>) {
+    // Dev names from requirements files: `requirements.txt` that includes a prod file
+    // lists the dev extras beyond it; files named dev/test list dev packages.
+    let mut req: HashMap<&str, (&[String], &[String])> = HashMap::new();
+    let mut app_npm_dev: HashSet<&str> = HashSet::new();
+    for (e, r) in &c.records {
+        if !is_visible(*e) {
+            continue;
+        }
+        match r {
+            Record::Requirements {
+                file,
+                names,
+                includes,
+            } => {
+                req.insert(file.as_str(), (names.as_slice(), includes.as_slice()));
+            }
+            Record::Npm {
+                installed: false,
+                dev_dependencies,
+                ..
+            } => {
+                app_npm_dev.extend(dev_dependencies.iter().map(String::as_str));
+            }
+            _ => {}
+        }
+    }
+    let mut py_dev: HashSet<String> = packages::DEV_PY.iter().map(|s| s.to_string()).collect();
+    for (file, (names, includes)) in &req {
+        let lower = file.to_ascii_lowercase();
+        if lower.contains("dev") || lower.contains("test") || lower.contains("lint") {
+            py_dev.extend(names.iter().cloned());
+        }
+        for inc in includes.iter() {
+            let il = inc.to_ascii_lowercase();
+            if (il.contains("prod") || il.contains("runtime") || il.contains("base"))
+                && let Some((prod, _)) = req.get(inc.as_str())
+            {
+                py_dev.extend(names.iter().filter(|n| !prod.contains(n)).cloned());
+            }
+        }
+    }
+    (py_dev, app_npm_dev)
+}
+
+/// The dpkg, apk and pip packages.
+fn db_packages(
+    index: &Index,
+    c: &Collected,
+    visible: &VisibleByPath<'_>,
+    is_visible: &dyn Fn(u32) -> bool,
+    py_dev: &HashSet<String>,
+    out: &mut Vec<Package>,
+) {
+    let paths = &index.paths;
+    // dpkg.
+    let mut lists: HashMap<&str, &[Box<[u8]>]> = HashMap::new();
+    let mut pip_meta: HashMap<&[u8], (&str, &str)> = HashMap::new();
+    let mut pip_record: HashMap<&[u8], &[Box<[u8]>]> = HashMap::new();
+    for (e, r) in &c.records {
+        if !is_visible(*e) {
+            continue;
+        }
+        match r {
+            Record::DpkgList { package, paths } => {
+                lists.insert(package.as_str(), paths.as_slice());
+            }
+            Record::PipMetadata { dir, name, version } => {
+                pip_meta.insert(dir, (name.as_str(), version.as_str()));
+            }
+            Record::PipRecord { dir, paths } => {
+                pip_record.insert(dir, paths.as_slice());
+            }
+            _ => {}
+        }
+    }
+    for (e, r) in &c.records {
+        if !is_visible(*e) {
+            continue;
+        }
+        match r {
+            Record::DpkgStatus(pkgs) => {
+                for p in pkgs {
+                    let (bytes, entries) = lists
+                        .get(p.name.as_str())
+                        .map(|l| files_of(paths, visible, l))
+                        .unwrap_or_default();
+                    let toolchain = packages::is_toolchain(&p.name);
+                    out.push(Package {
+                        manager: "dpkg",
+                        name: p.name.clone(),
+                        version: p.version.clone(),
+                        bytes,
+                        dev: p.name.ends_with("-dev") || toolchain,
+                        toolchain,
+                        entries,
+                    });
+                }
+            }
+            Record::Apk(pkgs) => {
+                for p in pkgs {
+                    let (bytes, entries) = files_of(paths, visible, &p.paths);
+                    let toolchain = packages::is_toolchain(&p.name);
+                    out.push(Package {
+                        manager: "apk",
+                        name: p.name.clone(),
+                        version: p.version.clone(),
+                        bytes,
+                        dev: p.name.ends_with("-dev") || toolchain,
+                        toolchain,
+                        entries,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut metas: Vec<(&&[u8], &(&str, &str))> = pip_meta.iter().collect();
+    metas.sort();
+    for (dir, (name, version)) in metas {
+        let (bytes, entries) = pip_record
+            .get(*dir)
+            .map(|l| files_of(paths, visible, l))
+            .unwrap_or_default();
+        out.push(Package {
+            manager: "pip",
+            name: name.to_string(),
+            version: version.to_string(),
+            bytes,
+            dev: py_dev.contains(&packages::normalise_py(name)),
+            toolchain: false,
+            entries,
+        });
+    }
+}
+
+/// The installed npm packages: each visible file belongs to the nearest installed package
+/// directory above it.
+fn npm_packages(
+    index: &Index,
+    c: &Collected,
+    visible: &VisibleByPath<'_>,
+    is_visible: &dyn Fn(u32) -> bool,
+    app_npm_dev: &HashSet<&str>,
+    out: &mut Vec<Package>,
+) {
+    let paths = &index.paths;
+    let mut npm_dirs: HashMap<PathId, usize> = HashMap::new();
+    for (e, r) in &c.records {
+        if let Record::Npm {
+            dir,
+            name,
+            version,
+            installed: true,
+            ..
+        } = r
+            && is_visible(*e)
+            && let Some(id) = paths.find(dir)
+        {
+            npm_dirs.insert(id, out.len());
+            out.push(Package {
+                manager: "npm",
+                name: name.clone(),
+                version: version.clone(),
+                bytes: 0,
+                dev: app_npm_dev.contains(name.as_str()),
+                toolchain: false,
+                entries: Vec::new(),
+            });
+        }
+    }
+    if !npm_dirs.is_empty() {
+        let mut files: Vec<&VisibleFile> = visible.files.iter().collect();
+        files.sort_by_key(|f| f.entry);
+        for f in files {
+            if let Some(pkg) = paths.ancestors(f.path).find_map(|a| npm_dirs.get(&a))
+                && let Some(pk) = out.get_mut(*pkg)
+            {
+                pk.bytes += f.bytes;
+                pk.entries.push(f.entry);
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! The findings' data: what a finding is about ([`Category`]), how bad it is
+//! ([`Severity`]), the finding itself, the installed packages, the suggested
+//! `.dockerignore` lines, and what to look for ([`Options`]). The JSON names of the
+//! categories and severities are part of the report's contract.
+
+use super::rules::{self, PathRule};
+use std::collections::BTreeMap;
+
+/// What a finding is about. The names are part of the JSON contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    /// `.git`, `.hg`, `.svn`.
+    Vcs,
+    /// Training and evaluation data.
+    Dataset,
+    /// Model weights.
+    ModelWeights,
+    /// Jupyter notebooks.
+    Notebook,
+    /// The app's tests.
+    TestSuite,
+    /// Documentation, man pages, locales.
+    Docs,
+    /// Package manager caches.
+    PackageCache,
+    /// Development tools and headers.
+    DevDependency,
+    /// Compilers and build tools.
+    BuildToolchain,
+    /// Temporary files.
+    TempFile,
+    /// Logs.
+    LogFile,
+    /// Keys, tokens, credentials.
+    Secret,
+    /// Runs as root; setuid and world-writable files.
+    RootUser,
+    /// The same content at several paths.
+    Duplicate,
+    /// Bytes shipped but not visible.
+    Hidden,
+    /// How the image was built.
+    DockerfilePattern,
+}
+
+impl Category {
+    /// Every category, in report order.
+    pub const ALL: &'static [Category] = &[
+        Category::Vcs,
+        Category::Dataset,
+        Category::ModelWeights,
+        Category::Notebook,
+        Category::TestSuite,
+        Category::Docs,
+        Category::PackageCache,
+        Category::DevDependency,
+        Category::BuildToolchain,
+        Category::TempFile,
+        Category::LogFile,
+        Category::Secret,
+        Category::RootUser,
+        Category::Duplicate,
+        Category::Hidden,
+        Category::DockerfilePattern,
+    ];
+
+    /// The categories that count as dead weight, in headline precedence order: an entry
+    /// claimed by several counts in the first.
+    pub const HEADLINE: &'static [Category] = &[
+        Category::Vcs,
+        Category::Dataset,
+        Category::Notebook,
+        Category::TestSuite,
+        Category::Docs,
+        Category::PackageCache,
+        Category::DevDependency,
+        Category::BuildToolchain,
+        Category::TempFile,
+        Category::LogFile,
+        Category::Duplicate,
+        Category::Hidden,
+    ];
+
+    /// The JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Vcs => "vcs",
+            Category::Dataset => "dataset",
+            Category::ModelWeights => "model_weights",
+            Category::Notebook => "notebook",
+            Category::TestSuite => "test_suite",
+            Category::Docs => "docs",
+            Category::PackageCache => "package_cache",
+            Category::DevDependency => "dev_dependency",
+            Category::BuildToolchain => "build_toolchain",
+            Category::TempFile => "temp_file",
+            Category::LogFile => "log_file",
+            Category::Secret => "secret",
+            Category::RootUser => "root_user",
+            Category::Duplicate => "duplicate",
+            Category::Hidden => "hidden",
+            Category::DockerfilePattern => "dockerfile_pattern",
+        }
+    }
+
+    /// The category of a JSON name.
+    pub fn parse(name: &str) -> Option<Category> {
+        Category::ALL.iter().copied().find(|c| c.name() == name)
+    }
+
+    pub(super) fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Worth fixing.
+    Warning,
+    /// Fix it: a leak, or a secret that ships.
+    Error,
+}
+
+impl Severity {
+    /// The JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    /// The severity of a JSON name.
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable rule id, `category.name`.
+    pub rule: String,
+    /// Its category.
+    pub category: Category,
+    /// Its severity.
+    pub severity: Severity,
+    /// Bytes at stake, each entry once.
+    pub bytes: u64,
+    /// The layer that wrote it, where one did.
+    pub layer: Option<usize>,
+    /// Example paths, heaviest first.
+    pub paths: Vec<String>,
+    /// The fix.
+    pub fix: String,
+    /// What the fix saves.
+    pub saving_bytes: u64,
+    /// One line saying what was found.
+    pub message: String,
+    /// The entries whose bytes it counts (for deduplicated totals).
+    pub entries: Vec<u32>,
+}
+
+/// An installed package and the bytes of its files in the final tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    /// `dpkg`, `pip`, `npm`, `apk`.
+    pub manager: &'static str,
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Bytes of its files the final tree shows.
+    pub bytes: u64,
+    /// A development-only package.
+    pub dev: bool,
+    /// A compiler or build tool.
+    pub toolchain: bool,
+    /// The visible entries of its files.
+    pub entries: Vec<u32>,
+}
+
+/// A line to add to `.dockerignore`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoreLine {
+    /// The pattern.
+    pub pattern: String,
+    /// Bytes it keeps out of the image.
+    pub bytes: u64,
+    /// Why (the category).
+    pub category: Category,
+}
+
+/// The findings of an image.
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    /// Findings, heaviest first within severity order.
+    pub findings: Vec<Finding>,
+    /// Installed packages, heaviest first.
+    pub packages: Vec<Package>,
+    /// Dead weight, each byte once across categories.
+    pub dead_weight_bytes: u64,
+    /// Dead weight by headline category (adds up to `dead_weight_bytes`).
+    pub by_category: BTreeMap<&'static str, u64>,
+    /// What the three fixes that save most save together (each byte once).
+    pub top3_saving_bytes: u64,
+    /// Suggested `.dockerignore` lines.
+    pub dockerignore: Vec<IgnoreLine>,
+}
+
+/// What to look for beyond the built-in rules.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The path rules (built-in first, then the user's).
+    pub rules: Vec<PathRule>,
+    /// Files matching these globs are never findings.
+    pub ignore: Vec<String>,
+    /// Example paths per finding.
+    pub max_paths: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rules: rules::builtin(),
+            ignore: Vec::new(),
+            max_paths: 5,
+        }
+    }
+}
