@@ -21,6 +21,7 @@ pub mod analyze;
 pub mod archive;
 pub mod error;
 pub mod index;
+pub mod model;
 pub mod report;
 pub mod synth;
 

@@ -2,13 +2,15 @@
 //!
 //! [`Analysis::new`] runs the byte accounting ([`waste`]), dive's figures ([`dive`]) and the
 //! base/yours split, and offers the rankings the reports need (largest files, directories,
-//! hidden paths). It computes; it never formats or prints.
+//! hidden paths). It computes; it never formats or prints. [`summary`] turns the results
+//! into the inspect document of [`crate::model`]; [`diff`] and [`budget`] read those
+//! documents (a saved side or baseline has no other form).
 
 pub mod budget;
-pub mod config;
 pub mod diff;
 pub mod dive;
 pub mod findings;
+pub mod summary;
 pub mod waste;
 
 use crate::archive::Digest;

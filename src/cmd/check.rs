@@ -7,9 +7,10 @@ use super::{ExitStatus, emit, width};
 use crate::cli::{CheckArgs, CheckFormatArg, InputArgs, RuleFlags};
 use anyhow::{Context, Result};
 use deadweight::analyze::budget;
-use deadweight::analyze::config::{self, FlagRules, RuleSpec};
-use deadweight::report::check::CheckReport;
-use deadweight::report::json::{InspectReport, Limits};
+use deadweight::analyze::budget::{FlagRules, RuleSpec};
+use deadweight::analyze::summary::Limits;
+use deadweight::model::CheckReport;
+use deadweight::model::InspectReport;
 use deadweight::report::{self, ByteFormat};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -65,30 +66,30 @@ fn gather_rules(args: &CheckArgs) -> Result<Rules> {
         let label = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{label}: cannot read the config"))?;
-        let parsed = config::parse_config(&text, &label)?;
+        let parsed = budget::parse_config(&text, &label)?;
         if parsed.is_empty() {
             notes.push(format!("{label} names no rule of `check`"));
         }
-        config::merge(&mut rules, parsed);
+        budget::merge(&mut rules, parsed);
         sources.push(label);
     }
     if let Some(path) = &args.dive_ci {
         let label = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{label}: cannot read the .dive-ci file"))?;
-        let (parsed, dive_notes) = config::parse_dive_ci(&text, &label)?;
-        config::merge(&mut rules, parsed);
+        let (parsed, dive_notes) = budget::parse_dive_ci(&text, &label)?;
+        budget::merge(&mut rules, parsed);
         notes.extend(dive_notes);
         sources.push(format!("--dive-ci {label}"));
     }
     let flags = flag_rules(&args.rules);
     if !flags.is_empty() {
-        config::apply_flags(&mut rules, &flags)?;
+        budget::apply_flags(&mut rules, &flags)?;
         sources.push("flags".to_string());
     }
     let defaults = sources.is_empty();
     if defaults {
-        rules = config::default_rules();
+        rules = budget::default_rules();
         sources.push("defaults".to_string());
         notes.push(
             "no deadweight.toml and no rule flags: the default rules applied (no secrets, no \
@@ -150,7 +151,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     };
     let verdict = budget::evaluate(&rules.rules, &report, baseline.as_ref());
     let bytes = crate::cli::byte_format(args.bytes, args.units);
-    let doc = CheckReport::new(
+    let doc = report::check::document(
         &verdict,
         &report,
         args.baseline.clone(),

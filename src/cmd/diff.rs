@@ -9,13 +9,13 @@
 use super::{ExitStatus, emit, width};
 use crate::cli::{DiffArgs, DiffFormatArg, InputArgs};
 use anyhow::{Context, Result, bail};
-use deadweight::analyze::diff::{DiffOptions, ImageDiff};
+use deadweight::analyze::diff::{self, DiffOptions};
 use deadweight::analyze::findings::collect::Collector;
 use deadweight::archive::manifest::{self, Selection};
 use deadweight::archive::{self, ReadOptions};
 use deadweight::index::{Index, IndexBuilder};
-use deadweight::report::json::{InspectReport, SCHEMA_VERSION};
-use deadweight::report::{self, diff_json::DiffReport};
+use deadweight::model::{InspectReport, SCHEMA_VERSION};
+use deadweight::report;
 use std::io::{Cursor, Read};
 use std::path::Path;
 
@@ -29,7 +29,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     }
     let before = read_side(&args.before, args.before_image.as_deref(), args).context("BEFORE")?;
     let after = read_side(&args.after, args.after_image.as_deref(), args).context("AFTER")?;
-    let diff = ImageDiff::new(
+    let diff = diff::compare(
         &before,
         &after,
         DiffOptions {
@@ -46,7 +46,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     };
     let mut buf = Vec::new();
     match args.format {
-        DiffFormatArg::Json => report::write_json(&DiffReport::new(diff), &mut buf)?,
+        DiffFormatArg::Json => report::write_json(&report::diff_json::document(diff), &mut buf)?,
         DiffFormatArg::Table => report::diff_table::render(&diff, &opts, &mut buf)?,
         DiffFormatArg::Markdown => report::markdown::render_diff(&diff, &opts, &mut buf)?,
         DiffFormatArg::Html => {
@@ -137,8 +137,8 @@ fn parse_report(arg: &str, bytes: &[u8]) -> Result<InspectReport> {
 }
 
 /// The report diff compares: inspect's, with every visible file.
-fn limits(args: &DiffArgs) -> report::json::Limits {
-    report::json::Limits {
+fn limits(args: &DiffArgs) -> deadweight::analyze::summary::Limits {
+    deadweight::analyze::summary::Limits {
         top: args.top,
         depth: args.depth,
         all_files: true,

@@ -6,8 +6,8 @@ use super::{ExitStatus, emit};
 use crate::cli::InitArgs;
 use anyhow::{Result, bail};
 use deadweight::analyze::budget::is_root_user;
-use deadweight::analyze::config::{CATEGORIES, compile_glob};
-use deadweight::report::json::InspectReport;
+use deadweight::analyze::budget::{CATEGORIES, compile_glob};
+use deadweight::model::InspectReport;
 use std::fmt::Write as _;
 
 /// Paths a starter config denies when the image has none of them today.

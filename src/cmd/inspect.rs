@@ -18,7 +18,7 @@ pub fn run(args: &InspectArgs) -> Result<ExitStatus> {
         &args.input,
         args.config.as_deref(),
         args.base.as_deref(),
-        report::json::Limits {
+        deadweight::analyze::summary::Limits {
             top: opts.top,
             depth: opts.depth,
             all_files: opts.all_files,

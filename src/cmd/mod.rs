@@ -147,7 +147,7 @@ pub fn base_diff_ids(arg: &str) -> Result<Vec<deadweight::archive::Digest>> {
             .ok()
             .filter(|b| b.first() == Some(&b'{'));
         if let Some(bytes) = head {
-            let report: deadweight::report::json::InspectReport = serde_json::from_slice(&bytes)
+            let report: deadweight::model::InspectReport = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{arg}: not a deadweight JSON report"))?;
             return report
                 .layers
@@ -273,7 +273,7 @@ pub struct Inspected {
     /// Dead weight and security findings.
     pub findings: deadweight::analyze::findings::Findings,
     /// The report every renderer reads.
-    pub report: deadweight::report::json::InspectReport,
+    pub report: deadweight::model::InspectReport,
 }
 
 /// Reads the image `input` names and runs every analysis on it: read -> index -> analyze
@@ -282,7 +282,7 @@ pub fn inspect_input(
     input: &InputArgs,
     config: Option<&Path>,
     base: Option<&str>,
-    limits: deadweight::report::json::Limits,
+    limits: deadweight::analyze::summary::Limits,
 ) -> Result<Inspected> {
     let mut collector = deadweight::analyze::findings::collect::Collector::default();
     let index = load_with(input, Some(&mut collector))?;
@@ -296,7 +296,7 @@ pub fn complete(
     config: Option<&Path>,
     base: Option<&str>,
     label: &str,
-    limits: deadweight::report::json::Limits,
+    limits: deadweight::analyze::summary::Limits,
 ) -> Result<Inspected> {
     use deadweight::analyze::findings::Findings;
     use deadweight::analyze::{Analysis, BaseHint};
@@ -312,18 +312,17 @@ pub fn complete(
     timing("waste");
     // The report's lists do not depend on the findings: built beside them.
     let (findings, mut report) = std::thread::scope(|s| {
-        let report = s.spawn(|| {
-            deadweight::report::json::InspectReport::new(&index, &analysis, label, limits)
-        });
+        let report =
+            s.spawn(|| deadweight::analyze::summary::summarize(&index, &analysis, label, limits));
         let collected = collector.resolve(&index);
         let findings = Findings::new(&index, &analysis, &collected, &finding_opts);
         timing("findings");
         let report = report.join().unwrap_or_else(|_| {
-            deadweight::report::json::InspectReport::new(&index, &analysis, label, limits)
+            deadweight::analyze::summary::summarize(&index, &analysis, label, limits)
         });
         (findings, report)
     });
-    report.set_findings(&findings, &index);
+    deadweight::analyze::summary::add_findings(&mut report, &findings, &index);
     timing("analysis");
     Ok(Inspected {
         index,

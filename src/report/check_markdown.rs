@@ -2,7 +2,8 @@
 //! the GitHub Actions annotations (`::error`/`::warning` workflow commands).
 
 use super::ByteFormat;
-use super::check::{CheckReport, contributor_line, show_number};
+use super::check::{contributor_line, show_number};
+use crate::model::check::CheckReport;
 use std::io::{self, Write};
 
 /// Escapes text for a Markdown table cell.

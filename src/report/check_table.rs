@@ -2,8 +2,9 @@
 //! for each breach its top contributors and the fix, then the verdict line.
 
 use super::Options;
-use super::check::{CheckReport, contributor_line, show_number};
+use super::check::{contributor_line, show_number};
 use super::table::cut;
+use crate::model::check::CheckReport;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
 use std::io::{self, Write};
 

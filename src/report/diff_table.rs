@@ -9,7 +9,7 @@ use super::ByteFormat;
 use super::Options;
 use super::bytes::group_thousands;
 use super::table::{cut, instruction, right, table};
-use crate::analyze::diff::{DirDelta, FileDelta, ImageDiff, delta};
+use crate::model::diff::{DirDelta, FileDelta, ImageDiff, delta};
 use comfy_table::Cell;
 use std::io::{self, Write};
 
@@ -81,7 +81,7 @@ pub fn verdict(d: &ImageDiff, bytes: ByteFormat) -> String {
     format!("AFTER is {size} (stored: {stored}); {findings}")
 }
 
-fn side_name(s: &crate::analyze::diff::Side) -> String {
+fn side_name(s: &crate::model::diff::Side) -> String {
     let name = s
         .reference
         .clone()

@@ -159,7 +159,7 @@ impl FsTree {
     }
 
     /// The tree of a saved report's `files` (present when it was made with `--all-files`).
-    pub fn from_report(report: &super::json::InspectReport) -> Option<FsTree> {
+    pub fn from_report(report: &crate::model::inspect::InspectReport) -> Option<FsTree> {
         let files = report.files.as_ref()?;
         Some(FsTree::from_files(
             files.iter().map(|f| (f.path.as_str(), f.bytes, f.layer)),

@@ -14,7 +14,7 @@
 
 use super::ByteFormat;
 use super::fstree::{FsNode, FsTree, NodeKind};
-use super::json::InspectReport;
+use crate::model::inspect::InspectReport;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Write};

@@ -4,7 +4,8 @@
 //! its `system-out`, since JUnit has no warning state.
 
 use super::ByteFormat;
-use super::check::{CheckReport, contributor_line};
+use super::check::contributor_line;
+use crate::model::check::CheckReport;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::io::{self, Write};
 

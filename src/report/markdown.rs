@@ -7,7 +7,7 @@ use super::Options;
 use super::bytes::group_thousands;
 use super::diff_table::{rows, signed_count, signed_percent, verdict};
 use super::table::instruction;
-use crate::analyze::diff::{ImageDiff, delta};
+use crate::model::diff::{ImageDiff, delta};
 use std::io::{self, Write};
 
 /// Rows of the "top changes" list.
@@ -30,7 +30,7 @@ fn code(s: &str) -> String {
 pub fn render_diff(d: &ImageDiff, opts: &Options, out: &mut dyn Write) -> io::Result<()> {
     let b = |n: u64| opts.bytes.format(n);
     let s = |n: i64| opts.bytes.format_signed(i128::from(n));
-    let name = |side: &crate::analyze::diff::Side| {
+    let name = |side: &crate::model::diff::Side| {
         side.reference
             .clone()
             .unwrap_or_else(|| side.source.clone())

@@ -10,7 +10,6 @@ pub mod diff_table;
 pub mod dockerignore;
 pub mod fstree;
 pub mod html;
-pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;

@@ -10,7 +10,8 @@
 //! known, at the layer and the path inside the image (logical locations).
 
 use super::ByteFormat;
-use super::check::{CheckReport, contributor_line};
+use super::check::contributor_line;
+use crate::model::check::CheckReport;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};

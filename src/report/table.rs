@@ -4,7 +4,7 @@
 
 use super::Options;
 use super::bytes::percent;
-use super::json::InspectReport;
+use crate::model::inspect::InspectReport;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
 
 /// A header rule and nothing else: reports stay quiet and copy-paste well.
@@ -432,7 +432,7 @@ fn dead_weight(r: &InspectReport, opts: &Options, out: &mut dyn Write) -> io::Re
         } else {
             writeln!(out, "{cat}")?;
         }
-        let of_cat: Vec<&super::json::FindingInfo> =
+        let of_cat: Vec<&crate::model::inspect::FindingInfo> =
             r.findings.iter().filter(|f| f.category == *cat).collect();
         for f in of_cat.iter().take(per_category) {
             let bytes = if f.bytes > 0 {

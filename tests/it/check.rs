@@ -4,8 +4,9 @@
 
 use crate::common::{analyze, bin, fixtures, temp_file, testdata};
 use deadweight::analyze::budget::{self, Status};
-use deadweight::analyze::config::{self, Check, Level, Measure, Origin, RuleSpec};
-use deadweight::report::json::{FindingInfo, InspectReport, Limits};
+use deadweight::analyze::budget::{Check, Level, Measure, Origin, RuleSpec};
+use deadweight::analyze::summary::{Limits, summarize};
+use deadweight::model::{FindingInfo, InspectReport};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -16,7 +17,7 @@ fn sample() -> PathBuf {
 /// The sample's report as `check` builds it (every file listed).
 fn sample_report() -> InspectReport {
     let (index, a) = analyze(&sample(), None);
-    InspectReport::new(
+    summarize(
         &index,
         &a,
         "sample.docker.tar",
@@ -29,7 +30,7 @@ fn sample_report() -> InspectReport {
 }
 
 fn rules(toml: &str) -> Vec<RuleSpec> {
-    config::parse_config(toml, "test.toml").unwrap()
+    budget::parse_config(toml, "test.toml").unwrap()
 }
 
 /// Evaluates one config on `r` and returns (status, value) of its only rule.
@@ -784,7 +785,7 @@ fn sarif_validates_against_the_official_schema() {
         "[budget]\nmax_layers = 3\nmax_hidden_bytes = { max = \"1kB\", level = \"warn\" }\n[categories]\nsecret = 0\n[paths]\ndeny = [\"**/.git/**\"]\n",
     );
     let v = budget::evaluate(&rs, &r, None);
-    let doc = deadweight::report::check::CheckReport::new(
+    let doc = deadweight::report::check::document(
         &v,
         &r,
         None,
@@ -980,7 +981,7 @@ fn init_writes_a_config_that_passes_today() {
         "{text}"
     );
     // It parses, and the image passes it.
-    assert!(config::parse_config(&text, "deadweight.toml").is_ok());
+    assert!(budget::parse_config(&text, "deadweight.toml").is_ok());
     let out = bin()
         .current_dir(dir.path())
         .env_remove("GITHUB_ACTIONS")

@@ -3,9 +3,10 @@
 //! difference of the two inspect reports and of the corpus's EXPECTED.json.
 
 use crate::common::{analyze, bin, fixtures, temp_file};
-use deadweight::analyze::diff::{DiffOptions, ImageDiff};
-use deadweight::report::diff_json::DiffReport;
-use deadweight::report::json::{FindingInfo, InspectReport, Limits, PackageInfo};
+use deadweight::analyze::diff::{DiffOptions, compare};
+use deadweight::analyze::summary::{Limits, summarize};
+use deadweight::model::DiffReport;
+use deadweight::model::inspect::{FindingInfo, InspectReport, PackageInfo};
 use deadweight::synth::{self, Flavour, History, Image, Layer, Options};
 use serde_json::Value;
 use std::path::Path;
@@ -67,7 +68,7 @@ fn write(image: Image) -> tempfile::NamedTempFile {
 
 fn report(path: &Path, limits: Limits) -> InspectReport {
     let (index, a) = analyze(path, None);
-    InspectReport::new(&index, &a, &path.display().to_string(), limits)
+    summarize(&index, &a, &path.display().to_string(), limits)
 }
 
 fn run_json(args: &[&str]) -> DiffReport {
@@ -85,7 +86,7 @@ fn run_json(args: &[&str]) -> DiffReport {
     serde_json::from_slice(&out.stdout).expect("diff JSON parses")
 }
 
-fn names(list: &[deadweight::analyze::diff::FileDelta]) -> Vec<(&str, i64)> {
+fn names(list: &[deadweight::model::diff::FileDelta]) -> Vec<(&str, i64)> {
     list.iter()
         .map(|f| (f.path.as_str(), f.delta_bytes))
         .collect()
@@ -94,7 +95,7 @@ fn names(list: &[deadweight::analyze::diff::FileDelta]) -> Vec<(&str, i64)> {
 #[test]
 fn synthetic_pair_has_the_hand_worked_deltas() {
     let (b, a) = (write(before_image()), write(after_image()));
-    let d = ImageDiff::new(
+    let d = compare(
         &report(b.path(), ALL),
         &report(a.path(), ALL),
         DiffOptions { depth: 1, top: 0 },
@@ -159,7 +160,7 @@ fn synthetic_pair_has_the_hand_worked_deltas() {
         .collect();
     assert_eq!(dirs, vec![("/app", 550, 100, -450), ("/etc", 100, 0, -100)]);
     // Two levels deep, the removed docs directory shows on its own.
-    let d2 = ImageDiff::new(
+    let d2 = compare(
         &report(b.path(), ALL),
         &report(a.path(), ALL),
         DiffOptions { depth: 2, top: 0 },
@@ -247,7 +248,7 @@ fn hand_built_pair() -> (InspectReport, InspectReport) {
 #[test]
 fn findings_and_packages_are_matched_by_identity() {
     let (before, after) = hand_built_pair();
-    let d = ImageDiff::new(&before, &after, DiffOptions::default());
+    let d = compare(&before, &after, DiffOptions::default());
     let rules = |l: &[FindingInfo]| l.iter().map(|f| f.rule.clone()).collect::<Vec<_>>();
     assert_eq!(
         rules(&d.findings.fixed),
@@ -324,7 +325,7 @@ fn findings_and_packages_are_matched_by_identity() {
 fn an_image_diffed_with_itself_is_all_zero() {
     let b = write(before_image());
     let r = report(b.path(), ALL);
-    let d = ImageDiff::new(&r, &r, DiffOptions::default());
+    let d = compare(&r, &r, DiffOptions::default());
     assert!(d.is_zero());
     assert_eq!(d.layers.shared.len(), 2);
     assert_eq!(d.files.unchanged_count, 6);
@@ -484,7 +485,7 @@ fn corpus_bloated_to_slim_ties_to_both_reports() {
     };
     let before = report(&dir.join("svc-bloated.oci-zstd.tar"), ALL);
     let after = report(&dir.join("svc-slim.oci-zstd.tar"), ALL);
-    let d = ImageDiff::new(&before, &after, DiffOptions::default());
+    let d = compare(&before, &after, DiffOptions::default());
     // Worked by hand from EXPECTED.json: slim - bloated.
     assert_eq!(d.delta.content_bytes, 129_958_658 - 226_902_993);
     assert_eq!(d.delta.visible_bytes, 129_037_811 - 217_574_258);
@@ -560,9 +561,9 @@ fn corpus_bloated_to_slim_ties_to_both_reports() {
     // A saved report (JSON text) diffs exactly as the image.
     let json = serde_json::to_string(&before).unwrap();
     let back: InspectReport = serde_json::from_str(&json).unwrap();
-    assert_eq!(ImageDiff::new(&back, &after, DiffOptions::default()), d);
+    assert_eq!(compare(&back, &after, DiffOptions::default()), d);
     // And the self-diff of the real image is all zero.
-    assert!(ImageDiff::new(&after, &after, DiffOptions::default()).is_zero());
+    assert!(compare(&after, &after, DiffOptions::default()).is_zero());
 }
 
 /// The renderers show the hand-built findings, categories and packages; paths with `|` or
@@ -573,7 +574,7 @@ fn renderers_show_findings_categories_and_packages() {
     before
         .findings
         .push(finding("odd.path", "docs", 1, &["/a|b`c"]));
-    let d = ImageDiff::new(&before, &after, DiffOptions::default());
+    let d = compare(&before, &after, DiffOptions::default());
     let opts = deadweight::report::Options {
         bytes: deadweight::report::ByteFormat::Raw,
         ..Default::default()
@@ -673,8 +674,13 @@ fn json_has_the_documented_shape() {
     assert_eq!(v["dirs"][0]["delta_bytes"].as_i64(), Some(-500));
 }
 
-fn file(path: &str, bytes: u64, layer: usize, digest: &str) -> deadweight::report::json::FileInfo {
-    deadweight::report::json::FileInfo {
+fn file(
+    path: &str,
+    bytes: u64,
+    layer: usize,
+    digest: &str,
+) -> deadweight::model::inspect::FileInfo {
+    deadweight::model::inspect::FileInfo {
         path: path.to_string(),
         bytes,
         layer,
@@ -699,7 +705,7 @@ fn content_at_a_new_path_is_a_move() {
         file("/srv/empty", 0, 3, "sha256:e0"),
         file("/srv/new.txt", 10, 3, "sha256:cc"),
     ]);
-    let d = ImageDiff::new(&before, &after, DiffOptions { depth: 1, top: 0 });
+    let d = compare(&before, &after, DiffOptions { depth: 1, top: 0 });
     let f = &d.files;
     assert_eq!((f.moved_count, f.moved_bytes), (1, 400));
     assert_eq!(

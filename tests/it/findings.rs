@@ -436,7 +436,7 @@ fn cli_reads_config_and_suggests_dockerignore() {
         .get_output()
         .stdout
         .clone();
-    let doc: deadweight::report::json::InspectReport = serde_json::from_slice(&json).unwrap();
+    let doc: deadweight::model::InspectReport = serde_json::from_slice(&json).unwrap();
     assert!(doc.findings.iter().any(|f| f.rule == "vcs.git-directory"
         && f.created_by.as_deref() == Some("/bin/sh -c #(nop) COPY dir:abc in /app ")));
     assert_eq!(

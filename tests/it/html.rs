@@ -5,9 +5,10 @@
 //! `<pre id=selftest>`, which `chromium --dump-dom` prints.
 
 use crate::common::{analyze, bin, temp_file, testdata};
+use deadweight::analyze::summary::{Limits, summarize};
+use deadweight::model::InspectReport;
 use deadweight::report::fstree::FsTree;
 use deadweight::report::html;
-use deadweight::report::json::{InspectReport, Limits};
 use deadweight::synth::{self, Flavour, History, Image, Layer, Options};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -276,7 +277,7 @@ fn report_of(layers: Vec<Layer>, tag: &str) -> (InspectReport, FsTree) {
         depth: 3,
         all_files: true,
     };
-    let report = InspectReport::new(&index, &analysis, tag, limits);
+    let report = summarize(&index, &analysis, tag, limits);
     (report, FsTree::from_analysis(&index, &analysis))
 }
 

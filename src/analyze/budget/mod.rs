@@ -1,4 +1,8 @@
-//! Budgets: rules in, a verdict out. Each [`RuleSpec`] is measured on an image's
+//! Budgets: rules in, a verdict out. The rules come from [`config`] (`deadweight.toml`),
+//! [`dive_ci`] (dive's `.dive-ci`) and [`flags`], with values read by [`size`]; they are
+//! described in [`rules`].
+//!
+//! Each [`RuleSpec`] is measured on an image's
 //! [`InspectReport`] (and a baseline's, for growth) and gets a [`Status`]; the gate
 //! passes when no error-level rule failed.
 //!
@@ -13,8 +17,21 @@
 //! `passed` is false exactly when some outcome is [`Status::Fail`]; nothing here formats
 //! a size (the reports do).
 
-use super::config::{Check, Level, Measure, Origin, RuleSpec, compile_glob};
-use crate::report::json::{FindingInfo, InspectReport};
+pub mod config;
+pub mod dive_ci;
+pub mod flags;
+pub mod rules;
+pub mod size;
+
+pub use config::{ConfigError, Raw, compile_glob, merge, parse_config};
+pub use dive_ci::parse_dive_ci;
+pub use flags::{FlagRules, apply_flags};
+pub use rules::{
+    CATEGORIES, Check, Level, Measure, Origin, RuleSpec, VCS_GLOBS, category_limits, default_rules,
+};
+pub use size::{Amount, parse_amount, parse_percent, parse_size};
+
+use crate::model::inspect::{FileInfo, FindingInfo, InspectReport, LayerInfo};
 
 /// What a rule concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,10 +277,7 @@ fn evaluate_one(rule: &RuleSpec, r: &InspectReport, baseline: Option<&InspectRep
 }
 
 /// The visible files a deny rule catches (requires `files` in the report).
-fn denied<'a>(
-    rule: &RuleSpec,
-    r: &'a InspectReport,
-) -> Result<Vec<&'a crate::report::json::FileInfo>, String> {
+fn denied<'a>(rule: &RuleSpec, r: &'a InspectReport) -> Result<Vec<&'a FileInfo>, String> {
     let Check::DenyPaths { deny, allow } = &rule.check else {
         return Ok(Vec::new());
     };
@@ -276,7 +290,7 @@ fn denied<'a>(
     };
     let deny = compile(deny)?;
     let allow = compile(allow)?;
-    let mut hits: Vec<&crate::report::json::FileInfo> = files
+    let mut hits: Vec<&FileInfo> = files
         .iter()
         .filter(|f| {
             let p = f.path.trim_start_matches('/');
@@ -301,11 +315,8 @@ fn new_error_findings<'a>(r: &'a InspectReport, b: &InspectReport) -> Vec<&'a Fi
         .collect()
 }
 
-fn layer_contributors(
-    r: &InspectReport,
-    by: impl Fn(&crate::report::json::LayerInfo) -> u64,
-) -> Vec<Contributor> {
-    let mut layers: Vec<&crate::report::json::LayerInfo> = r.layers.iter().collect();
+fn layer_contributors(r: &InspectReport, by: impl Fn(&LayerInfo) -> u64) -> Vec<Contributor> {
+    let mut layers: Vec<&LayerInfo> = r.layers.iter().collect();
     layers.sort_by(|a, b| by(b).cmp(&by(a)).then(a.index.cmp(&b.index)));
     layers
         .into_iter()

@@ -1,0 +1,247 @@
+//! The inspect document from the stages' results: [`summarize`] turns an index and its
+//! analysis into a [`model::InspectReport`](crate::model::InspectReport), and
+//! [`add_findings`] adds the findings stage's part. Every list is cut to [`Limits`] here,
+//! so a renderer shows what it is given.
+
+use super::findings::Findings;
+use super::{Analysis, BaseSource};
+use crate::index::Index;
+use crate::model::inspect::{
+    BaseInfo, ByCauseInfo, DirInfo, DiveInfo, DuplicateInfo, FileInfo, FindingInfo, HiddenInfo,
+    ImageInfo, InefficientInfo, InspectReport, LayerInfo, OwnInfo, PackageInfo, SCHEMA_VERSION,
+    SourceInfo, SummaryInfo, Tool, TotalsInfo,
+};
+
+/// How much of the long lists a report holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Rows of the top lists.
+    pub top: usize,
+    /// Depth of `top_dirs`.
+    pub depth: u32,
+    /// Include every visible file.
+    pub all_files: bool,
+}
+
+/// Builds the inspect document of `index` and its analysis; `source_path` names where the
+/// image was read from. The findings' part stays empty until [`add_findings`].
+pub fn summarize(index: &Index, a: &Analysis, source_path: &str, limits: Limits) -> InspectReport {
+    let paths = &index.paths;
+    let img = &index.image;
+    let cfg = &img.config;
+    let created_by = |i: usize| index.created_by(i).map(str::to_string);
+    let t = &a.totals;
+    let files = limits.all_files.then(|| {
+        let mut all: Vec<FileInfo> = a
+            .waste
+            .visible
+            .iter()
+            .map(|f| FileInfo {
+                path: paths.display(f.path),
+                bytes: f.bytes,
+                layer: usize::from(f.layer),
+                sha256: index
+                    .entries
+                    .get(f.entry as usize)
+                    .and_then(|e| index.digest_of(e))
+                    .map(|d| d.to_string()),
+            })
+            .collect();
+        all.sort_by(|x, y| x.path.cmp(&y.path));
+        all
+    });
+    InspectReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::this(),
+        source: SourceInfo {
+            path: source_path.to_string(),
+            layout: img.layout.name().to_string(),
+            compression: index.outer_compression.map(|c| c.name().to_string()),
+            input_bytes: index.input_bytes,
+        },
+        image: ImageInfo {
+            reference: img.refs.first().cloned(),
+            refs: img.refs.clone(),
+            id: img.config_digest.to_string(),
+            manifest_digest: img.manifest_digest.map(|d| d.to_string()),
+            os: cfg.os.clone(),
+            arch: cfg.architecture.clone(),
+            variant: cfg.variant.clone(),
+            user: cfg.user.clone(),
+        },
+        layers: index
+            .layers
+            .iter()
+            .map(|l| {
+                let w = a.waste.layers.get(l.index).copied().unwrap_or_default();
+                LayerInfo {
+                    index: l.index,
+                    digest: l.digest.unwrap_or(l.blob.blob_digest).to_string(),
+                    diff_id: l.blob.diff_id.to_string(),
+                    compression: l.blob.compression.name().to_string(),
+                    blob_bytes: l.blob.blob_bytes,
+                    content_bytes: l.counts.content_bytes,
+                    entries: l.counts.entries,
+                    files: l.counts.files,
+                    whiteouts: l.counts.whiteouts,
+                    opaque: l.counts.opaque,
+                    added: l.added,
+                    changed: l.changed,
+                    deleted: w.deleted,
+                    hidden_bytes: w.hidden_bytes,
+                    hides_bytes: w.hides_bytes,
+                    visible_bytes: w.visible_bytes,
+                    created_by: l.created_by().map(str::to_string),
+                    base: l.index < a.base.layers,
+                }
+            })
+            .collect(),
+        totals: TotalsInfo {
+            content_bytes: t.content_bytes,
+            blob_bytes: t.blob_bytes,
+            visible_bytes: t.visible_bytes,
+            visible_files: t.visible_files,
+            visible_inodes: t.visible_inodes,
+            hidden_bytes: t.hidden_bytes,
+            hidden_by_cause: ByCauseInfo {
+                overwritten: t.hidden_by_cause.overwritten,
+                same_content: t.hidden_by_cause.same_content,
+                deleted: t.hidden_by_cause.deleted,
+                deleted_with_dir: t.hidden_by_cause.deleted_with_dir,
+                opaque: t.hidden_by_cause.opaque,
+            },
+            duplicate_bytes: t.duplicate_bytes,
+            entries: t.entries,
+            layers: index.layers.len() as u64,
+        },
+        top_files: a
+            .top_files(index, limits.top)
+            .iter()
+            .map(|f| FileInfo {
+                path: paths.display(f.path),
+                bytes: f.bytes,
+                layer: usize::from(f.layer),
+                sha256: None,
+            })
+            .collect(),
+        top_dirs: a
+            .top_dirs(index, limits.depth, limits.top)
+            .iter()
+            .map(|(p, b)| DirInfo {
+                path: paths.display(*p),
+                bytes: *b,
+            })
+            .collect(),
+        duplicates: a
+            .waste
+            .duplicates
+            .iter()
+            .take(limits.top)
+            .map(|g| DuplicateInfo {
+                sha256: g.digest.to_string(),
+                size: g.size,
+                paths: g.copies.iter().map(|(p, _)| paths.display(*p)).collect(),
+                layers: g.copies.iter().map(|(_, l)| usize::from(*l)).collect(),
+                wasted_bytes: g.wasted(),
+            })
+            .collect(),
+        hidden_paths: a
+            .waste
+            .hidden
+            .iter()
+            .take(limits.top)
+            .map(|h| HiddenInfo {
+                path: paths.display(h.path),
+                bytes: h.bytes,
+                cause: h.fate.cause().to_string(),
+                written_by_layer: usize::from(h.written_by),
+                hidden_by_layer: usize::from(h.hidden_by),
+                written_by: created_by(usize::from(h.written_by)),
+                hidden_by: created_by(usize::from(h.hidden_by)),
+            })
+            .collect(),
+        dive: DiveInfo {
+            efficiency: a.dive.efficiency,
+            wasted_bytes: a.dive.wasted_bytes,
+            size_bytes: a.dive.size_bytes,
+            user_bytes: a.dive.user_bytes,
+            user_wasted_percent: a.dive.user_wasted_percent,
+            inefficient_paths: a
+                .dive
+                .inefficient
+                .iter()
+                .map(|p| InefficientInfo {
+                    path: paths.display(p.path),
+                    count: p.count,
+                    bytes: p.bytes,
+                })
+                .collect(),
+        },
+        base: BaseInfo {
+            source: match a.base.source {
+                BaseSource::Given(_) => "flag".to_string(),
+                BaseSource::Guess => "guess".to_string(),
+            },
+            guess: a.base.source == BaseSource::Guess,
+            name: a.base.name.clone(),
+            layers: (0..a.base.layers).collect(),
+            content_bytes: a.base.content_bytes.0,
+            hidden_bytes: a.base.hidden_bytes.0,
+            duplicate_bytes: a.base.duplicate_bytes.0,
+            own: OwnInfo {
+                content_bytes: a.base.content_bytes.1,
+                hidden_bytes: a.base.hidden_bytes.1,
+                duplicate_bytes: a.base.duplicate_bytes.1,
+            },
+        },
+        files,
+        findings: Vec::new(),
+        packages: Vec::new(),
+        summary: SummaryInfo::default(),
+        warnings: index.warnings.clone(),
+    }
+}
+
+/// Fills `findings`, `packages` and `summary` of `report` from the findings stage.
+pub fn add_findings(report: &mut InspectReport, f: &Findings, index: &Index) {
+    report.findings = f
+        .findings
+        .iter()
+        .map(|x| FindingInfo {
+            rule: x.rule.clone(),
+            category: x.category.name().to_string(),
+            severity: x.severity.name().to_string(),
+            bytes: x.bytes,
+            layer: x.layer,
+            created_by: x
+                .layer
+                .and_then(|l| index.created_by(l))
+                .map(str::to_string),
+            paths: x.paths.clone(),
+            fix: x.fix.clone(),
+            saving_bytes: x.saving_bytes,
+            message: x.message.clone(),
+        })
+        .collect();
+    report.packages = f
+        .packages
+        .iter()
+        .map(|p| PackageInfo {
+            manager: p.manager.to_string(),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            bytes: p.bytes,
+            dev: p.dev,
+        })
+        .collect();
+    report.summary = SummaryInfo {
+        dead_weight_bytes: f.dead_weight_bytes,
+        by_category: f
+            .by_category
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        top3_saving_bytes: f.top3_saving_bytes,
+        image_bytes: report.totals.content_bytes,
+    };
+}
