@@ -9,4 +9,5 @@ mod flavours;
 mod hostile;
 mod html;
 mod inputs;
+mod meta;
 mod overlay;
