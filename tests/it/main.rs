@@ -1,6 +1,7 @@
 //! The integration tests: one binary, modules by subject.
 
 mod check;
+mod ci_templates;
 mod common;
 mod diff;
 mod findings;
