@@ -40,7 +40,9 @@ pub fn man(args: &ManArgs) -> Result<ExitStatus> {
 
 fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(bytes).context("writing to standard output")?;
+    stdout
+        .write_all(bytes)
+        .context("writing to standard output")?;
     stdout.flush().context("writing to standard output")
 }
 

@@ -100,7 +100,11 @@ fn run_action(ws: &Workspace, inputs: &[(&str, &str)], release_url: &str) -> Vec
         let Some(run) = step["run"].as_str() else {
             continue;
         };
-        assert_eq!(text(&step["shell"]), "bash", "a composite run step names its shell");
+        assert_eq!(
+            text(&step["shell"]),
+            "bash",
+            "a composite run step names its shell"
+        );
         let mut cmd = Command::new("bash");
         cmd.args(["-e", "-c", run])
             .current_dir(ws.dir.path())
@@ -189,11 +193,17 @@ fn github_action_installs_from_the_release_checks_and_reports() {
     assert_eq!(ran.len(), 2, "install and check ran");
     assert_eq!(ran[0].code, Some(0), "install: {}", ran[0].stderr);
     let bin_dir = ws.path("runner_temp").join("deadweight").join("bin");
-    assert_eq!(ws.read("github_path").trim(), bin_dir.to_str().expect("utf-8"));
+    assert_eq!(
+        ws.read("github_path").trim(),
+        bin_dir.to_str().expect("utf-8")
+    );
     assert!(ran[0].stderr.contains("deadweight-0"), "{}", ran[0].stderr);
     assert!(ran[0].stderr.contains("tar.gz"), "installed from the asset");
     assert_eq!(ran[1].code, Some(1), "the gate failed: {}", ran[1].stderr);
-    assert!(ran[1].stdout.contains("::error title=deadweight"), "annotations");
+    assert!(
+        ran[1].stdout.contains("::error title=deadweight"),
+        "annotations"
+    );
     let outputs = ws.outputs();
     assert_eq!(outputs["report"], "deadweight-report.sarif");
     assert_eq!(outputs["exit-code"], "1");
@@ -228,13 +238,13 @@ fn github_action_passes_with_a_config_and_prints_the_table() {
     let ws = Workspace::new();
     let url = local_release(&ws);
     std::fs::write(ws.path("budget.toml"), "[budget]\nmax_layers = 10\n").expect("config");
-    let ran = run_action(
-        &ws,
-        &[("image", SAMPLE), ("config", "budget.toml")],
-        &url,
-    );
+    let ran = run_action(&ws, &[("image", SAMPLE), ("config", "budget.toml")], &url);
     assert_eq!(ran[1].code, Some(0), "{}{}", ran[1].stdout, ran[1].stderr);
-    assert!(ran[1].stdout.contains("budget.max_layers"), "{}", ran[1].stdout);
+    assert!(
+        ran[1].stdout.contains("budget.max_layers"),
+        "{}",
+        ran[1].stdout
+    );
     let outputs = ws.outputs();
     assert_eq!(outputs["passed"], "true");
     assert_eq!(outputs["report"], "deadweight-report.txt");
@@ -270,7 +280,10 @@ fn github_action_passes_with_a_config_and_prints_the_table() {
         .iter()
         .map(|r| text_json(&r["id"]))
         .collect();
-    assert!(ids.iter().any(|i| i == "baseline.max_growth_bytes"), "{ids:?}");
+    assert!(
+        ids.iter().any(|i| i == "baseline.max_growth_bytes"),
+        "{ids:?}"
+    );
 }
 
 fn text_json(v: &serde_json::Value) -> String {
@@ -283,12 +296,20 @@ fn github_action_rejects_a_bad_format_and_a_missing_image() {
     let url = local_release(&ws);
     let ran = run_action(&ws, &[("image", SAMPLE), ("format", "xml")], &url);
     assert_eq!(ran[1].code, Some(2));
-    assert!(ran[1].stderr.contains("format 'xml' is not one of"), "{}", ran[1].stderr);
+    assert!(
+        ran[1].stderr.contains("format 'xml' is not one of"),
+        "{}",
+        ran[1].stderr
+    );
     let ran = run_action(&ws, &[("image", "")], &url);
     assert_eq!(ran[1].code, Some(2));
     assert!(ran[1].stderr.contains("no image"), "{}", ran[1].stderr);
     let ran = run_action(&ws, &[("image", "missing.tar")], &url);
-    assert_eq!(ran[1].code, Some(2), "a tool failure is exit 2, not a gate failure");
+    assert_eq!(
+        ran[1].code,
+        Some(2),
+        "a tool failure is exit 2, not a gate failure"
+    );
     assert_eq!(ws.outputs()["exit-code"], "2");
 }
 
@@ -296,7 +317,9 @@ fn github_action_rejects_a_bad_format_and_a_missing_image() {
 fn install_checks_the_asset_checksum() {
     let ws = Workspace::new();
     let url = local_release(&ws);
-    let dir = ws.path("releases").join(format!("v{}", env!("CARGO_PKG_VERSION")));
+    let dir = ws
+        .path("releases")
+        .join(format!("v{}", env!("CARGO_PKG_VERSION")));
     let sum = std::fs::read_dir(&dir)
         .expect("release dir")
         .map(|e| e.expect("entry").path())
@@ -307,7 +330,11 @@ fn install_checks_the_asset_checksum() {
     let ran = run_action(&ws, &[("image", SAMPLE)], &url);
     assert_eq!(ran.len(), 1, "the job stops at the install step");
     assert_eq!(ran[0].code, Some(2));
-    assert!(ran[0].stderr.contains("checksum mismatch"), "{}", ran[0].stderr);
+    assert!(
+        ran[0].stderr.contains("checksum mismatch"),
+        "{}",
+        ran[0].stderr
+    );
 }
 
 #[test]
@@ -408,13 +435,19 @@ fn gitlab_template_gates_and_writes_the_junit_report() {
     let ws = Workspace::new();
     let (ran, job) = run_gitlab(&ws, &[("DEADWEIGHT_IMAGE", SAMPLE)]);
     assert_eq!(ran.code, Some(1), "the default rules fail: {}", ran.stderr);
-    assert!(ran.stderr.contains("using "), "install.sh took the deadweight on PATH");
+    assert!(
+        ran.stderr.contains("using "),
+        "install.sh took the deadweight on PATH"
+    );
     let xml = ws.read("deadweight-report.xml");
     assert!(xml.contains("<testsuite"), "a JUnit report: {xml}");
     assert!(xml.contains("<failure"), "with the failed rules");
     // The report the job writes is the one its artifacts upload, also when it fails.
     assert_eq!(text(&job["artifacts"]["when"]), "always");
-    assert_eq!(text(&job["artifacts"]["reports"]["junit"]), "$DEADWEIGHT_OUTPUT");
+    assert_eq!(
+        text(&job["artifacts"]["reports"]["junit"]),
+        "$DEADWEIGHT_OUTPUT"
+    );
     assert_eq!(
         text(&job["variables"]["DEADWEIGHT_OUTPUT"]),
         "deadweight-report.xml"

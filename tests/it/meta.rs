@@ -57,7 +57,10 @@ fn long_flags(sub: &str) -> Vec<String> {
         .map(str::trim_start)
         .filter_map(|l| l.strip_prefix("-").map(|_| l))
         .filter_map(|l| l.split(&[' ', ','][..]).find(|w| w.starts_with("--")))
-        .map(|w| w.trim_end_matches(|c: char| !c.is_alphanumeric()).to_owned())
+        .map(|w| {
+            w.trim_end_matches(|c: char| !c.is_alphanumeric())
+                .to_owned()
+        })
         .collect()
 }
 
@@ -116,7 +119,10 @@ fn bash_completion_loads_and_completes_subcommands_and_flags() {
         bash_complete(&bash, &script, "deadweight in"),
         ["init", "inspect"]
     );
-    assert_eq!(bash_complete(&bash, &script, "deadweight com"), ["completions"]);
+    assert_eq!(
+        bash_complete(&bash, &script, "deadweight com"),
+        ["completions"]
+    );
     // A subcommand's own flags, and a value enum's values.
     assert_eq!(
         bash_complete(&bash, &script, "deadweight inspect --suggest"),
@@ -132,11 +138,18 @@ fn completions_for_every_shell_name_every_subcommand() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let script = stdout_of(&["completions", shell]);
         for name in &names {
-            assert!(script.contains(name.as_str()), "{shell} script lacks {name}");
+            assert!(
+                script.contains(name.as_str()),
+                "{shell} script lacks {name}"
+            );
         }
     }
     let out = bin().args(["completions", "tcsh"]).output().expect("run");
-    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
 }
 
 /// `man -l` on `page`, as a user reads it: stderr must be empty (groff's and man's
@@ -173,7 +186,10 @@ fn man_page_renders_without_warnings_and_holds_every_subcommand() {
         assert!(text.contains(&heading), "the page lacks {heading}");
         // Each subcommand's flags are on the page, not only its name.
         let flags = long_flags(&sub);
-        assert!(flags.iter().any(|f| f == "--help"), "{sub}: no flags parsed");
+        assert!(
+            flags.iter().any(|f| f == "--help"),
+            "{sub}: no flags parsed"
+        );
         for flag in flags {
             assert!(text.contains(&flag), "the page lacks {sub} {flag}");
         }
