@@ -10,6 +10,7 @@ pub mod budget;
 pub mod diff;
 pub mod dive;
 pub mod findings;
+pub mod instruction;
 pub mod summary;
 pub mod waste;
 
