@@ -1,14 +1,13 @@
 //! The integration tests: one binary, modules by subject.
 
 mod check;
-mod ci_templates;
 mod common;
 mod diff;
+mod false_alarms;
 mod findings;
 mod fixtures;
 mod flavours;
 mod hostile;
 mod html;
 mod inputs;
-mod meta;
 mod overlay;

@@ -172,8 +172,11 @@ fn measure(
         ),
         Check::Layers => (Measure::Count(r.layers.len() as u64), None),
         Check::Category(c) => {
-            let of_cat: Vec<&FindingInfo> =
-                r.findings.iter().filter(|f| &f.category == c).collect();
+            let of_cat: Vec<&FindingInfo> = r
+                .findings
+                .iter()
+                .filter(|f| &f.category == c && counted(f))
+                .collect();
             let bytes = r
                 .summary
                 .by_category
@@ -226,6 +229,12 @@ fn breached(rule: &RuleSpec, value: Measure, note: Option<&String>) -> bool {
         return true;
     }
     v > limit
+}
+
+/// False for findings no category budget counts: an `info` secret is a key or credential
+/// file an installed package lists as its own (tornado's `test.key`), public, not a leak.
+fn counted(f: &FindingInfo) -> bool {
+    !(f.category == "secret" && f.severity == "info")
 }
 
 fn evaluate_one(rule: &RuleSpec, r: &InspectReport, baseline: Option<&InspectReport>) -> Outcome {
@@ -416,8 +425,11 @@ fn contributors(
                 .collect()
         }
         Check::Category(c) => {
-            let mut fs: Vec<&FindingInfo> =
-                r.findings.iter().filter(|f| &f.category == c).collect();
+            let mut fs: Vec<&FindingInfo> = r
+                .findings
+                .iter()
+                .filter(|f| &f.category == c && counted(f))
+                .collect();
             fs.sort_by_key(|f| std::cmp::Reverse(f.bytes));
             fs.into_iter().take(TOP).map(finding_contributor).collect()
         }

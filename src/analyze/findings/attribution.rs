@@ -7,7 +7,7 @@
 
 use super::collect::Collected;
 use super::model::Package;
-use super::packages::{self, Record};
+use super::packages::{self, BuildUse, Record};
 use super::shipped::{Ctx, VisibleByPath};
 use crate::analyze::waste::VisibleFile;
 use crate::index::{Fate, Index, PathId, PathTable};
@@ -103,6 +103,54 @@ fn dev_names<'c>(
     (py_dev, app_npm_dev)
 }
 
+/// Where only building looks: headers, kernel sources and headers, compilers' own
+/// directories, autoconf macros, pkg-config files.
+const BUILD_PLACES: &[&[u8]] = &[
+    b"/usr/include",
+    b"/usr/local/include",
+    b"/usr/src",
+    b"/usr/lib/gcc",
+    b"/usr/libexec/gcc",
+    b"/usr/share/aclocal",
+    b"/usr/share/pkgconfig",
+    b"/usr/lib/pkgconfig",
+];
+
+/// `(dev, toolchain)` of a dpkg or apk package: by what it is ([`packages::build_use`]),
+/// or by where it installs (most of its bytes in [`BUILD_PLACES`]: a headers package
+/// under any name).
+fn build_use(
+    index: &Index,
+    visible: &VisibleByPath<'_>,
+    build_dirs: &[PathId],
+    name: &str,
+    section: &str,
+    entries: &[u32],
+) -> (bool, bool) {
+    match packages::build_use(name, section) {
+        BuildUse::Toolchain => return (true, true),
+        BuildUse::Dev => return (true, false),
+        BuildUse::Runtime => {}
+    }
+    if build_dirs.is_empty() {
+        return (false, false);
+    }
+    let paths = &index.paths;
+    let (mut all, mut there) = (0u64, 0u64);
+    for e in entries {
+        let Some(fe) = index.entries.get(*e as usize) else {
+            continue;
+        };
+        let bytes = visible.get(fe.path).map_or(0, |(_, b, _)| b);
+        all += bytes;
+        if paths.ancestors(fe.path).any(|a| build_dirs.contains(&a)) {
+            there += bytes;
+        }
+    }
+    // Four fifths: a library package with a stray header stays a runtime package.
+    (all > 0 && there * 5 >= all * 4, false)
+}
+
 /// The dpkg, apk and pip packages.
 fn db_packages(
     index: &Index,
@@ -113,6 +161,7 @@ fn db_packages(
     out: &mut Vec<Package>,
 ) {
     let paths = &index.paths;
+    let build_dirs: Vec<PathId> = BUILD_PLACES.iter().filter_map(|p| paths.find(p)).collect();
     // dpkg.
     let mut lists: HashMap<&str, &[Box<[u8]>]> = HashMap::new();
     let mut pip_meta: HashMap<&[u8], (&str, &str)> = HashMap::new();
@@ -145,13 +194,14 @@ fn db_packages(
                         .get(p.name.as_str())
                         .map(|l| files_of(paths, visible, l))
                         .unwrap_or_default();
-                    let toolchain = packages::is_toolchain(&p.name);
+                    let (dev, toolchain) =
+                        build_use(index, visible, &build_dirs, &p.name, &p.section, &entries);
                     out.push(Package {
                         manager: "dpkg",
                         name: p.name.clone(),
                         version: p.version.clone(),
                         bytes,
-                        dev: p.name.ends_with("-dev") || toolchain,
+                        dev,
                         toolchain,
                         entries,
                     });
@@ -160,13 +210,14 @@ fn db_packages(
             Record::Apk(pkgs) => {
                 for p in pkgs {
                     let (bytes, entries) = files_of(paths, visible, &p.paths);
-                    let toolchain = packages::is_toolchain(&p.name);
+                    let (dev, toolchain) =
+                        build_use(index, visible, &build_dirs, &p.name, "", &entries);
                     out.push(Package {
                         manager: "apk",
                         name: p.name.clone(),
                         version: p.version.clone(),
                         bytes,
-                        dev: p.name.ends_with("-dev") || toolchain,
+                        dev,
                         toolchain,
                         entries,
                     });
@@ -241,4 +292,125 @@ fn npm_packages(
             }
         }
     }
+}
+
+/// The package whose own file list claims a path: its manager, name and version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Owner {
+    pub manager: &'static str,
+    pub name: String,
+    pub version: String,
+}
+
+/// The packages that claim each of `wanted` (a few paths: the secret files): a dpkg
+/// `info/*.list`, a pip `RECORD` (or egg-info file list), an apk `installed` entry, or
+/// an installed npm package's directory. Only the visible databases count, and only the
+/// path as listed: a file in a package's directory that its list does not name has no
+/// owner.
+pub(super) fn owners(ctx: &Ctx<'_>, wanted: &[PathId]) -> HashMap<PathId, Owner> {
+    let index = ctx.index;
+    let paths = &index.paths;
+    let mut out: HashMap<PathId, Owner> = HashMap::new();
+    if wanted.is_empty() {
+        return out;
+    }
+    let by_bytes: HashMap<Vec<u8>, PathId> = wanted
+        .iter()
+        .map(|&id| (paths.path_bytes(id), id))
+        .collect();
+    let is_visible = |e: u32| {
+        index
+            .entries
+            .get(e as usize)
+            .is_some_and(|x| x.fate == Fate::Visible)
+    };
+    let mut claim = |list: &[Box<[u8]>], owner: &dyn Fn() -> Owner| {
+        for p in list {
+            if let Some(&id) = by_bytes.get(p.as_ref()) {
+                out.entry(id).or_insert_with(owner);
+            }
+        }
+    };
+    let mut pip_names: HashMap<&[u8], (&str, &str)> = HashMap::new();
+    for (e, r) in &ctx.collected.records {
+        if let Record::PipMetadata { dir, name, version } = r
+            && is_visible(*e)
+        {
+            pip_names.insert(dir, (name.as_str(), version.as_str()));
+        }
+    }
+    let mut versions: HashMap<&str, &str> = HashMap::new();
+    for (e, r) in &ctx.collected.records {
+        if let Record::DpkgStatus(pkgs) = r
+            && is_visible(*e)
+        {
+            versions.extend(pkgs.iter().map(|p| (p.name.as_str(), p.version.as_str())));
+        }
+    }
+    let mut npm_dirs: Vec<(PathId, Owner)> = Vec::new();
+    for (e, r) in &ctx.collected.records {
+        if !is_visible(*e) {
+            continue;
+        }
+        match r {
+            Record::DpkgList { package, paths } => claim(paths, &|| Owner {
+                manager: "dpkg",
+                name: package.clone(),
+                version: versions.get(package.as_str()).unwrap_or(&"").to_string(),
+            }),
+            Record::PipRecord { dir, paths } => {
+                let (name, version) = pip_names.get(dir.as_ref()).copied().unwrap_or_else(|| {
+                    let dir_name = dir.rsplit(|&b| b == b'/').next().unwrap_or_default();
+                    (std::str::from_utf8(dir_name).unwrap_or("?"), "")
+                });
+                claim(paths, &|| Owner {
+                    manager: "pip",
+                    name: name.to_string(),
+                    version: version.to_string(),
+                });
+            }
+            Record::Apk(pkgs) => {
+                for p in pkgs {
+                    claim(&p.paths, &|| Owner {
+                        manager: "apk",
+                        name: p.name.clone(),
+                        version: p.version.clone(),
+                    });
+                }
+            }
+            Record::Npm {
+                dir,
+                name,
+                version,
+                installed: true,
+                ..
+            } => {
+                if let Some(id) = paths.find(dir) {
+                    npm_dirs.push((
+                        id,
+                        Owner {
+                            manager: "npm",
+                            name: name.clone(),
+                            version: version.clone(),
+                        },
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    // npm lists no files: a package's contents are its directory, less the packages
+    // nested in its own node_modules (the nearest package directory owns a file).
+    for &id in wanted {
+        if out.contains_key(&id) {
+            continue;
+        }
+        let nearest = paths
+            .ancestors(id)
+            .find_map(|a| npm_dirs.iter().find(|(d, _)| *d == a));
+        if let Some((_, owner)) = nearest {
+            out.insert(id, owner.clone());
+        }
+    }
+    out
 }

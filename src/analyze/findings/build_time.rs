@@ -26,6 +26,25 @@ fn shipped_of(ctx: &Ctx<'_>, visible: &VisibleByPath<'_>, entries: &[u32]) -> Ve
         .collect()
 }
 
+/// The names of `packages` (heaviest first) for a command: at most [`NAMES_SHOWN`], then
+/// how many more the finding's message lists.
+fn name_list(packages: &[&Package]) -> String {
+    let mut out: Vec<&str> = packages
+        .iter()
+        .take(NAMES_SHOWN)
+        .map(|p| p.name.as_str())
+        .collect();
+    let more = packages.len().saturating_sub(NAMES_SHOWN);
+    let more = format!("(and {more} more)");
+    if packages.len() > NAMES_SHOWN {
+        out.push(&more);
+    }
+    out.join(" ")
+}
+
+/// Package names a fix spells out.
+const NAMES_SHOWN: usize = 12;
+
 /// Findings of development packages and build toolchains, by package manager.
 pub(super) fn package_findings(
     ctx: &Ctx<'_>,
@@ -47,12 +66,12 @@ pub(super) fn package_findings(
         (
             "dpkg",
             "dev_dependency.dpkg-dev-packages",
-            "install -dev packages in a builder stage only, or `apt-get purge` them in the RUN that builds",
+            "install {names} in a builder stage only, or `apt-get purge --autoremove -y {names}` in the RUN that builds",
         ),
         (
             "apk",
             "dev_dependency.apk-dev-packages",
-            "`apk add --virtual .build-deps ...` and `apk del .build-deps` in the same RUN",
+            "`apk add --virtual .build-deps {names}` and `apk del .build-deps` in the same RUN",
         ),
     ] {
         let devs: Vec<&Package> = packages
@@ -80,7 +99,7 @@ pub(super) fn package_findings(
             Category::DevDependency,
             Severity::Warning,
             &shipped_of(ctx, visible, &entries),
-            fix,
+            &fix.replace("{names}", &name_list(&devs)),
             message,
         );
     }
@@ -94,12 +113,29 @@ pub(super) fn package_findings(
             .iter()
             .map(|p| format!("{} {}", p.name, p.version))
             .collect();
+        let mut fix = "build in a builder stage (`FROM ... AS build`) and COPY only the artefacts into a runtime stage without compilers".to_string();
+        for (manager, command) in [
+            ("dpkg", "`apt-get purge --autoremove -y {names}`"),
+            ("apk", "`apk del {names}`"),
+        ] {
+            let of: Vec<&Package> = tools
+                .iter()
+                .copied()
+                .filter(|p| p.manager == manager)
+                .collect();
+            if !of.is_empty() {
+                fix.push_str(&format!(
+                    "; or {} in the RUN that builds",
+                    command.replace("{names}", &name_list(&of))
+                ));
+            }
+        }
         acc.push_files(
             "build_toolchain.packages",
             Category::BuildToolchain,
             Severity::Warning,
             &shipped_of(ctx, visible, &entries),
-            "build in a builder stage (`FROM ... AS build`) and COPY only the artefacts into a runtime stage without compilers",
+            &fix,
             format!("build tools installed: {}", names.join(", ")),
         );
     }

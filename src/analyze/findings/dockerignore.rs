@@ -3,12 +3,134 @@
 //! destination, as the top directory or the file relative to it.
 
 use super::model::{Category, Finding, IgnoreLine};
-use crate::index::{Index, PathId, escape_bytes};
+use crate::analyze::instruction::Instruction;
+use crate::analyze::{Analysis, BaseSource};
+use crate::index::{Index, PathId, ROOT, escape_bytes};
 use foldhash::{HashSet, HashSetExt};
 use std::collections::BTreeMap;
 
-/// `.dockerignore` lines for what COPY/ADD layers took from the build context.
-pub(super) fn suggest_dockerignore(index: &Index, findings: &[Finding]) -> Vec<IgnoreLine> {
+/// How many bottom layers are the base image's: those `--base` named, or else those made
+/// before the base's own `CMD`/`ENTRYPOINT` (the last one in the history that a layer
+/// follows: a Dockerfile's own comes at its end). None when the history shows no such
+/// line.
+fn base_layers(index: &Index, analysis: &Analysis) -> usize {
+    if matches!(analysis.base.source, BaseSource::Given(_)) {
+        return analysis.base.layers;
+    }
+    let history = &index.image.config.history;
+    let mut layers = 0;
+    let (mut base, mut candidate) = (0, None);
+    for h in history {
+        if !h.empty_layer {
+            // A layer follows the CMD: the CMD was the base's.
+            if let Some(c) = candidate.take() {
+                base = c;
+            }
+            layers += 1;
+            continue;
+        }
+        let keyword = h
+            .created_by
+            .as_deref()
+            .map(|c| Instruction::parse(c).keyword)
+            .unwrap_or_default();
+        if matches!(keyword, "CMD" | "ENTRYPOINT") {
+            candidate = Some(layers);
+        }
+    }
+    base
+}
+
+/// The top directories of a root filesystem: never a `.dockerignore` line, even under a
+/// `COPY . /`.
+const SYSTEM_DIRS: &[&[u8]] = &[
+    b"bin", b"boot", b"dev", b"etc", b"lib", b"lib32", b"lib64", b"libx32", b"media", b"mnt",
+    b"opt", b"proc", b"root", b"run", b"sbin", b"srv", b"sys", b"tmp", b"usr", b"var",
+];
+
+/// For each layer, where a COPY or ADD of the build context put its files: only the
+/// image's own layers (not the first `base` ones), never a `COPY --from` of another
+/// stage or image, an ADD of a URL, or an ADD into `/` (a root filesystem: `ADD file:...
+/// in /`, a tarball extracted at `/`). Under a COPY into `/`, the system directories
+/// ([`SYSTEM_DIRS`]) are never a line either. A relative destination is below the WORKDIR the history had
+/// set by then (the config's WORKDIR when the history records none).
+fn context_copies(index: &Index, base: usize) -> Vec<Option<PathId>> {
+    let history = &index.image.config.history;
+    let tracks_workdir = history.iter().any(|h| {
+        h.created_by
+            .as_deref()
+            .is_some_and(|c| Instruction::parse(c).keyword == "WORKDIR")
+    });
+    let mut workdir = if tracks_workdir {
+        "/".to_string()
+    } else {
+        index.image.config.working_dir.clone()
+    };
+    // The WORKDIR in force at each layer, in history order.
+    let mut workdirs: Vec<String> = Vec::new();
+    for h in history {
+        let i = h
+            .created_by
+            .as_deref()
+            .map(Instruction::parse)
+            .unwrap_or_default();
+        if i.keyword == "WORKDIR" {
+            workdir = join(&workdir, &i.args);
+        }
+        if !h.empty_layer {
+            workdirs.push(workdir.clone());
+        }
+    }
+    (0..index.layers.len())
+        .map(|layer| {
+            if layer < base {
+                return None;
+            }
+            let i = Instruction::parse(index.layers.get(layer)?.created_by()?);
+            let copy = i.copy()?;
+            let remote = copy
+                .sources
+                .iter()
+                .any(|s| s.contains("://") || s.starts_with("git@"));
+            if copy.from.is_some() || remote {
+                return None;
+            }
+            let wd = workdirs
+                .get(layer)
+                .map_or(index.image.config.working_dir.as_str(), String::as_str);
+            let dest = join(wd, copy.dest);
+            if dest == "/" && copy.add {
+                return None;
+            }
+            index.paths.find(dest.as_bytes())
+        })
+        .collect()
+}
+
+/// `rel` below `dir` (`rel` itself when absolute), `.` and trailing `/` resolved away.
+fn join(dir: &str, rel: &str) -> String {
+    let base = if rel.starts_with('/') { "" } else { dir };
+    let mut parts: Vec<&str> = Vec::new();
+    for p in base.split('/').chain(rel.split('/')) {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// `.dockerignore` lines for what COPY/ADD layers of the image's own took from the build
+/// context (see [`context_copies`]). A key a package lists as its own file is the
+/// package's, not the build context's.
+pub(super) fn suggest_dockerignore(
+    index: &Index,
+    analysis: &Analysis,
+    findings: &[Finding],
+) -> Vec<IgnoreLine> {
     const CATS: &[Category] = &[
         Category::Vcs,
         Category::Dataset,
@@ -20,41 +142,22 @@ pub(super) fn suggest_dockerignore(index: &Index, findings: &[Finding]) -> Vec<I
         Category::TempFile,
         Category::LogFile,
     ];
-    // Each COPY/ADD layer's destination, once per layer.
-    let dest_of = |layer: usize| -> Option<PathId> {
-        let cb = index.layers.get(layer)?.created_by()?;
-        let nop = cb.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(cb).trim();
-        let is_copy =
-            (nop.starts_with("COPY") || nop.starts_with("ADD")) && !nop.contains("--from");
-        if !is_copy {
-            return None;
-        }
-        // The destination: `... in DEST`.
-        let dest = nop.rsplit(" in ").next().unwrap_or("/").trim();
-        let dest = if dest == "." || dest == "./" || !dest.starts_with('/') {
-            let wd = index.image.config.working_dir.trim_end_matches('/');
-            let rel = dest.trim_start_matches("./").trim_end_matches('/');
-            if rel.is_empty() || rel == "." {
-                wd.to_string()
-            } else {
-                format!("{wd}/{rel}")
-            }
-        } else {
-            dest.trim_end_matches('/').to_string()
-        };
-        index.paths.find(dest.as_bytes())
-    };
+    let dests = context_copies(index, base_layers(index, analysis));
     // With its display, without a trailing `/`, which prefixes the display of every path
     // below it.
-    let dests: Vec<Option<(PathId, String)>> = (0..index.layers.len())
-        .map(|layer| {
-            let dest = dest_of(layer)?;
+    let dests: Vec<Option<(PathId, String)>> = dests
+        .into_iter()
+        .map(|dest| {
+            let dest = dest?;
             let shown = index.paths.display(dest).trim_end_matches('/').to_string();
             Some((dest, shown))
         })
         .collect();
     let mut lines: BTreeMap<String, (u64, Category, HashSet<u32>)> = BTreeMap::new();
-    for f in findings.iter().filter(|f| CATS.contains(&f.category)) {
+    for f in findings
+        .iter()
+        .filter(|f| CATS.contains(&f.category) && f.rule != "secret.package-fixture")
+    {
         for &e in &f.entries {
             let Some(entry) = index.entries.get(e as usize) else {
                 continue;
@@ -68,6 +171,10 @@ pub(super) fn suggest_dockerignore(index: &Index, findings: &[Finding]) -> Vec<I
                 .paths
                 .ancestor_at(entry.path, index.paths.depth(dest) + 1);
             if top == dest || index.paths.parent(top) != dest {
+                continue;
+            }
+            // A copy into `/`: system paths are never a line.
+            if dest == ROOT && SYSTEM_DIRS.contains(&index.paths.name(top)) {
                 continue;
             }
             let pattern = if top != entry.path

@@ -31,6 +31,14 @@ pub enum Magic {
     ElfCore,
     /// gzip.
     Gzip,
+    /// A PNG image.
+    Png,
+    /// A JPEG image.
+    Jpeg,
+    /// A RIFF container: WAV audio, WebP images, AVI video.
+    Riff,
+    /// FLAC audio.
+    Flac,
 }
 
 /// Classifies a file by its first bytes.
@@ -63,6 +71,14 @@ pub fn classify(head: &[u8]) -> Magic {
         }
     } else if head.starts_with(b"\x1f\x8b") {
         Magic::Gzip
+    } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Magic::Png
+    } else if head.starts_with(b"\xff\xd8\xff") {
+        Magic::Jpeg
+    } else if head.starts_with(b"RIFF") && head.len() >= 12 {
+        Magic::Riff
+    } else if head.starts_with(b"fLaC") {
+        Magic::Flac
     } else if head.len() >= 3
         && head.first() == Some(&0x80)
         && head.get(1).is_some_and(|p| (2..=5).contains(p))
@@ -108,6 +124,10 @@ mod tests {
         st.extend_from_slice(b"{\"w\":{}}");
         assert_eq!(classify(&st), Magic::Safetensors);
         assert_eq!(classify(b"id,name\n1,a\n"), Magic::Unknown);
+        assert_eq!(classify(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Magic::Png);
+        assert_eq!(classify(b"\xff\xd8\xff\xe0\0\x10JFIF"), Magic::Jpeg);
+        assert_eq!(classify(b"RIFF\x24\0\0\0WAVEfmt "), Magic::Riff);
+        assert_eq!(classify(b"fLaC\0\0\0\x22"), Magic::Flac);
         // ELF: a core dump by its e_type (4), in either byte order; a program (2) is not.
         let elf = |data: u8, e_type: [u8; 2]| {
             let mut h = b"\x7fELF\x02".to_vec();

@@ -7,11 +7,13 @@
 //!
 //! - path rules ([`rules`], one table per category; [`matcher`] the engine), matched
 //!   against every shipped file, visible or hidden ([`by_path`]);
+//! - directories of many small data files, one finding each ([`datasets`]);
 //! - package databases ([`packages`], attributed in [`attribution`]): dev tools (pip, npm
 //!   devDependencies, dpkg `-dev`) and build toolchains, with the bytes of their files
 //!   present in the final tree ([`build_time`]);
 //! - secrets ([`secrets`] the scanner, [`security`] the findings): key and credential
 //!   files, tokens in small text files, secrets in the config's `Env`, labels and history;
+//!   a key an installed package lists as its own file is that package's fixture (`info`);
 //! - the config (root user), modes (setuid/setgid, world-writable) ([`security`]), the
 //!   waste accounting (duplicates, hidden bytes: [`accounting`]) and the history
 //!   (`dockerfile_pattern`: [`history`]);
@@ -34,6 +36,7 @@ mod build_time;
 mod by_path;
 pub mod collect;
 pub mod config;
+mod datasets;
 mod dockerignore;
 pub mod glob;
 mod history;
@@ -71,11 +74,13 @@ impl Findings {
             findings: Vec::new(),
             claims: vec![0; index.entries.len()],
         };
-        // The order matters: within a category, an entry belongs to the first finding
-        // that claims it.
-        by_path::path_findings(&ctx, &mut acc);
         let visible = VisibleByPath::new(&a.waste.visible, index.paths.len());
         let packages = attribution::attribute_packages(&ctx, &visible);
+        // The order matters: within a category, an entry belongs to the first finding
+        // that claims it. A dataset directory's finding holds all its data files, so it
+        // claims them before the per-file rules do.
+        datasets::dataset_dir_findings(&ctx, &mut acc, &packages);
+        by_path::path_findings(&ctx, &mut acc);
         build_time::package_findings(&ctx, &mut acc, &visible, &packages);
         build_time::header_findings(&ctx, &mut acc);
         security::file_secrets(&ctx, &mut acc);
@@ -85,7 +90,7 @@ impl Findings {
         accounting::hidden_findings(&ctx, &mut acc);
         history::dockerfile_patterns(index, &packages, &mut acc);
         let (findings, headline) = headline(&ctx, acc);
-        let dockerignore = dockerignore::suggest_dockerignore(index, &findings);
+        let dockerignore = dockerignore::suggest_dockerignore(index, a, &findings);
         Findings {
             findings,
             packages,

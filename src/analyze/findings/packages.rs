@@ -66,6 +66,9 @@ pub struct DpkgPackage {
     pub version: String,
     /// `Installed-Size:` in KiB, as the package states it.
     pub installed_kib: u64,
+    /// `Section:` (`devel`, `libdevel`, `kernel`, `vcs`, `libs`...), without an area
+    /// prefix (`contrib/devel` is `devel`).
+    pub section: String,
 }
 
 /// An apk package.
@@ -282,6 +285,7 @@ fn parse_dpkg_status(text: &str) -> Vec<DpkgPackage> {
         let mut version = "";
         let mut kib = 0;
         let mut installed = false;
+        let mut section = "";
         for line in para.lines() {
             if let Some(v) = line.strip_prefix("Package:") {
                 name = v.trim();
@@ -291,6 +295,8 @@ fn parse_dpkg_status(text: &str) -> Vec<DpkgPackage> {
                 kib = v.trim().parse().unwrap_or(0);
             } else if let Some(v) = line.strip_prefix("Status:") {
                 installed = v.trim().ends_with(" installed");
+            } else if let Some(v) = line.strip_prefix("Section:") {
+                section = v.trim().rsplit('/').next().unwrap_or_default();
             }
         }
         if installed && !name.is_empty() {
@@ -298,6 +304,7 @@ fn parse_dpkg_status(text: &str) -> Vec<DpkgPackage> {
                 name: name.to_string(),
                 version: version.to_string(),
                 installed_kib: kib,
+                section: section.to_string(),
             });
         }
     }
@@ -414,6 +421,66 @@ pub const DEV_PY: &[&str] = &[
     "pydocstyle",
 ];
 
+/// What a dpkg or apk package is for, as far as building goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildUse {
+    /// Something the running service may need.
+    Runtime,
+    /// Only building or developing needs it: headers, kernel headers, version control,
+    /// debuggers and tracers.
+    Dev,
+    /// A compiler or build tool.
+    Toolchain,
+}
+
+/// Classifies a dpkg or apk package by what it is: its name and, for dpkg, its
+/// `Section` (`section` empty for apk, which records none). Where a package installs is
+/// the caller's third witness (see `attribution`).
+///
+/// - compilers and build tools ([`is_toolchain`]) are [`BuildUse::Toolchain`];
+/// - `-dev` packages, and the sections Debian files only development under (`devel`,
+///   `libdevel`, `vcs`, `debug`, and `kernel` but for kernel images), are
+///   [`BuildUse::Dev`]; so are, by name, kernel headers, version control and
+///   debuggers and tracers, for apk and for a status file without sections.
+pub fn build_use(name: &str, section: &str) -> BuildUse {
+    const DEV_EXACT: &[&str] = &[
+        "git",
+        "git-lfs",
+        "subversion",
+        "mercurial",
+        "cvs",
+        "bzr",
+        "gdb",
+        "gdbserver",
+        "strace",
+        "ltrace",
+        "valgrind",
+        "linux-headers",
+        "linux-libc-dev",
+        "manpages-dev",
+    ];
+    const DEV_PREFIX: &[&str] = &["linux-headers-", "linux-kbuild-", "linux-compiler-"];
+    if is_toolchain(name) {
+        return BuildUse::Toolchain;
+    }
+    let by_section = match section {
+        "devel" | "libdevel" | "vcs" | "debug" => true,
+        "kernel" => !name.starts_with("linux-image"),
+        _ => false,
+    };
+    if by_section
+        || name.ends_with("-dev")
+        || name.ends_with("-dbg")
+        || name.ends_with("-dbgsym")
+        || DEV_EXACT.contains(&name)
+        || DEV_PREFIX.iter().any(|p| name.starts_with(p))
+    {
+        BuildUse::Dev
+    } else {
+        BuildUse::Runtime
+    }
+}
+
 /// dpkg and apk packages that are compilers and build tools.
 pub fn is_toolchain(name: &str) -> bool {
     const EXACT: &[&str] = &[
@@ -444,6 +511,20 @@ pub fn is_toolchain(name: &str) -> bool {
         "cmake-data",
         "pkgconf-bin",
         "m4",
+        "ninja",
+        "samurai",
+        "patch",
+        "scons",
+        "nasm",
+        "yasm",
+        "swig",
+        "ccache",
+        "gfortran",
+        "libtool-bin",
+        "autotools-dev",
+        "autopoint",
+        "debhelper",
+        "dh-autoreconf",
     ];
     const PREFIX: &[&str] = &[
         "gcc-",
@@ -457,6 +538,7 @@ pub fn is_toolchain(name: &str) -> bool {
         "libgcc-",
         "libstdc++-",
         "libclang",
+        "gfortran-",
     ];
     EXACT.contains(&name)
         || !name.ends_with("-base")
@@ -489,5 +571,38 @@ mod tests {
         assert!(is_toolchain("libgcc-12-dev"));
         assert!(!is_toolchain("libgcc-s1"));
         assert!(!is_toolchain("python3"));
+    }
+
+    /// Build-time packages by what they are: the real ML image's kernel headers and git
+    /// were `dev: false` before.
+    #[test]
+    fn build_use_by_name_and_section() {
+        use BuildUse::*;
+        for (name, section, want) in [
+            ("linux-headers-amd64", "kernel", Dev),
+            ("linux-headers-6.1.0-28-common", "kernel", Dev),
+            ("linux-kbuild-6.1", "kernel", Dev),
+            ("linux-image-amd64", "kernel", Runtime),
+            ("git", "vcs", Dev),
+            ("git", "", Dev),
+            ("patch", "vcs", Toolchain),
+            ("libffi-dev", "libdevel", Dev),
+            ("python3.11-dev", "python", Dev),
+            ("gdb", "devel", Dev),
+            ("strace", "utils", Dev),
+            ("cmake", "devel", Toolchain),
+            ("ninja-build", "devel", Toolchain),
+            ("pkg-config", "devel", Toolchain),
+            ("autoconf", "devel", Toolchain),
+            ("automake", "devel", Toolchain),
+            ("libtool", "devel", Toolchain),
+            ("linux-headers", "", Dev),
+            ("python3", "python", Runtime),
+            ("libc6", "libs", Runtime),
+            ("git-man", "doc", Runtime),
+            ("perl", "perl", Runtime),
+        ] {
+            assert_eq!(build_use(name, section), want, "{name} ({section})");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! small text files, secrets in the config's `Env`, labels and history; values always
 //! masked) and privileges (running as root, setuid/setgid and world-writable files).
 
+use super::attribution::{Owner, owners};
 use super::history::short;
 use super::model::{Category, Finding, Severity};
 use super::secrets;
@@ -9,13 +10,22 @@ use super::shipped::{Acc, Ctx};
 use crate::index::{EntryKind, Fate, Index};
 use foldhash::{HashSet, HashSetExt};
 
-/// Secrets in files: what the reader's scan found ([`super::collect`]).
+/// Secrets in files: what the reader's scan found ([`super::collect`]). A key or
+/// credential file that an installed package's own file list claims (tornado ships
+/// `tornado/test/test.key`) is that package's public fixture: reported at `info` with
+/// the package named, which no gate counts. The same file that no list claims, wherever
+/// it is (also inside `site-packages`), is what it looks like.
 pub(super) fn file_secrets(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
     const FIX: &str = "rotate it (it has shipped), keep it out of the build context (.dockerignore), and pass secrets at run time or with `RUN --mount=type=secret`";
     let index = ctx.index;
     let mut files: Vec<&(u32, Vec<secrets::Hit>, Option<&'static str>)> =
         ctx.collected.secrets.iter().collect();
     files.sort_by_key(|(e, _, _)| *e);
+    let wanted: Vec<_> = files
+        .iter()
+        .filter_map(|(e, _, _)| index.entries.get(*e as usize).map(|x| x.path))
+        .collect();
+    let owners = owners(ctx, &wanted);
     for (e, hits, file_kind) in files {
         let Some(entry) = index.entries.get(*e as usize) else {
             continue;
@@ -70,6 +80,11 @@ pub(super) fn file_secrets(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
             ));
         }
         let _ = acc.claim(*e, Category::Secret);
+        if let Some(owner) = owners.get(&entry.path) {
+            acc.findings
+                .push(package_fixture(owner, &what, path, layer, entry.size, *e));
+            continue;
+        }
         acc.findings.push(Finding {
             rule: rule.to_string(),
             category: Category::Secret,
@@ -82,6 +97,46 @@ pub(super) fn file_secrets(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
             message,
             entries: vec![*e],
         });
+    }
+}
+
+/// The finding of a key or credential file that `owner` lists among its own files.
+fn package_fixture(
+    owner: &Owner,
+    what: &str,
+    path: String,
+    layer: usize,
+    bytes: u64,
+    entry: u32,
+) -> Finding {
+    let db = match owner.manager {
+        "dpkg" => "its dpkg file list",
+        "pip" => "its RECORD",
+        "apk" => "the apk database",
+        _ => "its package directory",
+    };
+    let version = if owner.version.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", owner.version)
+    };
+    Finding {
+        rule: "secret.package-fixture".to_string(),
+        category: Category::Secret,
+        severity: Severity::Info,
+        bytes,
+        layer: Some(layer),
+        paths: vec![path.clone()],
+        fix: format!(
+            "nothing to rotate: {} ships it as its own public file; to drop it anyway, delete it in the RUN that installs the package",
+            owner.name
+        ),
+        saving_bytes: 0,
+        message: format!(
+            "{what} at {path}, shipped by {} package {}{version} (listed in {db}): a fixture of the package, not a leak",
+            owner.manager, owner.name
+        ),
+        entries: vec![entry],
     }
 }
 
