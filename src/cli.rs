@@ -15,7 +15,7 @@ bad arguments); errors are one line on stderr naming the file, member or layer."
 /// Where did a container image's bytes go, which of them are dead weight, and did this
 /// change make it heavier?
 #[derive(Debug, Parser)]
-#[command(name = "deadweight", version, about, after_help = AFTER_HELP)]
+#[command(name = "deadweight", version, after_help = AFTER_HELP)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -35,6 +35,27 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Write a starter deadweight.toml from an image: today's sizes plus a margin.
     Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with --out DIR.
+    Man(ManArgs),
+}
+
+/// `deadweight completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `deadweight man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write deadweight.1 and one deadweight-COMMAND.1 per subcommand into DIR instead of
+    /// printing one page with every subcommand.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// How to read an image.
@@ -371,7 +392,15 @@ pub fn byte_format(bytes: BytesArg, units: UnitsArg) -> deadweight::report::Byte
 }
 
 /// The subcommand names, for `deadweight IMAGE` as a shorthand of `inspect`.
-pub const SUBCOMMANDS: &[&str] = &["inspect", "help", "diff", "check", "init"];
+pub const SUBCOMMANDS: &[&str] = &[
+    "inspect",
+    "help",
+    "diff",
+    "check",
+    "init",
+    "completions",
+    "man",
+];
 
 #[cfg(test)]
 mod tests {

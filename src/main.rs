@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         cli::Command::Diff(a) => cmd::diff::run(a),
         cli::Command::Check(a) => cmd::check::run(a),
         cli::Command::Init(a) => cmd::init::run(a),
+        cli::Command::Completions(a) => cmd::meta::completions(a),
+        cli::Command::Man(a) => cmd::meta::man(a),
     };
     match result {
         Ok(cmd::ExitStatus::Success) => ExitCode::SUCCESS,

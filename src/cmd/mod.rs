@@ -5,6 +5,7 @@ pub mod check;
 pub mod diff;
 pub mod init;
 pub mod inspect;
+pub mod meta;
 
 use anyhow::{Context, Result};
 use deadweight::archive::manifest::{self, Selection};

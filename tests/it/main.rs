@@ -1,6 +1,7 @@
 //! The integration tests: one binary, modules by subject.
 
 mod check;
+mod ci_templates;
 mod common;
 mod diff;
 mod false_alarms;
@@ -10,4 +11,5 @@ mod flavours;
 mod hostile;
 mod html;
 mod inputs;
+mod meta;
 mod overlay;
