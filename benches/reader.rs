@@ -6,9 +6,8 @@
 //! layers). Throughput is in bytes of the archive as stored.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use deadweight::analyze::{Analysis, BaseHint};
-use deadweight::archive::ReadOptions;
-use deadweight::archive::manifest::Selection;
+use deadweight::pipeline::{self, Options as InspectOptions};
+use deadweight::source::Source;
 use deadweight::synth::{self, Compression, Flavour, Image, Layer, Options};
 use std::hint::black_box;
 
@@ -84,7 +83,8 @@ fn bench_reader(c: &mut Criterion) {
         ("few-large-files-gzip", few_large_files(), Compression::Gzip),
         ("few-large-files-zstd", few_large_files(), Compression::Zstd),
     ];
-    let mut group = c.benchmark_group("read+index+analyze");
+    // The whole pipeline, as `inspect` runs it: read, index, analyze, findings, report.
+    let mut group = c.benchmark_group("inspect");
     group.sample_size(10);
     for (name, image, compression) in cases {
         let archive = synth::write_archive(
@@ -93,18 +93,11 @@ fn bench_reader(c: &mut Criterion) {
         )
         .unwrap_or_default();
         group.throughput(Throughput::Bytes(archive.len() as u64));
+        let source = Source::memory(name, archive);
         group.bench_function(name, |b| {
             b.iter(|| {
-                let index = deadweight::load_reader(
-                    name,
-                    &archive[..],
-                    &Selection::default(),
-                    &ReadOptions::default(),
-                );
-                let index = black_box(index).ok();
-                index.map(|i| {
-                    black_box(Analysis::new(&i, &BaseHint::default()).totals.visible_bytes)
-                })
+                let seen = pipeline::inspect(&source, &InspectOptions::default());
+                black_box(seen.ok().map(|s| s.report.totals.visible_bytes))
             })
         });
     }

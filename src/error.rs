@@ -52,6 +52,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A bug in deadweight (a thread panicked): never the input's fault.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {

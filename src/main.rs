@@ -7,7 +7,11 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let _ = cmd::STARTED.set(std::time::Instant::now());
+    if std::env::var_os("DEADWEIGHT_TIMINGS").is_some() {
+        // The one place timings are printed: the library only measures.
+        #[allow(clippy::print_stderr)]
+        deadweight::timings::install(Box::new(|line| eprintln!("{line}")));
+    }
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // `deadweight IMAGE` is `deadweight inspect IMAGE`.
     // Flags of the top level itself (help, version) stay where they are.

@@ -1,11 +1,11 @@
 //! Fuzzes the whole reader: arbitrary bytes as a saved image (outer tar, gzip or zstd,
-//! manifests, configs, layers), indexed and analysed. Any panic, hang or runaway
+//! manifests, configs, layers), indexed, analysed, its findings and report built. Any panic, hang or runaway
 //! allocation is a bug; an `Err` is the right answer to garbage.
 #![no_main]
 
-use deadweight::analyze::{Analysis, BaseHint};
-use deadweight::archive::manifest::Selection;
 use deadweight::archive::{Limits, ReadOptions};
+use deadweight::pipeline::{self, Options};
+use deadweight::source::Source;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
         // Both ways of reading: digests checked or taken as stated.
         verify: data.len() % 2 == 1,
     };
-    if let Ok(index) = deadweight::load_reader("fuzz", data, &Selection::default(), &opts) {
-        let _ = Analysis::new(&index, &BaseHint::default());
-    }
+    // The whole pipeline, as `inspect` runs it: findings and the report too.
+    let opts = Options {
+        read: opts,
+        ..Options::default()
+    };
+    let _ = pipeline::inspect(&Source::memory("fuzz", data), &opts);
 });

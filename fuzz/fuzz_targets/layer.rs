@@ -3,8 +3,8 @@
 //! the index (names, whiteouts, opaque markers, hard links) and the analysis see it too.
 #![no_main]
 
-use deadweight::analyze::{Analysis, BaseHint};
-use deadweight::archive::manifest::Selection;
+use deadweight::pipeline::{self, Options};
+use deadweight::source::Source;
 use deadweight::archive::{LayerBlob, LayerSink, Limits, RawEntry, ReadOptions};
 use libfuzzer_sys::fuzz_target;
 
@@ -58,7 +58,9 @@ fuzz_target!(|data: &[u8]| {
         // Both ways of reading: digests checked or taken as stated.
         verify: data.len() % 2 == 1,
     };
-    if let Ok(index) = deadweight::load_reader("fuzz", &outer[..], &Selection::default(), &opts) {
-        let _ = Analysis::new(&index, &BaseHint::default());
-    }
+    let opts = Options {
+        read: opts,
+        ..Options::default()
+    };
+    let _ = pipeline::inspect(&Source::memory("fuzz", outer), &opts);
 });

@@ -23,6 +23,17 @@ pub struct Limits {
     pub all_files: bool,
 }
 
+impl Default for Limits {
+    /// `inspect`'s defaults: ten rows, directories three deep, no file list.
+    fn default() -> Self {
+        Limits {
+            top: 10,
+            depth: 3,
+            all_files: false,
+        }
+    }
+}
+
 /// Builds the inspect document of `index` and its analysis; `source_path` names where the
 /// image was read from. The findings' part stays empty until [`add_findings`].
 pub fn summarize(index: &Index, a: &Analysis, source_path: &str, limits: Limits) -> InspectReport {

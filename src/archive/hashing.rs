@@ -140,7 +140,7 @@ impl Offloaded {
         let (free_tx, free) = mpsc::channel::<Job>();
         let (digest_tx, digests) = mpsc::channel::<Digest>();
         scope.spawn(move || {
-            let _cpu = super::pipeline::ThreadCpu("hasher");
+            let _cpu = crate::timings::ThreadCpu("hasher");
             hash_jobs(&jobs, &free_tx, &digest_tx)
         });
         Offloaded {

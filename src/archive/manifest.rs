@@ -12,7 +12,7 @@
 //! Member links (podman writes `<id>/layer.tar` as a tar symlink) are followed inside the
 //! archive only, with loop detection.
 
-use super::{Digest, Member, MemberContent, RawArchive};
+use super::{Digest, LayerBlob, Member, MemberContent, RawArchive};
 use crate::error::{Error, Result};
 use oci_spec::image::{Descriptor, ImageIndex, ImageManifest as OciManifest, MediaType};
 use serde::Deserialize;
@@ -190,6 +190,39 @@ pub struct ImageManifest {
     pub warnings: Vec<String>,
     /// How many images (platform variants included) the archive offers.
     pub images_in_archive: usize,
+}
+
+impl LayerRef {
+    /// Fills in the digests of this layer's blob, when it was not hashed, with what the
+    /// archive states: the descriptor's digest, else the one in the member's name, and
+    /// `config_diff_id`, the config's diff_id for the layer.
+    pub fn settle(&self, blob: &mut LayerBlob, config_diff_id: Option<Digest>) {
+        blob.settle(
+            self.digest.or_else(|| digest_in_name(&self.member)),
+            config_diff_id,
+        );
+    }
+}
+
+impl ImageManifest {
+    /// The diff_ids of the image's layers as `raw` read them (settled as the index
+    /// settles them), bottom first; a layer whose member is not a layer is left out.
+    pub fn diff_ids(&self, raw: &RawArchive) -> Vec<Digest> {
+        self.layers
+            .iter()
+            .enumerate()
+            .filter_map(
+                |(i, l)| match raw.members.get(&l.member).map(|m| &m.content) {
+                    Some(MemberContent::Layer(b)) => {
+                        let mut b = b.clone();
+                        l.settle(&mut b, self.config.diff_ids.get(i).copied());
+                        Some(b.diff_id)
+                    }
+                    _ => None,
+                },
+            )
+            .collect()
+    }
 }
 
 /// An image the archive offers, before it is resolved.

@@ -26,41 +26,14 @@ pub use layer::{
 };
 
 use crate::error::{Error, Location, Result};
+use crate::source::{MemberSource, Opened};
 use digest::HashReader;
 use std::collections::BTreeMap;
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Where an image comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A file (an archive) or a folder (an OCI layout or skopeo `dir:`).
-    Path(PathBuf),
-    /// Standard input, named `-` on the command line.
-    Stdin,
-}
-
-impl Source {
-    /// `-` is standard input; anything else a path.
-    pub fn from_arg(arg: &str) -> Source {
-        if arg == "-" {
-            Source::Stdin
-        } else {
-            Source::Path(PathBuf::from(arg))
-        }
-    }
-
-    /// How errors and reports name this source.
-    pub fn label(&self) -> String {
-        match self {
-            Source::Path(p) => p.display().to_string(),
-            Source::Stdin => "-".to_string(),
-        }
-    }
-}
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Shared counters a progress display can poll while the reader works.
 #[derive(Debug, Default)]
@@ -69,9 +42,16 @@ pub struct Progress {
     pub bytes: AtomicU64,
     /// The member being read.
     pub member: Mutex<String>,
+    /// Set once reading has ended (the analysis after it reports no progress).
+    pub done: AtomicBool,
 }
 
 impl Progress {
+    /// Marks reading as ended.
+    pub fn finish(&self) {
+        self.done.store(true, Ordering::Relaxed);
+    }
+
     fn set_member(&self, name: &str) {
         if let Ok(mut m) = self.member.lock() {
             m.clear();
@@ -153,46 +133,18 @@ impl RawArchive {
     }
 }
 
-/// Reads `source` once, front to back, indexing layers into `sink`.
-pub fn read_source(
-    source: &Source,
+/// Reads an image `label` names, as its source `opened` it, once, front to back, indexing
+/// layers into `sink`.
+pub fn read(
+    label: &str,
+    opened: Opened,
     sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
 ) -> Result<RawArchive> {
-    let label = source.label();
-    match source {
-        Source::Stdin => {
-            grow_pipe();
-            let stdin = io::stdin().lock();
-            read_stream(&label, stdin, sink, opts)
-        }
-        Source::Path(path) => {
-            let meta = std::fs::metadata(path).map_err(|e| Error::Io {
-                path: label.clone(),
-                source: e,
-            })?;
-            if meta.is_dir() {
-                read_folder(&label, path, sink, opts)
-            } else {
-                let file = std::fs::File::open(path).map_err(|e| Error::Io {
-                    path: label.clone(),
-                    source: e,
-                })?;
-                read_stream(&label, file, sink, opts)
-            }
-        }
-    }
-}
-
-/// When standard input is a pipe, asks Linux for a 1 MiB pipe buffer (the default is
-/// 64 KiB): fewer, larger reads and fewer wake-ups of the writer, which keeps
-/// `cat image.tar | deadweight -` close to reading the file. Failure changes nothing.
-fn grow_pipe() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: fcntl on fd 0 with F_SETPIPE_SZ takes an int and touches no memory of
-    // ours; on anything but a pipe it fails with EBADF/EINVAL, which is ignored.
-    unsafe {
-        libc::fcntl(0, libc::F_SETPIPE_SZ, 1 << 20);
+    match opened {
+        Opened::Stream(stream) => read_stream(label, stream, sink, opts),
+        Opened::Folder(path) => read_folder(label, &path, sink, opts),
+        Opened::Members(members) => read_members(label, members, sink, opts),
     }
 }
 
@@ -798,6 +750,54 @@ fn walk_folder(
     }
     if raw.members.is_empty() {
         return Err(Error::input(label, "an empty folder, not an image layout").into());
+    }
+    Ok(raw)
+}
+
+/// Reads a layout's members as a [`MemberSource`] yields them (a registry's blobs), each
+/// as [`read_folder`] reads a layout file.
+fn read_members(
+    label: &str,
+    mut members: Box<dyn MemberSource>,
+    sink: &mut (dyn LayerSink + Send),
+    opts: &ReadOptions,
+) -> Result<RawArchive> {
+    let (result, outcome) = pipeline::run(sink, opts, |feeder| {
+        walk_members(label, members.as_mut(), feeder, opts)
+    });
+    finish(label, result, outcome)
+}
+
+fn walk_members(
+    label: &str,
+    members: &mut dyn MemberSource,
+    feeder: &pipeline::Feeder,
+    opts: &ReadOptions,
+) -> Result<RawArchive, Walk> {
+    let mut raw = RawArchive {
+        label: label.to_string(),
+        ..RawArchive::default()
+    };
+    while let Some(m) = members.next_member()? {
+        let Some(name) = normalize_member(&m.name) else {
+            return Err(
+                Error::input(label, format!("member {:?}: not a relative path", m.name)).into(),
+            );
+        };
+        if let Some(p) = &opts.progress {
+            p.set_member(&name);
+        }
+        let counting = Counting {
+            inner: m.reader,
+            progress: opts.progress.clone(),
+            total: Arc::new(AtomicU64::new(0)),
+        };
+        let member = read_member(&raw, &name, m.size, counting, feeder, opts)?;
+        raw.input_bytes += member.size;
+        insert_member(&mut raw, name, member);
+    }
+    if raw.members.is_empty() {
+        return Err(Error::input(label, "no members: not an image").into());
     }
     Ok(raw)
 }

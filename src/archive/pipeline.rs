@@ -173,7 +173,7 @@ pub(crate) fn run<T>(
     std::thread::scope(|scope| {
         let parser_failed = Arc::clone(&failed);
         let parser = scope.spawn(move || {
-            let _cpu = ThreadCpu("parser");
+            let _cpu = crate::timings::ThreadCpu("parser");
             let mut hashers = Hashers {
                 inline: Inline::new(),
                 offloaded: None,
@@ -192,7 +192,7 @@ pub(crate) fn run<T>(
             }
         });
         let result = reader(&feeder);
-        thread_cpu("reader");
+        crate::timings::thread_cpu("reader");
         // Closing the channel tells the parser there is nothing more.
         drop(feeder);
         let outcome = parser.join().unwrap_or_else(|_| Outcome {
@@ -443,81 +443,21 @@ impl TarSource for ChannelReader<'_> {
     }
 }
 
-/// With `DEADWEIGHT_TIMINGS` set, prints on stderr the CPU time this thread has used, and
-/// how long it was ready to run but waited for a core: which stage of the pipeline is the
-/// slow one, and whether the cores were oversubscribed.
-pub(crate) fn thread_cpu(name: &str) {
-    if !crate::timings_wanted() {
-        return;
-    }
-    #[cfg(target_os = "linux")]
-    {
-        let mut t = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: clock_gettime writes one timespec, which `t` is.
-        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
-            let waited = std::fs::read_to_string("/proc/thread-self/schedstat")
-                .ok()
-                .and_then(|s| run_queue_wait(&s))
-                .map(|w| format!(", and waited {w:.3} s for a core"))
-                .unwrap_or_default();
-            eprintln!(
-                "deadweight: timing: {name} thread used {:.3} s of CPU{waited}",
-                t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
-            );
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = name;
-}
-
-/// The seconds a thread spent ready to run but waiting for a core, from the text of its
-/// `/proc/.../schedstat` (nanoseconds on the CPU, nanoseconds waiting, time slices).
-#[cfg(target_os = "linux")]
-fn run_queue_wait(schedstat: &str) -> Option<f64> {
-    let ns: u64 = schedstat.split_whitespace().nth(1)?.parse().ok()?;
-    Some(ns as f64 / 1e9)
-}
-
-/// Prints the thread's CPU time ([`thread_cpu`]) when dropped: as the thread ends.
-pub(crate) struct ThreadCpu(pub(crate) &'static str);
-
-impl Drop for ThreadCpu {
-    fn drop(&mut self) {
-        thread_cpu(self.0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::manifest::Selection;
     use crate::synth::{self, Flavour, Image, Layer, Options};
 
     /// Loads `archive` as if the machine had `cores` cores.
     fn load(archive: &[u8], cores: usize) -> crate::index::Index {
         TEST_CORES.with(|c| c.set(Some(cores)));
-        let index = crate::load_reader(
-            "test",
-            archive,
-            &Selection::default(),
-            &ReadOptions::default(),
+        let index = crate::pipeline::read_index(
+            &crate::source::Source::memory("test", archive),
+            &crate::pipeline::Options::default(),
+            None,
         );
         TEST_CORES.with(|c| c.set(None));
         index.expect("load")
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn run_queue_wait_is_the_second_field_of_schedstat() {
-        assert_eq!(
-            run_queue_wait("2120059424 424892130 5163\n"),
-            Some(0.42489213)
-        );
-        assert_eq!(run_queue_wait("2120059424"), None);
-        assert_eq!(run_queue_wait(""), None);
     }
 
     #[test]

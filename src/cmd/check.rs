@@ -11,7 +11,9 @@ use deadweight::analyze::budget::{FlagRules, RuleSpec};
 use deadweight::analyze::summary::Limits;
 use deadweight::model::CheckReport;
 use deadweight::model::InspectReport;
+use deadweight::pipeline;
 use deadweight::report::{self, ByteFormat};
+use deadweight::source::Source;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -109,24 +111,20 @@ fn gather_rules(args: &CheckArgs) -> Result<Rules> {
 /// The report `check` measures: inspect's, findings included, with every visible file
 /// listed (for path rules and growth). `[findings]` of the same config file applies.
 pub fn load_report(input: &InputArgs, config: Option<&Path>) -> Result<InspectReport> {
-    let limits = Limits {
+    Ok(super::inspect_input(input, config, None, report_limits())?.report)
+}
+
+/// Inspect's lists, with every visible file.
+fn report_limits() -> Limits {
+    Limits {
         top: 10,
         depth: 3,
         all_files: true,
-    };
-    Ok(super::inspect_input(input, config, None, limits)?.report)
+    }
 }
 
-/// A baseline given as a JSON report (a file that starts with `{`) or as a saved image.
+/// A baseline given as a JSON report or as a saved image.
 fn load_baseline(arg: &str, input: &InputArgs, config: Option<&Path>) -> Result<InspectReport> {
-    let path = Path::new(arg);
-    if path.is_file() {
-        let bytes = std::fs::read(path).with_context(|| format!("{arg}: cannot read"))?;
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-            return serde_json::from_slice(&bytes)
-                .with_context(|| format!("{arg}: not a deadweight JSON report"));
-        }
-    }
     let base_input = InputArgs {
         image: arg.to_string(),
         select: None,
@@ -134,7 +132,11 @@ fn load_baseline(arg: &str, input: &InputArgs, config: Option<&Path>) -> Result<
         quiet: true,
         ..input.clone()
     };
-    load_report(&base_input, config).with_context(|| format!("--baseline {arg}"))
+    let source = Source::from_arg(arg);
+    let mut opts = super::options(&base_input, config, None, report_limits())?;
+    let loaded = super::with_bar(&source, true, &mut opts, |o| pipeline::load(&source, o))
+        .with_context(|| format!("--baseline {arg}"))?;
+    Ok(loaded.into_report())
 }
 
 /// Runs `check`.

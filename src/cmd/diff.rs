@@ -10,17 +10,10 @@ use super::{ExitStatus, emit, width};
 use crate::cli::{DiffArgs, DiffFormatArg, InputArgs};
 use anyhow::{Context, Result, bail};
 use deadweight::analyze::diff::{self, DiffOptions};
-use deadweight::analyze::findings::collect::Collector;
-use deadweight::archive::manifest::{self, Selection};
-use deadweight::archive::{self, ReadOptions};
-use deadweight::index::{Index, IndexBuilder};
-use deadweight::model::{InspectReport, SCHEMA_VERSION};
+use deadweight::model::InspectReport;
+use deadweight::pipeline;
 use deadweight::report;
-use std::io::{Cursor, Read};
-use std::path::Path;
-
-/// How many leading bytes decide between JSON and an image.
-const SNIFF_BYTES: u64 = 4096;
+use deadweight::source::Source;
 
 /// Runs `diff`.
 pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
@@ -71,42 +64,8 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// True when `head` starts (after blanks and a UTF-8 byte-order mark) with `{`.
-fn is_json(head: &[u8]) -> bool {
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-}
-
 /// One side's report, from a JSON file, an image, or standard input holding either.
 fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<InspectReport> {
-    if arg == "-" {
-        let mut stdin = std::io::stdin().lock();
-        let mut head = Vec::new();
-        (&mut stdin)
-            .take(SNIFF_BYTES)
-            .read_to_end(&mut head)
-            .context("-: cannot read standard input")?;
-        if is_json(&head) {
-            stdin
-                .read_to_end(&mut head)
-                .context("-: cannot read standard input")?;
-            return parse_report(arg, &head);
-        }
-        let mut collector = Collector::default();
-        let index = load_stream(Cursor::new(head).chain(stdin), select, args, &mut collector)?;
-        return Ok(super::complete(index, collector, None, None, arg, limits(args))?.report);
-    }
-    let path = Path::new(arg);
-    if path.is_file() {
-        let mut head = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(SNIFF_BYTES).read_to_end(&mut head))
-            .with_context(|| format!("{arg}: cannot read"))?;
-        if is_json(&head) {
-            let bytes = std::fs::read(path).with_context(|| format!("{arg}: cannot read"))?;
-            return parse_report(arg, &bytes);
-        }
-    }
     let input = InputArgs {
         image: arg.to_string(),
         select: select.map(str::to_string),
@@ -116,24 +75,12 @@ fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<Inspect
         limits: args.limits.clone(),
         quiet: args.quiet,
     };
-    Ok(super::inspect_input(&input, None, None, limits(args))?.report)
-}
-
-/// A saved inspect report, checked for a schema this build reads.
-fn parse_report(arg: &str, bytes: &[u8]) -> Result<InspectReport> {
-    let version = serde_json::from_slice::<serde_json::Value>(bytes)
-        .with_context(|| format!("{arg}: not JSON"))?
-        .get("schema_version")
-        .and_then(serde_json::Value::as_u64);
-    match version {
-        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
-        Some(v) => bail!(
-            "{arg}: a report of schema_version {v}; this deadweight reads {SCHEMA_VERSION}: \
-             write it again with this version's `inspect --format json --all-files`"
-        ),
-        None => bail!("{arg}: JSON, but not a deadweight inspect report (no schema_version)"),
-    }
-    serde_json::from_slice(bytes).with_context(|| format!("{arg}: not a deadweight inspect report"))
+    let source = Source::from_arg(arg);
+    let mut opts = super::options(&input, None, None, limits(args))?;
+    // No bar on standard input: it may be the JSON side.
+    let quiet = args.quiet || source == Source::Stdin;
+    let loaded = super::with_bar(&source, quiet, &mut opts, |o| pipeline::load(&source, o))?;
+    Ok(loaded.into_report())
 }
 
 /// The report diff compares: inspect's, with every visible file.
@@ -142,46 +89,5 @@ fn limits(args: &DiffArgs) -> deadweight::analyze::summary::Limits {
         top: args.top,
         depth: args.depth,
         all_files: true,
-    }
-}
-
-/// Reads and indexes an image from a stream (standard input, its first bytes put back).
-fn load_stream(
-    input: impl Read,
-    select: Option<&str>,
-    args: &DiffArgs,
-    collector: &mut Collector,
-) -> Result<Index> {
-    let platform = super::parse_platform(args.platform.as_deref())?;
-    let selection = Selection {
-        image: select.map(str::to_string),
-        platform,
-    };
-    let opts = ReadOptions {
-        limits: super::read_limits(&args.limits),
-        progress: None,
-        verify: args.verify || args.strict,
-    };
-    let mut builder = IndexBuilder::with_inspector(collector);
-    let raw = archive::read_stream("-", input, &mut builder, &opts)?;
-    let image = manifest::resolve(&raw, &selection)?;
-    let index = builder.finish(&raw, image)?;
-    super::strict_check(&index, args.strict, &raw.label)?;
-    Ok(index)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_json;
-
-    #[test]
-    fn json_is_told_from_archives() {
-        assert!(is_json(b"{\"schema_version\": 1}"));
-        assert!(is_json(b"\n  {"));
-        assert!(is_json(b"\xEF\xBB\xBF{"));
-        assert!(!is_json(b"\x1f\x8b\x08"));
-        assert!(!is_json(b"\x28\xb5\x2f\xfd"));
-        assert!(!is_json(b"blobs/sha256/"));
-        assert!(!is_json(b""));
     }
 }

@@ -8,12 +8,12 @@ pub mod inspect;
 pub mod meta;
 
 use anyhow::{Context, Result};
+use deadweight::analyze::summary::Limits;
 use deadweight::archive::manifest::{self, Selection};
-use deadweight::archive::{
-    self, LayerBlob, LayerSink, Limits, Progress, RawEntry, ReadOptions, Source,
-};
+use deadweight::archive::{Progress, ReadOptions};
 use deadweight::error::Error;
-use deadweight::index::{ContentInspector, Index, IndexBuilder};
+use deadweight::pipeline::{self, Inspected, Options};
+use deadweight::source::Source;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -32,8 +32,8 @@ pub enum ExitStatus {
 }
 
 /// The library's caps from the command line's.
-pub fn read_limits(args: &LimitArgs) -> Limits {
-    Limits {
+pub fn read_limits(args: &LimitArgs) -> deadweight::archive::Limits {
+    deadweight::archive::Limits {
         max_json_bytes: args.max_json_bytes,
         max_layer_entries: args.max_layer_entries,
         max_entries: args.max_entries,
@@ -41,66 +41,10 @@ pub fn read_limits(args: &LimitArgs) -> Limits {
     }
 }
 
-/// Reads and indexes the image `input` names, with a progress bar on a terminal, showing
-/// every regular file's content to `inspector` (if any) as it streams.
-pub fn load_with(input: &InputArgs, inspector: Option<&mut dyn ContentInspector>) -> Result<Index> {
-    let source = Source::from_arg(&input.image);
-    let platform = parse_platform(input.platform.as_deref())?;
-    let selection = Selection {
-        image: input.select.clone(),
-        platform,
-    };
-    let progress =
-        (!input.quiet && std::io::stderr().is_terminal()).then(|| Arc::new(Progress::default()));
-    let opts = ReadOptions {
-        limits: read_limits(&input.limits),
-        progress: progress.clone(),
-        verify: input.verify || input.strict,
-    };
-    let bar = progress.as_ref().map(|p| spawn_bar(&source, Arc::clone(p)));
-    let mut builder = match inspector {
-        Some(i) => IndexBuilder::with_inspector(i),
-        None => IndexBuilder::new(),
-    };
-    let read = archive::read_source(&source, &mut builder, &opts);
-    if let Some((bar, stop)) = bar {
-        stop.store(true, Ordering::Relaxed);
-        let _ = bar.join();
-    }
-    let raw = read?;
-    timing("read");
-    let image = manifest::resolve(&raw, &selection)?;
-    let index = builder.finish(&raw, image)?;
-    strict_check(&index, input.strict, &raw.label)?;
-    timing("index");
-    Ok(index)
-}
-
-/// When the process started, for [`timing`].
-pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-
-/// With `DEADWEIGHT_TIMINGS` set, prints on stderr how long the process has run when
+/// With `DEADWEIGHT_TIMINGS` set, notes on stderr how long the process has run when
 /// `phase` ends: how benches/compare.sh splits reading from the analysis after it.
 pub fn timing(phase: &str) {
-    if deadweight::timings_wanted()
-        && let Some(start) = STARTED.get()
-    {
-        // Peak and current memory, where the system tells (Linux).
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .map(|v| v.trim().to_string())
-                .unwrap_or_default()
-        };
-        eprintln!(
-            "deadweight: timing: {phase} done at {:.3} s (peak RSS {}, RSS {})",
-            start.elapsed().as_secs_f64(),
-            field("VmHWM:"),
-            field("VmRSS:")
-        );
-    }
+    deadweight::timings::phase(phase);
 }
 
 /// `--platform os/arch[/variant]`, parsed.
@@ -114,75 +58,8 @@ pub fn parse_platform(arg: Option<&str>) -> Result<Option<manifest::Platform>> {
     Ok(Some(platform))
 }
 
-/// Under `--strict`, the first warning of `index` (read from `label`) is an error.
-pub fn strict_check(index: &Index, strict: bool, label: &str) -> Result<()> {
-    if strict && let Some(first) = index.warnings.first() {
-        return Err(Error::input(
-            label,
-            format!(
-                "{first} (--strict; {} warning(s) in all)",
-                index.warnings.len()
-            ),
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// A sink that keeps nothing: for reading only a base image's layer digests.
-struct NullSink;
-
-impl LayerSink for NullSink {
-    fn begin_layer(&mut self, _member: &str) {}
-    fn entry(&mut self, _entry: &RawEntry<'_>) -> std::result::Result<(), String> {
-        Ok(())
-    }
-    fn end_layer(&mut self, _member: &str, _blob: &LayerBlob) {}
-}
-
-/// The diff_ids of a base image given as a saved image or as a JSON report.
-pub fn base_diff_ids(arg: &str) -> Result<Vec<deadweight::archive::Digest>> {
-    let path = Path::new(arg);
-    if path.is_file() {
-        let head = std::fs::read(path)
-            .ok()
-            .filter(|b| b.first() == Some(&b'{'));
-        if let Some(bytes) = head {
-            let report: deadweight::model::InspectReport = serde_json::from_slice(&bytes)
-                .with_context(|| format!("{arg}: not a deadweight JSON report"))?;
-            return report
-                .layers
-                .iter()
-                .map(|l| {
-                    deadweight::archive::Digest::parse(&l.diff_id)
-                        .with_context(|| format!("{arg}: layer {}: bad diff_id", l.index))
-                })
-                .collect();
-        }
-    }
-    let source = Source::from_arg(arg);
-    let raw = archive::read_source(&source, &mut NullSink, &ReadOptions::default())?;
-    let image = manifest::resolve(&raw, &Selection::default())?;
-    Ok(image
-        .layers
-        .iter()
-        .enumerate()
-        .filter_map(
-            |(i, l)| match raw.members.get(&l.member).map(|m| &m.content) {
-                Some(archive::MemberContent::Layer(b)) => {
-                    let mut b = b.clone();
-                    b.settle(
-                        l.digest.or_else(|| manifest::digest_in_name(&l.member)),
-                        image.config.diff_ids.get(i).copied(),
-                    );
-                    Some(b.diff_id)
-                }
-                _ => None,
-            },
-        )
-        .collect())
-}
-
+/// A progress bar on standard error while `progress` shows reading under way; stopped
+/// by the flag returned, or when reading ends.
 fn spawn_bar(
     source: &Source,
     progress: Arc<Progress>,
@@ -190,13 +67,7 @@ fn spawn_bar(
     std::thread::JoinHandle<()>,
     Arc<std::sync::atomic::AtomicBool>,
 ) {
-    let total = match source {
-        Source::Path(p) => std::fs::metadata(p)
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len()),
-        Source::Stdin => None,
-    };
+    let total = source.size_hint();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stop_flag = Arc::clone(&stop);
     let handle = std::thread::spawn(move || {
@@ -215,7 +86,7 @@ fn spawn_bar(
         }
         // Only show a bar for reads that take a while.
         let started = std::time::Instant::now();
-        while !stop_flag.load(Ordering::Relaxed) {
+        while !stop_flag.load(Ordering::Relaxed) && !progress.done.load(Ordering::Relaxed) {
             if started.elapsed() > Duration::from_millis(300) {
                 bar.set_position(progress.bytes.load(Ordering::Relaxed));
                 if let Ok(m) = progress.member.lock() {
@@ -265,71 +136,63 @@ fn crossterm_size() -> std::io::Result<(u16, u16)> {
     }
 }
 
-/// Everything `inspect` learns of one image; `diff` and `check` build on the same.
-pub struct Inspected {
-    /// The index.
-    pub index: Index,
-    /// Its byte accounting and dive's figures.
-    pub analysis: deadweight::analyze::Analysis,
-    /// Dead weight and security findings.
-    pub findings: deadweight::analyze::findings::Findings,
-    /// The report every renderer reads.
-    pub report: deadweight::model::InspectReport,
+/// The pipeline's options from the command line's: which image, how to read it, the
+/// findings config (`--config FILE`, else `./deadweight.toml`), the base image, and how
+/// much the report lists.
+pub fn options(
+    input: &InputArgs,
+    config: Option<&Path>,
+    base: Option<&str>,
+    limits: Limits,
+) -> Result<Options> {
+    Ok(Options {
+        selection: Selection {
+            image: input.select.clone(),
+            platform: parse_platform(input.platform.as_deref())?,
+        },
+        read: ReadOptions {
+            limits: read_limits(&input.limits),
+            progress: None,
+            verify: input.verify || input.strict,
+        },
+        strict: input.strict,
+        findings: finding_options(config)?,
+        base: base.map(Source::from_arg),
+        limits,
+    })
 }
 
-/// Reads the image `input` names and runs every analysis on it: read -> index -> analyze
-/// -> findings -> report.
+/// Runs `run` on the image `source` names with a progress bar on a terminal (unless
+/// `quiet`): the bar polls the counter the pipeline updates.
+pub fn with_bar<T>(
+    source: &Source,
+    quiet: bool,
+    opts: &mut Options,
+    run: impl FnOnce(&Options) -> deadweight::Result<T>,
+) -> Result<T> {
+    let progress =
+        (!quiet && std::io::stderr().is_terminal()).then(|| Arc::new(Progress::default()));
+    opts.read.progress = progress.clone();
+    let bar = progress.map(|p| spawn_bar(source, p));
+    let result = run(opts);
+    if let Some((bar, stop)) = bar {
+        stop.store(true, Ordering::Relaxed);
+        let _ = bar.join();
+    }
+    Ok(result?)
+}
+
+/// Reads the image `input` names and runs every stage on it.
 pub fn inspect_input(
     input: &InputArgs,
     config: Option<&Path>,
     base: Option<&str>,
-    limits: deadweight::analyze::summary::Limits,
+    limits: Limits,
 ) -> Result<Inspected> {
-    let mut collector = deadweight::analyze::findings::collect::Collector::default();
-    let index = load_with(input, Some(&mut collector))?;
-    complete(index, collector, config, base, &input.image, limits)
-}
-
-/// Runs the analyses on an index that `collector` watched being read.
-pub fn complete(
-    index: Index,
-    collector: deadweight::analyze::findings::collect::Collector,
-    config: Option<&Path>,
-    base: Option<&str>,
-    label: &str,
-    limits: deadweight::analyze::summary::Limits,
-) -> Result<Inspected> {
-    use deadweight::analyze::findings::Findings;
-    use deadweight::analyze::{Analysis, BaseHint};
-    let finding_opts = finding_options(config)?;
-    let base = match base {
-        Some(b) => BaseHint {
-            diff_ids: Some(base_diff_ids(b)?),
-            label: Some(b.to_string()),
-        },
-        None => BaseHint::default(),
-    };
-    let analysis = Analysis::new(&index, &base);
-    timing("waste");
-    // The report's lists do not depend on the findings: built beside them.
-    let (findings, mut report) = std::thread::scope(|s| {
-        let report =
-            s.spawn(|| deadweight::analyze::summary::summarize(&index, &analysis, label, limits));
-        let collected = collector.resolve(&index);
-        let findings = Findings::new(&index, &analysis, &collected, &finding_opts);
-        timing("findings");
-        let report = report.join().unwrap_or_else(|_| {
-            deadweight::analyze::summary::summarize(&index, &analysis, label, limits)
-        });
-        (findings, report)
-    });
-    deadweight::analyze::summary::add_findings(&mut report, &findings, &index);
-    timing("analysis");
-    Ok(Inspected {
-        index,
-        analysis,
-        findings,
-        report,
+    let source = Source::from_arg(&input.image);
+    let mut opts = options(input, config, base, limits)?;
+    with_bar(&source, input.quiet, &mut opts, |o| {
+        pipeline::inspect(&source, o)
     })
 }
 

@@ -377,11 +377,7 @@ impl<'i> IndexBuilder<'i> {
             }
             let config_diff_id = image.config.diff_ids.get(i).copied();
             let checked = blob.verified;
-            blob.settle(
-                r.digest
-                    .or_else(|| crate::archive::manifest::digest_in_name(&r.member)),
-                config_diff_id,
-            );
+            r.settle(&mut blob, config_diff_id);
             if let Some(expected) = config_diff_id
                 && checked
                 && expected != blob.diff_id

@@ -1,9 +1,10 @@
 //! Shared helpers: where the shared fixtures are, loading images, running the binary.
 
 use deadweight::analyze::{Analysis, BaseHint};
+use deadweight::archive::ReadOptions;
 use deadweight::archive::manifest::Selection;
-use deadweight::archive::{ReadOptions, Source};
 use deadweight::index::Index;
+use deadweight::source::Source;
 use std::path::{Path, PathBuf};
 
 /// `../shared/fixtures/<sub>` (or `$DEADWEIGHT_FIXTURES/<sub>`) if present. When it is missing, the test fails under
@@ -62,14 +63,15 @@ pub fn load_verified(path: &Path, image: Option<&str>) -> deadweight::Result<Ind
 }
 
 fn load_with(path: &Path, image: Option<&str>, opts: &ReadOptions) -> deadweight::Result<Index> {
-    deadweight::load(
-        &Source::Path(path.to_path_buf()),
-        &Selection {
+    let opts = deadweight::pipeline::Options {
+        selection: Selection {
             image: image.map(str::to_string),
             platform: None,
         },
-        opts,
-    )
+        read: opts.clone(),
+        ..Default::default()
+    };
+    deadweight::pipeline::read_index(&Source::Path(path.to_path_buf()), &opts, None)
 }
 
 /// Writes `bytes` to a new temp file and returns its guard.

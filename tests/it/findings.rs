@@ -6,20 +6,18 @@ use crate::common::{bin, fixtures, temp_file, testdata};
 use deadweight::analyze::findings::collect::Collector;
 use deadweight::analyze::findings::{self, Category, Finding, Findings, Severity};
 use deadweight::analyze::{Analysis, BaseHint};
-use deadweight::archive::manifest::Selection;
-use deadweight::archive::{ReadOptions, Source};
 use deadweight::index::Index;
+use deadweight::source::Source;
 use deadweight::synth::{self, Flavour, History, Image, Layer, Options};
 use std::path::Path;
 
 /// Reads `path` with the collector and runs the findings stage with `opts`.
 fn find_with(path: &Path, opts: &findings::Options) -> (Index, Findings) {
     let mut collector = Collector::default();
-    let index = deadweight::load_inspected(
+    let index = deadweight::pipeline::read_index(
         &Source::Path(path.to_path_buf()),
-        &Selection::default(),
-        &ReadOptions::default(),
-        &mut collector,
+        &deadweight::pipeline::Options::default(),
+        Some(&mut collector),
     )
     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let analysis = Analysis::new(&index, &BaseHint::default());

@@ -176,14 +176,18 @@ fn several_platforms_pick_host_or_flag() {
         .expect("write");
     let f = temp_file(&bytes);
     let load = |platform: Option<&str>| {
-        deadweight::load(
-            &deadweight::archive::Source::Path(f.path().to_path_buf()),
-            &deadweight::archive::manifest::Selection {
+        let opts = deadweight::pipeline::Options {
+            selection: deadweight::archive::manifest::Selection {
                 image: None,
                 platform: platform
                     .map(|p| deadweight::archive::manifest::Platform::parse(p).expect("platform")),
             },
-            &deadweight::archive::ReadOptions::default(),
+            ..Default::default()
+        };
+        deadweight::pipeline::read_index(
+            &deadweight::source::Source::Path(f.path().to_path_buf()),
+            &opts,
+            None,
         )
     };
     let arm = load(Some("linux/arm64")).expect("arm64");

@@ -11,6 +11,7 @@ use deadweight::analyze::{Analysis, BaseHint};
 use deadweight::archive::manifest::Selection;
 use deadweight::archive::{Limits, ReadOptions};
 use deadweight::index::{EntryKind, Fate, Index};
+use deadweight::source::Source;
 use deadweight::synth::{self, Compression, Flavour, Image, Layer, Options};
 use std::io::Write;
 use std::path::Path;
@@ -171,10 +172,18 @@ fn opts() -> ReadOptions {
     ReadOptions::default()
 }
 
+/// Reads and indexes `bytes` as the pipeline does.
+fn read(bytes: &[u8], read: ReadOptions) -> deadweight::Result<Index> {
+    let opts = deadweight::pipeline::Options {
+        read,
+        ..Default::default()
+    };
+    deadweight::pipeline::read_index(&Source::memory("mem", bytes), &opts, None)
+}
+
 /// Reads `bytes` with the library; the index and its analysis.
 fn load(bytes: &[u8]) -> (Index, Analysis) {
-    let index = deadweight::load_reader("mem", bytes, &Selection::default(), &opts())
-        .unwrap_or_else(|e| panic!("should load: {e}"));
+    let index = read(bytes, opts()).unwrap_or_else(|e| panic!("should load: {e}"));
     let analysis = Analysis::new(&index, &BaseHint::default());
     (index, analysis)
 }
@@ -186,7 +195,7 @@ fn load_err(bytes: &[u8], limits: Limits) -> String {
         progress: None,
         verify: true,
     };
-    match deadweight::load_reader("mem", bytes, &Selection::default(), &o) {
+    match read(bytes, o) {
         Ok(_) => panic!("should fail"),
         Err(e) => e.to_string(),
     }
@@ -830,12 +839,13 @@ fn a_path_4096_levels_deep() {
         image: Some("del:1".into()),
         platform: None,
     };
-    let index = deadweight::load(
-        &deadweight::archive::Source::Path(f.path().to_path_buf()),
-        &sel,
-        &opts(),
-    )
-    .expect("load");
+    let opts = deadweight::pipeline::Options {
+        selection: sel,
+        ..Default::default()
+    };
+    let index =
+        deadweight::pipeline::read_index(&Source::Path(f.path().to_path_buf()), &opts, None)
+            .expect("load");
     let a = Analysis::new(&index, &BaseHint::default());
     assert_eq!(
         find(&index, &deep),

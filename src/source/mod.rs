@@ -1,0 +1,147 @@
+//! The source stage: where an image lives, and how its bytes reach the archive stage.
+//!
+//! A [`Source`] names the image; [`Source::open`] hands the archive stage one of three
+//! forms ([`Opened`]), whichever the place has:
+//!
+//! - a byte stream of a saved archive (`docker save`, `podman save`, an OCI archive,
+//!   whole-archive gzip/zstd): a file, standard input, bytes in memory, and, for a
+//!   daemon, the body of `GET /images/{name}/get`;
+//! - a layout folder on disk (an OCI image layout, a skopeo `dir:`);
+//! - the members of a layout one by one ([`MemberSource`]), for a registry: the source
+//!   yields `oci-layout`, an `index.json` naming the manifest, and each blob as
+//!   `blobs/sha256/<hex>` (manifest, config, layers) as it downloads them. The archive
+//!   stage reads those exactly as it reads a layout folder's files: sniffed, hashed as
+//!   they stream (a blob is checked against its name), layers into the index.
+//!
+//! Nothing here parses an image: that is the archive stage's job, the same for every
+//! source, so a registry image and its `docker save` give the same report.
+
+use crate::error::{Error, Result};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where an image comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file (an archive) or a folder (an OCI layout or skopeo `dir:`).
+    Path(PathBuf),
+    /// Standard input, named `-` on the command line.
+    Stdin,
+    /// A saved archive already in memory (tests, fuzzing, benches), named `label`.
+    Memory {
+        /// How errors and reports name it.
+        label: String,
+        /// The archive's bytes.
+        bytes: Arc<[u8]>,
+    },
+}
+
+/// A member of an image layout, as a [`MemberSource`] yields it.
+pub struct SourceMember<'a> {
+    /// Its path in the layout (`index.json`, `blobs/sha256/<hex>`).
+    pub name: String,
+    /// Its size in bytes, as the source states it (checked while it streams).
+    pub size: u64,
+    /// Its bytes.
+    pub reader: Box<dyn Read + 'a>,
+}
+
+/// An image's layout members, one at a time: how a source that fetches blobs (a
+/// registry) hands them to the archive stage without a tar around them.
+pub trait MemberSource {
+    /// The next member, or `None` after the last. Members may come in any order (the
+    /// manifests are resolved after the last one), but each is read to its end before
+    /// the next is asked for.
+    fn next_member(&mut self) -> Result<Option<SourceMember<'_>>>;
+}
+
+/// What a source hands the archive stage.
+pub enum Opened {
+    /// A saved archive as one stream, read front to back once.
+    Stream(Box<dyn Read>),
+    /// A layout folder on disk.
+    Folder(PathBuf),
+    /// A layout's members one by one.
+    Members(Box<dyn MemberSource>),
+}
+
+impl Source {
+    /// `-` is standard input; anything else a path.
+    pub fn from_arg(arg: &str) -> Source {
+        if arg == "-" {
+            Source::Stdin
+        } else {
+            Source::Path(PathBuf::from(arg))
+        }
+    }
+
+    /// A saved archive in memory, named `label` in messages.
+    pub fn memory(label: &str, bytes: impl Into<Arc<[u8]>>) -> Source {
+        Source::Memory {
+            label: label.to_string(),
+            bytes: bytes.into(),
+        }
+    }
+
+    /// How errors and reports name this source.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Path(p) => p.display().to_string(),
+            Source::Stdin => "-".to_string(),
+            Source::Memory { label, .. } => label.clone(),
+        }
+    }
+
+    /// The bytes a reader will go through, where known before reading (a file's size):
+    /// for a progress bar.
+    pub fn size_hint(&self) -> Option<u64> {
+        match self {
+            Source::Path(p) => std::fs::metadata(p)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len()),
+            Source::Stdin => None,
+            Source::Memory { bytes, .. } => Some(bytes.len() as u64),
+        }
+    }
+
+    /// Opens the image for the archive stage.
+    pub fn open(&self) -> Result<Opened> {
+        match self {
+            Source::Stdin => {
+                grow_pipe();
+                Ok(Opened::Stream(Box::new(io::stdin().lock())))
+            }
+            Source::Path(path) => open_path(path),
+            Source::Memory { bytes, .. } => {
+                Ok(Opened::Stream(Box::new(io::Cursor::new(Arc::clone(bytes)))))
+            }
+        }
+    }
+}
+
+fn open_path(path: &Path) -> Result<Opened> {
+    let io_error = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io_error)?;
+    if meta.is_dir() {
+        return Ok(Opened::Folder(path.to_path_buf()));
+    }
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    Ok(Opened::Stream(Box::new(file)))
+}
+
+/// When standard input is a pipe, asks Linux for a 1 MiB pipe buffer (the default is
+/// 64 KiB): fewer, larger reads and fewer wake-ups of the writer, which keeps
+/// `cat image.tar | deadweight -` close to reading the file. Failure changes nothing.
+fn grow_pipe() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: fcntl on fd 0 with F_SETPIPE_SZ takes an int and touches no memory of
+    // ours; on anything but a pipe it fails with EBADF/EINVAL, which is ignored.
+    unsafe {
+        libc::fcntl(0, libc::F_SETPIPE_SZ, 1 << 20);
+    }
+}
