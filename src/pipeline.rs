@@ -64,9 +64,9 @@ pub fn inspect(source: &Source, opts: &Options) -> Result<Inspected> {
     inspect_opened(&source.label(), source.open()?, opts)
 }
 
-/// [`inspect`] for a source already opened (a stream whose first bytes were read to
-/// tell a report from an image).
-fn inspect_opened(label: &str, opened: Opened, opts: &Options) -> Result<Inspected> {
+/// [`inspect`] for an image already opened, named `label`: a stream whose first bytes
+/// were read to tell a report from an image, or members a source hands over one by one.
+pub fn inspect_opened(label: &str, opened: Opened, opts: &Options) -> Result<Inspected> {
     let mut collector = Collector::default();
     let index = read_opened(label, opened, opts, Some(&mut collector))?;
     analyze(index, collector, label, opts)

@@ -13,3 +13,4 @@ mod html;
 mod inputs;
 mod meta;
 mod overlay;
+mod pipeline;
