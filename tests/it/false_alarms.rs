@@ -5,26 +5,15 @@
 //! the build context copied in the image's own layers. Synthetic images, exact figures.
 
 use crate::common::{bin, temp_file};
-use deadweight::analyze::findings::collect::Collector;
-use deadweight::analyze::findings::{self, Category, Finding, Findings, Severity};
-use deadweight::analyze::{Analysis, BaseHint};
-use deadweight::archive::manifest::Selection;
-use deadweight::archive::{ReadOptions, Source};
+use deadweight::analyze::findings::{Category, Finding, Findings, Severity};
+use deadweight::source::Source;
 use deadweight::synth::{self, Flavour, History, Image, Layer, Options};
 use std::path::Path;
 
 fn find_path(path: &Path) -> Findings {
-    let mut collector = Collector::default();
-    let index = deadweight::load_inspected(
-        &Source::Path(path.to_path_buf()),
-        &Selection::default(),
-        &ReadOptions::default(),
-        &mut collector,
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let analysis = Analysis::new(&index, &BaseHint::default());
-    let collected = collector.resolve(&index);
-    Findings::new(&index, &analysis, &collected, &findings::Options::default())
+    deadweight::inspect(&Source::Path(path.to_path_buf()), &Default::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .findings
 }
 
 fn archive(image: Image) -> tempfile::NamedTempFile {
