@@ -39,6 +39,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per subcommand with --out DIR.
     Man(ManArgs),
+    /// Print the JSON Schema (draft 2020-12) of a document deadweight writes or reads.
+    Schema(SchemaArgs),
 }
 
 /// `deadweight completions`.
@@ -56,6 +58,27 @@ pub struct ManArgs {
     /// printing one page with every subcommand.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// The documents `deadweight schema` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaArg {
+    /// `inspect --format json` (also a baseline file).
+    Inspect,
+    /// `diff --format json`.
+    Diff,
+    /// `check --format json`.
+    Check,
+    /// deadweight.toml (for editors: Taplo, Even Better TOML).
+    Config,
+}
+
+/// `deadweight schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which document.
+    #[arg(value_enum)]
+    pub document: SchemaArg,
 }
 
 /// How to read an image.
@@ -400,6 +423,7 @@ pub const SUBCOMMANDS: &[&str] = &[
     "init",
     "completions",
     "man",
+    "schema",
 ];
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod index;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod schema;
 pub mod source;
 pub mod synth;
 pub mod timings;

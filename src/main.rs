@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         cli::Command::Init(a) => cmd::init::run(a),
         cli::Command::Completions(a) => cmd::meta::completions(a),
         cli::Command::Man(a) => cmd::meta::man(a),
+        cli::Command::Schema(a) => cmd::meta::schema(a),
     };
     match result {
         Ok(cmd::ExitStatus::Success) => ExitCode::SUCCESS,

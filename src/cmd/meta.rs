@@ -7,7 +7,7 @@ use clap::CommandFactory;
 use std::io::Write;
 
 use super::ExitStatus;
-use crate::cli::{Cli, CompletionsArgs, ManArgs};
+use crate::cli::{Cli, CompletionsArgs, ManArgs, SchemaArg, SchemaArgs};
 
 /// `deadweight completions SHELL`: the script on standard output.
 pub fn completions(args: &CompletionsArgs) -> Result<ExitStatus> {
@@ -35,6 +35,19 @@ pub fn man(args: &ManArgs) -> Result<ExitStatus> {
             write_stdout(&out)?;
         }
     }
+    Ok(ExitStatus::Success)
+}
+
+/// `deadweight schema DOCUMENT`: the JSON Schema on standard output.
+pub fn schema(args: &SchemaArgs) -> Result<ExitStatus> {
+    use deadweight::schema::Document;
+    let doc = match args.document {
+        SchemaArg::Inspect => Document::Inspect,
+        SchemaArg::Diff => Document::Diff,
+        SchemaArg::Check => Document::Check,
+        SchemaArg::Config => Document::Config,
+    };
+    write_stdout(deadweight::schema::render(doc).as_bytes())?;
     Ok(ExitStatus::Success)
 }
 

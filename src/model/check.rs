@@ -8,13 +8,14 @@
 //! renamed, removed or changes meaning.
 
 use super::inspect::{FindingInfo, Tool};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The current schema version of the `check` document.
 pub const CHECK_SCHEMA_VERSION: u32 = 1;
 
 /// `check --format json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct CheckReport {
     /// See [`CHECK_SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -41,7 +42,7 @@ pub struct CheckReport {
 }
 
 /// The image a check ran on.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct CheckedImage {
     /// The path given (`-` for standard input).
     pub path: String,
@@ -53,7 +54,7 @@ pub struct CheckedImage {
 }
 
 /// Rule counts by status.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct Counts {
     /// Passed.
     pub pass: usize,
@@ -66,7 +67,7 @@ pub struct Counts {
 }
 
 /// One rule's result.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct RuleResult {
     /// The rule id (its config key: `budget.max_blob_bytes`, `categories.vcs`, ...).
     pub id: String,
@@ -93,7 +94,7 @@ pub struct RuleResult {
 }
 
 /// A contributor to a breach.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct ContributorInfo {
     /// The path in the image.
     pub path: Option<String>,

@@ -7,13 +7,14 @@
 //! `schema_version` changes only when a field is renamed, removed or changes meaning.
 
 use super::inspect::{FindingInfo, PackageInfo, Tool, TotalsInfo};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The current version of the diff schema.
 pub const DIFF_SCHEMA_VERSION: u32 = 1;
 
 /// `diff --format json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct DiffReport {
     /// See [`DIFF_SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -33,7 +34,7 @@ pub fn delta(before: u64, after: u64) -> i64 {
 }
 
 /// One image of the pair.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Side {
     /// Where it was read from (an image or a JSON report; `-` for standard input).
     pub source: String,
@@ -53,7 +54,7 @@ pub struct Side {
 }
 
 /// `after - before` of the headline figures.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct Delta {
     /// Stored (compressed) layer bytes.
     pub blob_bytes: i64,
@@ -76,7 +77,7 @@ pub struct Delta {
 }
 
 /// A layer both images have (same diff_id).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct SharedLayer {
     /// The uncompressed tar's digest.
     pub diff_id: String,
@@ -95,7 +96,7 @@ pub struct SharedLayer {
 }
 
 /// A layer only one image has.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct OnlyLayer {
     /// Its position in the image that has it.
     pub index: usize,
@@ -110,7 +111,7 @@ pub struct OnlyLayer {
 }
 
 /// Layers matched by diff_id.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct LayerChanges {
     /// In both (the base and cached layers).
     pub shared: Vec<SharedLayer>,
@@ -121,7 +122,7 @@ pub struct LayerChanges {
 }
 
 /// Dead weight of one category on both sides.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct CategoryDelta {
     /// The category (`vcs`, `package_cache`, ...).
     pub category: String,
@@ -134,7 +135,7 @@ pub struct CategoryDelta {
 }
 
 /// A directory's visible bytes on both sides.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct DirDelta {
     /// The directory (at most `depth` deep).
     pub path: String,
@@ -147,7 +148,7 @@ pub struct DirDelta {
 }
 
 /// A file added, removed or changed.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct FileDelta {
     /// Its path.
     pub path: String,
@@ -164,7 +165,7 @@ pub struct FileDelta {
 }
 
 /// Files matched by path; a change is a different content digest or size.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct FileChanges {
     /// False when a side's report has no file list: then every list here is empty.
     pub available: bool,
@@ -204,7 +205,7 @@ pub struct FileChanges {
 }
 
 /// The same content at a new path.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct FileMove {
     /// The path in BEFORE.
     pub from: String,
@@ -219,7 +220,7 @@ pub struct FileMove {
 }
 
 /// A finding on both sides.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct RemainingFinding {
     /// The rule id.
     pub rule: String,
@@ -242,7 +243,7 @@ pub struct RemainingFinding {
 }
 
 /// Findings matched by rule and paths.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct FindingChanges {
     /// In BEFORE only.
     pub fixed: Vec<FindingInfo>,
@@ -253,7 +254,7 @@ pub struct FindingChanges {
 }
 
 /// A package in both, with another version or size.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct PackageChange {
     /// `dpkg`, `pip`, `npm`, `apk`.
     pub manager: String,
@@ -272,7 +273,7 @@ pub struct PackageChange {
 }
 
 /// Packages matched by manager and name.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct PackageChanges {
     /// In AFTER only.
     pub added: Vec<PackageInfo>,
@@ -283,7 +284,7 @@ pub struct PackageChanges {
 }
 
 /// Everything that differs between two images.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct ImageDiff {
     /// The first image.
     pub before: Side,

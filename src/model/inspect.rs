@@ -6,13 +6,14 @@
 //! changes meaning; new fields may appear in any release. Readers (such as `diff`
 //! reading a saved report) accept any document with the same `schema_version`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The current schema version.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// `inspect --format json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct InspectReport {
     /// See [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -55,7 +56,7 @@ pub struct InspectReport {
 }
 
 /// One finding: something that weighs or leaks, with the fix.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct FindingInfo {
     /// A stable rule id, e.g. `vcs.git-directory`.
     pub rule: String,
@@ -83,7 +84,7 @@ pub struct FindingInfo {
 }
 
 /// An installed package.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct PackageInfo {
     /// `dpkg`, `pip`, `npm`, `apk`.
     pub manager: String,
@@ -98,7 +99,7 @@ pub struct PackageInfo {
 }
 
 /// The dead-weight headline.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct SummaryInfo {
     /// Bytes that are dead weight, each counted once across categories.
     pub dead_weight_bytes: u64,
@@ -113,7 +114,7 @@ pub struct SummaryInfo {
 }
 
 /// Tool name and version.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Tool {
     /// `deadweight`.
     pub name: String,
@@ -132,7 +133,7 @@ impl Tool {
 }
 
 /// Where the image was read from.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct SourceInfo {
     /// The path given (`-` for stdin).
     pub path: String,
@@ -145,7 +146,7 @@ pub struct SourceInfo {
 }
 
 /// The image.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct ImageInfo {
     /// The first tag or name, if any.
     #[serde(rename = "ref")]
@@ -167,7 +168,7 @@ pub struct ImageInfo {
 }
 
 /// One layer.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct LayerInfo {
     /// 0 = bottom.
     pub index: usize,
@@ -208,7 +209,7 @@ pub struct LayerInfo {
 }
 
 /// Hidden bytes by cause.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct ByCauseInfo {
     /// Replaced later.
     pub overwritten: u64,
@@ -223,7 +224,7 @@ pub struct ByCauseInfo {
 }
 
 /// Totals.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct TotalsInfo {
     /// Sum of the layers' regular-file sizes.
     pub content_bytes: u64,
@@ -248,7 +249,7 @@ pub struct TotalsInfo {
 }
 
 /// A visible file.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct FileInfo {
     /// Its path.
     pub path: String,
@@ -262,7 +263,7 @@ pub struct FileInfo {
 }
 
 /// A directory, rolled up.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct DirInfo {
     /// Its path.
     pub path: String,
@@ -271,7 +272,7 @@ pub struct DirInfo {
 }
 
 /// A duplicate group.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct DuplicateInfo {
     /// The content digest.
     pub sha256: String,
@@ -286,7 +287,7 @@ pub struct DuplicateInfo {
 }
 
 /// A hidden file.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct HiddenInfo {
     /// Its path.
     pub path: String,
@@ -305,7 +306,7 @@ pub struct HiddenInfo {
 }
 
 /// dive's figures.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct DiveInfo {
     /// dive's efficiency score.
     pub efficiency: f64,
@@ -322,7 +323,7 @@ pub struct DiveInfo {
 }
 
 /// A path dive counts as inefficient.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct InefficientInfo {
     /// The path.
     pub path: String,
@@ -333,7 +334,7 @@ pub struct InefficientInfo {
 }
 
 /// The base/yours split.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct BaseInfo {
     /// `flag` (from --base) or `guess` (layer 0, as dive assumes).
     pub source: String,
@@ -354,7 +355,7 @@ pub struct BaseInfo {
 }
 
 /// The image's own layers' figures.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct OwnInfo {
     /// Content bytes.
     pub content_bytes: u64,

@@ -4,13 +4,15 @@
 //!
 //! - [`inspect`]: `inspect --format json`, a baseline, one side of a diff;
 //! - [`diff`]: `diff --format json`;
-//! - [`check`]: `check --format json`, and what its other formats render.
+//! - [`check`]: `check --format json`, and what its other formats render;
+//! - [`config`]: `deadweight.toml`, as the types its JSON Schema is made from.
 //!
 //! Schema policy: each document's `schema_version` changes only when a field is renamed,
 //! removed or changes meaning; new fields may appear in any release. Readers accept any
 //! document with the same `schema_version`.
 
 pub mod check;
+pub mod config;
 pub mod diff;
 pub mod inspect;
 

@@ -14,3 +14,4 @@ mod inputs;
 mod meta;
 mod overlay;
 mod pipeline;
+mod schemas;
