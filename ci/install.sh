@@ -61,7 +61,8 @@ if [ -n "$target" ] && command -v curl >/dev/null 2>&1; then
     tmp=$(mktemp -d)
     if curl -fsSL --retry 2 -o "$tmp/$asset" "$release_url/v$version/$asset" &&
         curl -fsSL --retry 2 -o "$tmp/$asset.sha256" "$release_url/v$version/$asset.sha256"; then
-        (cd "$tmp" && sha256sum -c "$asset.sha256" >&2) || fail "$asset: checksum mismatch"
+        if command -v sha256sum >/dev/null 2>&1; then sum="sha256sum"; else sum="shasum -a 256"; fi
+        (cd "$tmp" && $sum -c "$asset.sha256" >&2) || fail "$asset: checksum mismatch"
         mkdir -p "$bin"
         tar -xzf "$tmp/$asset" -C "$tmp"
         [ -f "$tmp/deadweight-$version-$target/deadweight" ] || fail "$asset: no deadweight-$version-$target/deadweight inside"

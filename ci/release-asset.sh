@@ -15,6 +15,8 @@ mkdir -p "$stage/$name" "$out"
 cp "$binary" "$stage/$name/deadweight"
 cp "$src/README.md" "$src/LICENSE" "$src/CHANGELOG.md" "$stage/$name/"
 tar -czf "$out/$name.tar.gz" -C "$stage" "$name"
-(cd "$out" && sha256sum "$name.tar.gz" >"$name.tar.gz.sha256")
+# sha256sum (GNU) or shasum (macOS): the same "HASH  NAME" line.
+if command -v sha256sum >/dev/null 2>&1; then sum="sha256sum"; else sum="shasum -a 256"; fi
+(cd "$out" && $sum "$name.tar.gz" >"$name.tar.gz.sha256")
 rm -rf "$stage"
 echo "$out/$name.tar.gz"
