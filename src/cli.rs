@@ -35,6 +35,9 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Write a starter deadweight.toml from an image: today's sizes plus a margin.
     Init(InitArgs),
+    /// Walk an image's layers and file tree in the terminal, with hidden bytes,
+    /// duplicates and findings marked (keys: `?`).
+    Explore(ExploreArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per subcommand with --out DIR.
@@ -79,6 +82,26 @@ pub struct SchemaArgs {
     /// Which document.
     #[arg(value_enum)]
     pub document: SchemaArg,
+}
+
+/// `deadweight explore`.
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// The image to read (`-`: standard input; keys are then read from the terminal).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The base image (a saved image or a JSON report of one): its layers are told apart
+    /// from yours.
+    #[arg(long, value_name = "BASE")]
+    pub base: Option<String>,
+    /// The config file (`[findings]` rules and ignores); default `./deadweight.toml` if
+    /// present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Colours: auto (unless `NO_COLOR` is set), always or never. Changes are also
+    /// marked by letters.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub color: ColorArg,
 }
 
 /// How to read an image.
@@ -424,6 +447,7 @@ pub const SUBCOMMANDS: &[&str] = &[
     "completions",
     "man",
     "schema",
+    "explore",
 ];
 
 #[cfg(test)]

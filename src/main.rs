@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         cli::Command::Completions(a) => cmd::meta::completions(a),
         cli::Command::Man(a) => cmd::meta::man(a),
         cli::Command::Schema(a) => cmd::meta::schema(a),
+        cli::Command::Explore(a) => cmd::explore::run(a),
     };
     match result {
         Ok(cmd::ExitStatus::Success) => ExitCode::SUCCESS,

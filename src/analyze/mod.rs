@@ -9,6 +9,7 @@
 pub mod budget;
 pub mod diff;
 pub mod dive;
+pub mod explore;
 pub mod findings;
 pub mod instruction;
 pub mod summary;

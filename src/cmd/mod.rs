@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod explore;
 pub mod init;
 pub mod inspect;
 pub mod meta;

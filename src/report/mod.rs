@@ -8,6 +8,7 @@ pub mod check_table;
 pub mod diff_json;
 pub mod diff_table;
 pub mod dockerignore;
+pub mod explore;
 pub mod fstree;
 pub mod html;
 pub mod junit;
