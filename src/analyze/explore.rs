@@ -490,8 +490,8 @@ impl LayerTree {
         }
         let mut fill: Vec<u32> = child_at.clone();
         let mut children = vec![ROOT; child_at[n] as usize];
-        for p in 1..n {
-            if change[p] != Change::Absent {
+        for (p, c) in change.iter().enumerate().skip(1) {
+            if *c != Change::Absent {
                 let parent = view.parent(p as PathId) as usize;
                 if let Some(slot) = children.get_mut(fill[parent] as usize) {
                     *slot = p as PathId;

@@ -75,9 +75,11 @@ pub fn layout(area: Rect, layers: usize) -> (Areas, Rect, Rect, Rect) {
         .direction(Direction::Horizontal)
         .constraints([Constraint::Percentage(60), Constraint::Percentage(40)])
         .split(rows[1]);
+    // The image pane needs 8 rows; on a short terminal it gives the findings half.
+    let image_h = 8.min(middle[1].height / 2);
     let right = Layout::default()
         .direction(Direction::Vertical)
-        .constraints([Constraint::Min(3), Constraint::Length(8)])
+        .constraints([Constraint::Min(3), Constraint::Length(image_h)])
         .split(middle[1]);
     (
         Areas {
@@ -123,7 +125,9 @@ fn selected_style(theme: Theme, focused: bool) -> Style {
     if focused {
         Style::default().add_modifier(Modifier::REVERSED)
     } else if theme.color {
-        Style::default().add_modifier(Modifier::BOLD).fg(Color::Cyan)
+        Style::default()
+            .add_modifier(Modifier::BOLD)
+            .fg(Color::Cyan)
     } else {
         Style::default().add_modifier(Modifier::BOLD)
     }
@@ -137,10 +141,9 @@ pub fn instruction(created_by: Option<&str>) -> String {
     };
     let s = s.trim();
     let s = s.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(s);
-    let s = s.strip_prefix("/bin/sh -c ").map_or_else(
-        || s.to_string(),
-        |rest| format!("RUN {rest}"),
-    );
+    let s = s
+        .strip_prefix("/bin/sh -c ")
+        .map_or_else(|| s.to_string(), |rest| format!("RUN {rest}"));
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -230,7 +233,16 @@ fn draw_tree(frame: &mut Frame, state: &State, theme: Theme, area: Rect) {
     let cursor = state.cursor[Pane::Tree as usize];
     let mut lines = Vec::with_capacity(h);
     for (i, row) in state.rows.iter().enumerate().skip(off).take(h) {
-        lines.push(tree_line(state, theme, row.path, row.depth, own, inner_w, i == cursor, focused));
+        lines.push(tree_line(
+            state,
+            theme,
+            row.path,
+            row.depth,
+            own,
+            inner_w,
+            i == cursor,
+            focused,
+        ));
     }
     if state.rows.is_empty() {
         lines.push(Line::raw(match &state.filter {
@@ -260,8 +272,16 @@ fn tree_line(
     let dir = t.kind(path) == NodeKind::Dir;
     let flags: String = [
         if state.image.claimed(path) { '!' } else { ' ' },
-        if state.image.hidden_below(path) > 0 { 'h' } else { ' ' },
-        if state.image.duplicate_at(path).is_some() { 'd' } else { ' ' },
+        if state.image.hidden_below(path) > 0 {
+            'h'
+        } else {
+            ' '
+        },
+        if state.image.duplicate_at(path).is_some() {
+            'd'
+        } else {
+            ' '
+        },
     ]
     .iter()
     .collect();
@@ -276,9 +296,16 @@ fn tree_line(
         NodeKind::Symlink => name.push('@'),
         _ => {}
     }
-    let size = BYTES.format(if own { t.own_bytes(path) } else { t.bytes(path) });
+    let size = BYTES.format(if own {
+        t.own_bytes(path)
+    } else {
+        t.bytes(path)
+    });
     let indent = "  ".repeat(depth as usize);
-    let head = format!("{}{flags} {indent}{arrow}", letter(change, t.changes_below(path)));
+    let head = format!(
+        "{}{flags} {indent}{arrow}",
+        letter(change, t.changes_below(path))
+    );
     let used = head.chars().count() + size.len() + 1;
     let room = width.saturating_sub(used);
     let shown: String = if name.chars().count() > room {
@@ -457,7 +484,10 @@ fn path_details(state: &State, path: PathId) -> Vec<String> {
     }
     for &f in img.findings_at(path) {
         if let Some(x) = state.report.findings.get(f) {
-            out.push(format!("finding {}: {} (fix: {})", x.category, x.message, x.fix));
+            out.push(format!(
+                "finding {}: {} (fix: {})",
+                x.category, x.message, x.fix
+            ));
         }
     }
     out
@@ -486,9 +516,18 @@ fn draw_details(frame: &mut Frame, state: &State, theme: Theme, area: Rect) {
                 None => Vec::new(),
             }
         }
-        Pane::Findings => match state.selected_finding().and_then(|f| state.report.findings.get(f)) {
+        Pane::Findings => match state
+            .selected_finding()
+            .and_then(|f| state.report.findings.get(f))
+        {
             Some(x) => vec![
-                format!("{} ({}, {}): {}", x.rule, x.severity, BYTES.format(x.bytes), x.message),
+                format!(
+                    "{} ({}, {}): {}",
+                    x.rule,
+                    x.severity,
+                    BYTES.format(x.bytes),
+                    x.message
+                ),
                 format!("fix: {}", x.fix),
                 "Enter: jump to its files (again: the next one)".to_string(),
             ],
@@ -497,9 +536,11 @@ fn draw_details(frame: &mut Frame, state: &State, theme: Theme, area: Rect) {
     };
     let text: Vec<Line> = lines.into_iter().map(Line::raw).collect();
     frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: false })
-            .block(block(" Details ".to_string(), false, theme)),
+        Paragraph::new(text).wrap(Wrap { trim: false }).block(block(
+            " Details ".to_string(),
+            false,
+            theme,
+        )),
         area,
     );
 }
@@ -510,7 +551,10 @@ fn draw_keys(frame: &mut Frame, state: &State, theme: Theme, area: Rect) {
             let mut s = format!("/{}▏", f.text);
             match &f.error {
                 Some(e) => s.push_str(&format!("  {e}")),
-                None => s.push_str(&format!("  {} match(es)  Enter keep · Esc clear", f.matched)),
+                None => s.push_str(&format!(
+                    "  {} match(es)  Enter keep · Esc clear",
+                    f.matched
+                )),
             }
             s
         }
@@ -534,20 +578,32 @@ fn draw_keys(frame: &mut Frame, state: &State, theme: Theme, area: Rect) {
 
 /// Every key, for the `?` screen.
 pub const KEYS: &[(&str, &str)] = &[
-    ("Tab / Shift-Tab", "next / previous pane (layers, tree, findings)"),
+    (
+        "Tab / Shift-Tab",
+        "next / previous pane (layers, tree, findings)",
+    ),
     ("↑ ↓  k j", "move"),
     ("PgUp PgDn  Ctrl-u Ctrl-d", "a page up / down"),
     ("Home End  g G", "first / last"),
     ("[ ]", "previous / next layer (from any pane)"),
-    ("Enter Space", "open or close a directory; on a finding: jump to its files"),
-    ("→ l  ← h", "open / close; ← on a file or closed directory: its parent"),
+    (
+        "Enter Space",
+        "open or close a directory; on a finding: jump to its files",
+    ),
+    (
+        "→ l  ← h",
+        "open / close; ← on a file or closed directory: its parent",
+    ),
     ("Backspace p", "jump to the parent directory"),
     ("E C", "open every directory / close all"),
     ("/", "filter paths: a substring, or a glob (* ? [ ] {})"),
     ("Esc", "clear the filter"),
     ("s", "sort by size or name"),
     ("v", "aggregated tree / this layer's changes only"),
-    ("A R M U", "show or hide added / removed / modified / unmodified"),
+    (
+        "A R M U",
+        "show or hide added / removed / modified / unmodified",
+    ),
     ("n N", "next / previous file of the finding jumped to"),
     ("mouse", "wheel scrolls, click selects, click again opens"),
     ("?", "this help (any key closes)"),

@@ -182,7 +182,9 @@ impl<'a> State<'a> {
 
     /// The path under the tree cursor.
     pub fn selected(&self) -> Option<PathId> {
-        self.rows.get(self.cursor[Pane::Tree as usize]).map(|r| r.path)
+        self.rows
+            .get(self.cursor[Pane::Tree as usize])
+            .map(|r| r.path)
     }
 
     /// The finding under the findings cursor.
@@ -257,7 +259,7 @@ impl<'a> State<'a> {
             (KeyCode::Enter | KeyCode::Char(' '), _) => self.activate(),
             (KeyCode::Right | KeyCode::Char('l'), _) => self.open_or_descend(),
             (KeyCode::Left | KeyCode::Char('h'), _) => self.close_or_ascend(),
-            (KeyCode::Backspace | KeyCode::Char('p'), _) => self.to_parent(),
+            (KeyCode::Backspace | KeyCode::Char('p'), _) => self.go_to_parent(),
             (KeyCode::Char('/'), _) => self.start_filter(),
             (KeyCode::Esc, _) => self.escape(),
             (KeyCode::Char('s'), _) => self.cycle_sort(),
@@ -325,7 +327,10 @@ impl<'a> State<'a> {
     }
 
     fn cycle_focus(&mut self, step: usize) {
-        let i = Pane::ORDER.iter().position(|p| *p == self.focus).unwrap_or(0);
+        let i = Pane::ORDER
+            .iter()
+            .position(|p| *p == self.focus)
+            .unwrap_or(0);
         self.focus = Pane::ORDER[(i + step) % Pane::ORDER.len()];
     }
 
@@ -430,11 +435,11 @@ impl<'a> State<'a> {
             self.close(p);
             self.rebuild();
         } else {
-            self.to_parent();
+            self.go_to_parent();
         }
     }
 
-    fn to_parent(&mut self) {
+    fn go_to_parent(&mut self) {
         if self.focus != Pane::Tree {
             return;
         }
@@ -554,8 +559,8 @@ impl<'a> State<'a> {
                 self.layer()
             ));
         }
-        self.offset[Pane::Tree as usize] = self.cursor[Pane::Tree as usize]
-            .saturating_sub(self.height[Pane::Tree as usize] / 3);
+        self.offset[Pane::Tree as usize] =
+            self.cursor[Pane::Tree as usize].saturating_sub(self.height[Pane::Tree as usize] / 3);
     }
 
     fn next_target(&mut self, step: isize) {
@@ -717,10 +722,7 @@ impl<'a> State<'a> {
                 continue;
             }
             self.rows.push(Row { path: c, depth });
-            if self.tree.kind(c) == NodeKind::Dir
-                && self.tree.has_children(c)
-                && self.is_open(c)
-            {
+            if self.tree.kind(c) == NodeKind::Dir && self.tree.has_children(c) && self.is_open(c) {
                 stack.push((c, 0, depth.saturating_add(1)));
             }
         }
