@@ -4,15 +4,11 @@
 
 use crate::common::testdata;
 use deadweight::analyze::explore::{Change, ImageView, SortBy};
-use deadweight::analyze::findings::collect::Collector;
-use deadweight::analyze::findings::{self, Findings};
-use deadweight::analyze::summary::{self, Limits};
-use deadweight::analyze::{Analysis, BaseHint};
-use deadweight::archive::manifest::Selection;
-use deadweight::archive::{ReadOptions, Source};
 use deadweight::index::Index;
 use deadweight::model::InspectReport;
+use deadweight::pipeline::Options;
 use deadweight::report::explore::{Pane, State, Theme, View, screen_text};
+use deadweight::source::Source;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::Path;
 
@@ -24,33 +20,14 @@ struct Seen {
 }
 
 fn seen(path: &Path) -> Seen {
-    let mut collector = Collector::default();
-    let index = deadweight::load_inspected(
-        &Source::Path(path.to_path_buf()),
-        &Selection::default(),
-        &ReadOptions::default(),
-        &mut collector,
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let analysis = Analysis::new(&index, &BaseHint::default());
-    let collected = collector.resolve(&index);
-    let f = Findings::new(&index, &analysis, &collected, &findings::Options::default());
-    let mut report = summary::summarize(
-        &index,
-        &analysis,
-        "sample.docker.tar",
-        Limits {
-            top: 10,
-            depth: 3,
-            all_files: false,
-        },
-    );
-    summary::add_findings(&mut report, &f, &index);
-    let view = ImageView::new(&index, &analysis, &f);
+    let source = Source::from_arg(&path.display().to_string());
+    let seen = deadweight::inspect(&source, &Options::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let view = ImageView::new(&seen.index, &seen.analysis, &seen.findings);
     Seen {
-        index,
+        index: seen.index,
         view,
-        report,
+        report: seen.report,
     }
 }
 

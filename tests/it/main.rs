@@ -4,11 +4,8 @@ mod check;
 mod ci_templates;
 mod common;
 mod diff;
-<<<<<<< HEAD
-mod false_alarms;
-=======
 mod explore;
->>>>>>> 5006806 (explore: the view model (tree as of a layer, hidden/duplicate/finding notes), the state machine, the drawing and the command)
+mod false_alarms;
 mod findings;
 mod fixtures;
 mod flavours;
