@@ -7,6 +7,11 @@ use std::path::PathBuf;
 const AFTER_HELP: &str = "\
 IMAGE is a saved image: a `docker save` / `podman save` archive, an OCI image layout (tar or
 folder), a skopeo dir: folder, whole-archive gzip/zstd included; `-` reads standard input.
+It may also be where the image lives, with the transports of containers-transports(5):
+docker://HOST/REPO[:TAG|@DIGEST] (a registry), docker-daemon:NAME[:TAG] (DOCKER_HOST, else
+/var/run/docker.sock), podman:NAME[:TAG] (CONTAINER_HOST, else Podman's socket), and the
+prefixes docker-archive:PATH, oci-archive:PATH[:REF], oci:DIR[:REF], dir:DIR. A bare name
+that is no file is looked up in a local daemon, never pulled from a registry.
 `deadweight IMAGE` is short for `deadweight inspect IMAGE`.
 
 Exit codes: 0 ok · 1 a gate or budget failed · 2 deadweight could not do its job (bad input,
@@ -129,9 +134,40 @@ pub struct InputArgs {
     /// Caps on what the input may ask for.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Registry access.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// How to reach a registry (`docker://`), as skopeo and podman spell it.
+#[derive(Debug, Args, Clone)]
+pub struct RemoteArgs {
+    /// Registry credentials USER[:PASSWORD] (default: from --authfile, the containers
+    /// auth.json files, then Docker's config.json and its credential helpers).
+    #[arg(long, value_name = "USER[:PASS]", help_heading = "Registry")]
+    pub creds: Option<String>,
+    /// An auth file to take registry credentials from (containers' auth.json or Docker's
+    /// config.json format; default $REGISTRY_AUTH_FILE, then the usual places).
+    #[arg(long, value_name = "FILE", help_heading = "Registry")]
+    pub authfile: Option<PathBuf>,
+    /// Verify registry TLS certificates; `--tls-verify=false` skips that and allows
+    /// plain HTTP (loopback registries are reached over plain HTTP either way).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set, help_heading = "Registry")]
+    pub tls_verify: bool,
+    /// The same as --tls-verify=false.
+    #[arg(long, help_heading = "Registry")]
+    pub insecure: bool,
+    /// Trust the CA certificates (*.crt, PEM) in this folder as well as the system's, as
+    /// containers-certs.d(5) lays them out.
+    #[arg(long, value_name = "DIR", help_heading = "Registry")]
+    pub cert_dir: Option<PathBuf>,
+    /// Layers downloaded at once from a registry (each runs at most 8 MiB ahead of the
+    /// reader; layers are still applied in order).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Registry")]
+    pub jobs: u16,
 }
 
 /// Caps that protect against hostile input, for every command that reads an image.
@@ -284,6 +320,9 @@ pub struct DiffArgs {
     /// Caps on what each input may ask for.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Registry access, for both sides.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormatArg::Table)]
     pub format: DiffFormatArg,

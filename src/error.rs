@@ -44,6 +44,10 @@ pub enum Error {
     /// The caller asked for something the input does not have (an image ref, a platform).
     #[error("{0}")]
     Selection(String),
+    /// A registry or daemon could not give the image; the message names the registry and
+    /// repository, or the socket, and what to do.
+    #[error("{0}")]
+    Source(String),
     /// Reading the input failed below the archive level (permissions, a closed pipe, ...).
     #[error("{path}: {source}")]
     Io {

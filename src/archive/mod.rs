@@ -778,21 +778,45 @@ fn walk_members(
         label: label.to_string(),
         ..RawArchive::default()
     };
-    while let Some(m) = members.next_member()? {
-        let Some(name) = normalize_member(&m.name) else {
+    loop {
+        let Some(crate::source::SourceMember {
+            name: given,
+            size,
+            reader,
+        }) = members.next_member()?
+        else {
+            break;
+        };
+        let Some(name) = normalize_member(&given) else {
             return Err(
-                Error::input(label, format!("member {:?}: not a relative path", m.name)).into(),
+                Error::input(label, format!("member {given:?}: not a relative path")).into(),
             );
         };
         if let Some(p) = &opts.progress {
             p.set_member(&name);
         }
         let counting = Counting {
-            inner: m.reader,
+            inner: reader,
             progress: opts.progress.clone(),
             total: Arc::new(AtomicU64::new(0)),
         };
-        let member = read_member(&raw, &name, m.size, counting, feeder, opts)?;
+        let member = match read_member(&raw, &name, size, counting, feeder, opts) {
+            Ok(member) => member,
+            Err(e) => {
+                // A blob that failed its digest explains what the decoder said of it.
+                return Err(match members.failure() {
+                    Some(problem) => Walk::Failed(Error::at(
+                        Location {
+                            file: label.to_string(),
+                            member: Some(name),
+                            layer: None,
+                        },
+                        problem,
+                    )),
+                    None => e,
+                });
+            }
+        };
         raw.input_bytes += member.size;
         insert_member(&mut raw, name, member);
     }

@@ -13,7 +13,6 @@ use deadweight::model::CheckReport;
 use deadweight::model::InspectReport;
 use deadweight::pipeline;
 use deadweight::report::{self, ByteFormat};
-use deadweight::source::Source;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -132,8 +131,8 @@ fn load_baseline(arg: &str, input: &InputArgs, config: Option<&Path>) -> Result<
         quiet: true,
         ..input.clone()
     };
-    let source = Source::from_arg(arg);
-    let mut opts = super::options(&base_input, config, None, report_limits())?;
+    let (source, mut opts) =
+        super::source::resolve_with(&base_input, config, None, report_limits())?;
     let loaded = super::with_bar(&source, true, &mut opts, |o| pipeline::load(&source, o))
         .with_context(|| format!("--baseline {arg}"))?;
     Ok(loaded.into_report())

@@ -73,10 +73,10 @@ fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<Inspect
         strict: args.strict,
         verify: args.verify,
         limits: args.limits.clone(),
+        remote: args.remote.clone(),
         quiet: args.quiet,
     };
-    let source = Source::from_arg(arg);
-    let mut opts = super::options(&input, None, None, limits(args))?;
+    let (source, mut opts) = super::source::resolve_with(&input, None, None, limits(args))?;
     // No bar on standard input: it may be the JSON side.
     let quiet = args.quiet || source == Source::Stdin;
     let loaded = super::with_bar(&source, quiet, &mut opts, |o| pipeline::load(&source, o))?;

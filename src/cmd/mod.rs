@@ -7,6 +7,7 @@ pub mod explore;
 pub mod init;
 pub mod inspect;
 pub mod meta;
+pub mod source;
 
 use anyhow::{Context, Result};
 use deadweight::analyze::summary::Limits;
@@ -190,8 +191,7 @@ pub fn inspect_input(
     base: Option<&str>,
     limits: Limits,
 ) -> Result<Inspected> {
-    let source = Source::from_arg(&input.image);
-    let mut opts = options(input, config, base, limits)?;
+    let (source, mut opts) = source::resolve_with(input, config, base, limits)?;
     with_bar(&source, input.quiet, &mut opts, |o| {
         pipeline::inspect(&source, o)
     })

@@ -15,6 +15,18 @@
 //!
 //! Nothing here parses an image: that is the archive stage's job, the same for every
 //! source, so a registry image and its `docker save` give the same report.
+//!
+//! - [`reference`]: what an IMAGE argument names (paths, `-`, and the transports of
+//!   containers-transports(5): `docker://`, `docker-daemon:`, `podman:`, `oci-archive:`,
+//!   `oci:`, `docker-archive:`, `dir:`);
+//! - [`registry`]: an image in a registry, as layout members, every blob checked against
+//!   its digest and size as it streams;
+//! - [`daemon`]: an image in a Docker or Podman daemon, as the `docker save` stream the
+//!   daemon's API sends.
+
+pub mod daemon;
+pub mod reference;
+pub mod registry;
 
 use crate::error::{Error, Result};
 use std::io::{self, Read};
@@ -35,7 +47,35 @@ pub enum Source {
         /// The archive's bytes.
         bytes: Arc<[u8]>,
     },
+    /// An image in a registry (`docker://`).
+    Registry(Box<RegistrySource>),
+    /// An image in a Docker or Podman daemon (`docker-daemon:`, `podman:`).
+    Daemon {
+        /// Which daemon API to look for.
+        engine: reference::Engine,
+        /// The image's name or id, as the daemon takes it.
+        name: String,
+        /// The daemon to ask, when already known (else the engine's usual places).
+        endpoint: Option<daemon::Endpoint>,
+    },
 }
+
+/// A registry image and how to reach it.
+#[derive(Debug, Clone)]
+pub struct RegistrySource {
+    /// The reference.
+    pub reference: reference::Reference,
+    /// Credentials, TLS, platform, jobs.
+    pub options: registry::Options,
+}
+
+impl PartialEq for RegistrySource {
+    fn eq(&self, other: &Self) -> bool {
+        self.reference == other.reference
+    }
+}
+
+impl Eq for RegistrySource {}
 
 /// A member of an image layout, as a [`MemberSource`] yields it.
 pub struct SourceMember<'a> {
@@ -54,6 +94,13 @@ pub trait MemberSource {
     /// manifests are resolved after the last one), but each is read to its end before
     /// the next is asked for.
     fn next_member(&mut self) -> Result<Option<SourceMember<'_>>>;
+
+    /// After reading the last member handed out failed: the source's own reason, when it
+    /// has a better one than the reader's (a blob whose bytes failed its digest, which
+    /// the decoder may have choked on first). The default has none.
+    fn failure(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// What a source hands the archive stage.
@@ -90,6 +137,11 @@ impl Source {
             Source::Path(p) => p.display().to_string(),
             Source::Stdin => "-".to_string(),
             Source::Memory { label, .. } => label.clone(),
+            Source::Registry(r) => format!("docker://{}", r.reference),
+            Source::Daemon { engine, name, .. } => match engine {
+                reference::Engine::Docker => format!("docker-daemon:{name}"),
+                reference::Engine::Podman => format!("podman:{name}"),
+            },
         }
     }
 
@@ -103,6 +155,7 @@ impl Source {
                 .map(|m| m.len()),
             Source::Stdin => None,
             Source::Memory { bytes, .. } => Some(bytes.len() as u64),
+            Source::Registry(_) | Source::Daemon { .. } => None,
         }
     }
 
@@ -116,6 +169,19 @@ impl Source {
             Source::Path(path) => open_path(path),
             Source::Memory { bytes, .. } => {
                 Ok(Opened::Stream(Box::new(io::Cursor::new(Arc::clone(bytes)))))
+            }
+            Source::Registry(r) => {
+                let image = registry::open(&r.reference, &r.options).map_err(Error::Source)?;
+                Ok(Opened::Members(Box::new(registry::Members::new(image))))
+            }
+            Source::Daemon {
+                engine,
+                name,
+                endpoint,
+            } => {
+                let (_, stream) = daemon::open(*engine, name, endpoint.as_ref())
+                    .map_err(|e| Error::Source(format!("{}: {e}", self.label())))?;
+                Ok(Opened::Stream(stream))
             }
         }
     }

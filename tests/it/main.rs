@@ -3,6 +3,7 @@
 mod check;
 mod ci_templates;
 mod common;
+mod daemon;
 mod diff;
 mod explore;
 mod false_alarms;
@@ -15,4 +16,6 @@ mod inputs;
 mod meta;
 mod overlay;
 mod pipeline;
+mod registry;
 mod schemas;
+mod servers;

@@ -1,0 +1,107 @@
+//! From an IMAGE argument and the registry flags to the library's [`Source`]: the
+//! transports of containers-transports(5), and the bare-name rule (a name that is no
+//! file is looked up in a local daemon, never pulled from a registry silently).
+
+use crate::cli::{InputArgs, RemoteArgs};
+use anyhow::{Result, bail};
+use deadweight::analyze::summary::Limits;
+use deadweight::pipeline::Options;
+use deadweight::source::{RegistrySource, Source};
+use std::path::Path;
+use deadweight::source::daemon;
+use deadweight::source::reference::{self, Engine, FORMS, Parsed};
+use deadweight::source::registry;
+
+/// The registry options of the command line.
+pub fn registry_options(
+    remote: &RemoteArgs,
+    platform: Option<&str>,
+    max_json_bytes: u64,
+) -> Result<registry::Options> {
+    let platform = super::parse_platform(platform)?.map(|p| (p.os, p.architecture, p.variant));
+    if let Some(dir) = &remote.cert_dir {
+        registry::client::check_cert_dir(dir).map_err(anyhow::Error::msg)?;
+    }
+    Ok(registry::Options {
+        platform,
+        creds: remote.creds.clone(),
+        authfile: remote.authfile.clone(),
+        connect: registry::client::Connect {
+            tls_verify: remote.tls_verify && !remote.insecure,
+            cert_dir: remote.cert_dir.clone(),
+            timeout_secs: 60,
+        },
+        jobs: usize::from(remote.jobs),
+        max_json_bytes,
+    })
+}
+
+/// The source `input` names and the pipeline's options for it (see [`super::options`]),
+/// with the `:REF` of `oci-archive:PATH:REF` as the image to pick.
+pub fn resolve_with(
+    input: &InputArgs,
+    config: Option<&Path>,
+    base: Option<&str>,
+    limits: Limits,
+) -> Result<(Source, Options)> {
+    let (source, pick) = resolve(input)?;
+    let mut opts = super::options(input, config, base, limits)?;
+    opts.selection.image = pick;
+    Ok((source, opts))
+}
+
+/// The source `input` names, and the image to pick inside an archive (`--image`, or the
+/// `:REF` of `oci-archive:PATH:REF`).
+pub fn resolve(input: &InputArgs) -> Result<(Source, Option<String>)> {
+    let parsed = reference::parse(&input.image).map_err(anyhow::Error::msg)?;
+    let pick = input.select.clone();
+    Ok(match parsed {
+        Parsed::Stdin => (Source::Stdin, pick),
+        Parsed::Path { path, pick: inner } => (Source::Path(path), pick.or(inner)),
+        Parsed::Registry(reference) => {
+            let options = registry_options(
+                &input.remote,
+                input.platform.as_deref(),
+                input.limits.max_json_bytes,
+            )?;
+            (
+                Source::Registry(Box::new(RegistrySource { reference, options })),
+                pick,
+            )
+        }
+        Parsed::Daemon { engine, name } => (
+            Source::Daemon {
+                engine,
+                name,
+                endpoint: None,
+            },
+            pick,
+        ),
+        Parsed::Bare { name } => (bare(&input.image, &name)?, pick),
+    })
+}
+
+/// A bare name: the first local daemon that has it, as dive does; else one line that
+/// names the explicit forms.
+fn bare(arg: &str, name: &str) -> Result<Source> {
+    let mut asked = Vec::new();
+    for endpoint in daemon::all_endpoints() {
+        match daemon::has_image(&endpoint, name) {
+            Ok(true) => {
+                return Ok(Source::Daemon {
+                    engine: Engine::Docker,
+                    name: name.to_string(),
+                    endpoint: Some(endpoint),
+                });
+            }
+            Ok(false) => asked.push(format!("{endpoint} has no such image")),
+            Err(_) => asked.push(format!("no daemon at {endpoint}")),
+        }
+    }
+    bail!(
+        "{arg}: no such file or folder, and no local daemon has an image of that name ({}); \
+         deadweight never pulls a bare name from a registry: say docker://{name} for a registry, \
+         docker-daemon:{name} or podman:{name} for a daemon. Sources are {FORMS}",
+        asked.join("; ")
+    )
+}

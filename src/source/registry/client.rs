@@ -1,0 +1,632 @@
+//! One repository of one registry over the OCI Distribution API: authentication,
+//! retries, manifests into memory and blobs as verified streams.
+//!
+//! Authentication follows the registry's challenge. A ping (`GET /v2/`) learns the scheme
+//! (HTTPS, or plain HTTP for loopback registries and `--tls-verify=false` when HTTPS
+//! fails) and the challenge: none, `Basic` (credentials on every request), or `Bearer`
+//! (a token for `repository:REPO:pull` from the realm, with the credentials if any, and
+//! again when it expires). Tokens are shared by the threads that fetch layers.
+//!
+//! Transient failures (the connection refused or reset, 429, 5xx) are retried
+//! [`ATTEMPTS`] times with a doubling pause; a blob whose body breaks off is resumed
+//! with `Range: bytes=N-` from where it stopped (or skipped up to there when the
+//! registry ignores ranges). Every blob's size and SHA-256 are checked against its
+//! descriptor as it streams.
+
+use super::auth::{Challenge, Credentials, parse_challenge};
+use sha2::{Digest as _, Sha256};
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Tries per request, the first included.
+pub const ATTEMPTS: u32 = 4;
+
+/// Counters of what was asked of the network (for `--verbose`-style reports and the
+/// measurements of the manifest-only check).
+#[derive(Debug, Default)]
+pub struct Traffic {
+    /// HTTP requests sent (retries and token requests included).
+    pub requests: AtomicU64,
+    /// Body bytes received.
+    pub bytes: AtomicU64,
+}
+
+/// How to reach a registry.
+#[derive(Debug, Clone, Default)]
+pub struct Connect {
+    /// Verify TLS certificates (`--tls-verify`, default true). False also allows plain
+    /// HTTP when HTTPS fails.
+    pub tls_verify: bool,
+    /// Extra trusted CA certificates: every `*.crt` in this folder
+    /// (`--cert-dir`, as containers tools have it).
+    pub cert_dir: Option<std::path::PathBuf>,
+    /// Seconds to wait for a connection or a read.
+    pub timeout_secs: u64,
+}
+
+/// Why a request failed, in words that name the registry and what to do.
+pub type Failure = String;
+
+/// A client for one repository.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    /// `host[:port]`, for messages.
+    pub registry: String,
+    /// The repository, for messages and scopes.
+    pub repository: String,
+    credentials: Option<Credentials>,
+    /// Where the credentials came from, or where they were looked for.
+    credential_origin: String,
+    challenge: Option<Challenge>,
+    token: Mutex<Option<String>>,
+    /// What this client sent and received.
+    pub traffic: Arc<Traffic>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("repository", &self.repository)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The response of a successful GET.
+pub struct Got {
+    /// The response.
+    pub response: ureq::Response,
+}
+
+fn tls_connector(connect: &Connect) -> Result<native_tls::TlsConnector, Failure> {
+    let mut b = native_tls::TlsConnector::builder();
+    if !connect.tls_verify {
+        b.danger_accept_invalid_certs(true);
+        b.danger_accept_invalid_hostnames(true);
+    }
+    if let Some(dir) = &connect.cert_dir {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| format!("--cert-dir {}: {e}", dir.display()))?;
+        let mut names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        names.sort();
+        for path in names {
+            // containers-certs.d(5): `*.crt` are CAs (`*.cert`/`*.key` a client's).
+            if path.extension().and_then(|e| e.to_str()) != Some("crt") {
+                continue;
+            }
+            let pem =
+                std::fs::read(&path).map_err(|e| format!("--cert-dir: {}: {e}", path.display()))?;
+            let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
+                format!("--cert-dir: {}: not a PEM certificate: {e}", path.display())
+            })?;
+            b.add_root_certificate(cert);
+        }
+    }
+    b.build().map_err(|e| format!("cannot set up TLS: {e}"))
+}
+
+impl Client {
+    /// Connects to `registry` for `repository`: the ping that learns the scheme and the
+    /// challenge. `plain_ok` allows falling back to plain HTTP.
+    pub fn connect(
+        registry: &str,
+        api_host: &str,
+        repository: &str,
+        plain_ok: bool,
+        connect: &Connect,
+        credentials: Option<Credentials>,
+        credential_origin: String,
+    ) -> Result<Client, Failure> {
+        let timeout = Duration::from_secs(connect.timeout_secs.max(1));
+        let agent = ureq::AgentBuilder::new()
+            .tls_connector(Arc::new(tls_connector(connect)?))
+            .timeout_connect(timeout)
+            .timeout_read(timeout)
+            .user_agent(concat!("deadweight/", env!("CARGO_PKG_VERSION")))
+            .build();
+        let mut client = Client {
+            agent,
+            base: format!("https://{api_host}"),
+            registry: registry.to_string(),
+            repository: repository.to_string(),
+            credentials,
+            credential_origin,
+            challenge: None,
+            token: Mutex::new(None),
+            traffic: Arc::new(Traffic::default()),
+        };
+        let https = client.ping();
+        let pinged = match https {
+            Err(Ping::Transport(e)) if plain_ok => {
+                client.base = format!("http://{api_host}");
+                client.ping().map_err(|plain| {
+                    let hint = if e.contains("certificate") {
+                        "; for a registry whose certificate a private CA signed, pass --cert-dir DIR (or --tls-verify=false)"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "registry {registry} does not answer over HTTPS ({e}) nor plain HTTP ({}){hint}",
+                        plain.describe()
+                    )
+                })?
+            }
+            Err(p) => {
+                let hint = if matches!(p, Ping::Transport(_)) {
+                    " (a registry without TLS needs --tls-verify=false; a private CA, --cert-dir DIR)"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "registry {registry} does not answer: {}{hint}",
+                    p.describe()
+                ));
+            }
+            Ok(c) => c,
+        };
+        client.challenge = pinged;
+        Ok(client)
+    }
+
+    /// `GET /v2/`: `Ok(challenge)` when the registry answers 200 or 401.
+    fn ping(&self) -> Result<Option<Challenge>, Ping> {
+        self.traffic.requests.fetch_add(1, Ordering::Relaxed);
+        match self.agent.get(&format!("{}/v2/", self.base)).call() {
+            Ok(_) => Ok(None),
+            Err(ureq::Error::Status(401, r)) => {
+                Ok(r.header("www-authenticate").and_then(parse_challenge))
+            }
+            Err(ureq::Error::Status(code, r)) => {
+                Err(Ping::Status(code, r.status_text().to_string()))
+            }
+            Err(ureq::Error::Transport(t)) => Err(Ping::Transport(t.to_string())),
+        }
+    }
+
+    /// The `Authorization` header for the next request, fetching a token if needed.
+    fn authorization(&self, renew: bool) -> Result<Option<String>, Failure> {
+        match &self.challenge {
+            None => Ok(None),
+            Some(Challenge::Basic) => match &self.credentials {
+                Some(c) => Ok(Some(c.basic_header())),
+                None => Err(format!(
+                    "registry {} asks for a user name and password, and there are none for it ({}); pass --creds USER:PASS or --authfile FILE",
+                    self.registry, self.credential_origin
+                )),
+            },
+            Some(Challenge::Bearer { realm, service, .. }) => {
+                let mut token = self
+                    .token
+                    .lock()
+                    .map_err(|_| "internal error: token lock poisoned".to_string())?;
+                if renew || token.is_none() {
+                    *token = Some(self.fetch_token(realm, service.as_deref())?);
+                }
+                Ok(token.as_ref().map(|t| format!("Bearer {t}")))
+            }
+        }
+    }
+
+    /// The token flow of the distribution spec: `GET realm?service=..&scope=..`.
+    fn fetch_token(&self, realm: &str, service: Option<&str>) -> Result<String, Failure> {
+        let scope = format!("repository:{}:pull", self.repository);
+        let mut req = self.agent.get(realm).query("scope", &scope);
+        if let Some(s) = service {
+            req = req.query("service", s);
+        }
+        if let Some(c) = &self.credentials {
+            req = req.set("Authorization", &c.basic_header());
+        }
+        self.traffic.requests.fetch_add(1, Ordering::Relaxed);
+        let resp = match req.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(code @ (401 | 403), _)) => {
+                return Err(if self.credentials.is_some() {
+                    format!(
+                        "registry {}: the token service refused the credentials from {} (HTTP {code}); check the user name and password",
+                        self.registry, self.credential_origin
+                    )
+                } else {
+                    format!(
+                        "registry {}: the token service wants credentials for {} (HTTP {code}), and there are none ({}); pass --creds USER:PASS or --authfile FILE",
+                        self.registry, self.repository, self.credential_origin
+                    )
+                });
+            }
+            Err(ureq::Error::Status(code, r)) => {
+                return Err(format!(
+                    "registry {}: the token service answered HTTP {code} {}",
+                    self.registry,
+                    r.status_text()
+                ));
+            }
+            Err(ureq::Error::Transport(t)) => {
+                return Err(format!(
+                    "registry {}: the token service does not answer: {t}",
+                    self.registry
+                ));
+            }
+        };
+        let mut body = Vec::new();
+        resp.into_reader()
+            .take(1 << 20)
+            .read_to_end(&mut body)
+            .map_err(|e| format!("registry {}: reading the token: {e}", self.registry))?;
+        self.traffic
+            .bytes
+            .fetch_add(body.len() as u64, Ordering::Relaxed);
+        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
+            format!(
+                "registry {}: the token service's answer is not JSON",
+                self.registry
+            )
+        })?;
+        value
+            .get("token")
+            .or_else(|| value.get("access_token"))
+            .and_then(|t| t.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                format!(
+                    "registry {}: the token service's answer holds no token",
+                    self.registry
+                )
+            })
+    }
+
+    /// `GET /v2/<repo>/<path>` with retries, auth renewal and an optional range start.
+    /// `what` names the object in messages ("manifest main", "layer 3 (sha256:..)").
+    pub fn get(
+        &self,
+        path: &str,
+        accept: &[&str],
+        from: u64,
+        what: &str,
+    ) -> Result<ureq::Response, Failure> {
+        let url = format!("{}/v2/{}/{path}", self.base, self.repository);
+        let mut renewed = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = self.agent.get(&url);
+            if !accept.is_empty() {
+                req = req.set("Accept", &accept.join(", "));
+            }
+            if from > 0 {
+                req = req.set("Range", &format!("bytes={from}-"));
+            }
+            if let Some(auth) = self.authorization(false)? {
+                req = req.set("Authorization", &auth);
+            }
+            self.traffic.requests.fetch_add(1, Ordering::Relaxed);
+            let transient = match req.call() {
+                Ok(r) => return Ok(r),
+                Err(ureq::Error::Status(401, _)) if !renewed && self.challenge.is_some() => {
+                    // An expired token: one more, once.
+                    renewed = true;
+                    self.authorization(true)?;
+                    continue;
+                }
+                Err(ureq::Error::Status(code, r)) if code == 429 || code >= 500 => {
+                    let wait = r
+                        .header("retry-after")
+                        .and_then(|s| s.trim().parse::<u64>().ok())
+                        .map(|s| Duration::from_secs(s.min(10)));
+                    (format!("HTTP {code} {}", r.status_text()), wait)
+                }
+                Err(ureq::Error::Status(code, r)) => {
+                    return Err(self.refused(code, r, what));
+                }
+                Err(ureq::Error::Transport(t)) => (t.to_string(), None),
+            };
+            if attempt >= ATTEMPTS {
+                return Err(format!(
+                    "registry {}, repository {}: {what}: {} (after {ATTEMPTS} tries)",
+                    self.registry, self.repository, transient.0
+                ));
+            }
+            std::thread::sleep(transient.1.unwrap_or_else(|| backoff(attempt)));
+        }
+    }
+
+    /// One line for a 4xx answer: what the registry said and what to do.
+    fn refused(&self, code: u16, r: ureq::Response, what: &str) -> Failure {
+        let mut body = Vec::new();
+        let _ = r.into_reader().take(64 * 1024).read_to_end(&mut body);
+        let said = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| {
+                let first = v.get("errors")?.get(0)?.clone();
+                let code = first.get("code")?.as_str()?.to_string();
+                let msg = first
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                Some(if msg.is_empty() {
+                    code
+                } else {
+                    format!("{code}: {msg}")
+                })
+            });
+        let said = said.map(|s| format!(" ({s})")).unwrap_or_default();
+        let todo = match code {
+            401 if self.credentials.is_some() => format!(
+                "the registry refused the credentials from {}; check the user name and password",
+                self.credential_origin
+            ),
+            401 => format!(
+                "the registry wants credentials, and there are none ({}); pass --creds USER:PASS or --authfile FILE",
+                self.credential_origin
+            ),
+            403 => "the credentials may not pull this repository".to_string(),
+            404 => "no such tag, digest or repository; check the name (`skopeo list-tags docker://...` lists tags)".to_string(),
+            _ => "the registry refused the request".to_string(),
+        };
+        format!(
+            "registry {}, repository {}: {what}: HTTP {code}{said}: {todo}",
+            self.registry, self.repository
+        )
+    }
+
+    /// Reads a small object (a manifest, a config) whole, up to `limit` bytes.
+    pub fn get_small(
+        &self,
+        path: &str,
+        accept: &[&str],
+        limit: u64,
+        what: &str,
+    ) -> Result<(Vec<u8>, Option<String>), Failure> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let resp = self.get(path, accept, 0, what)?;
+            let content_type = resp.header("content-type").map(str::to_string);
+            if let Some(len) = resp
+                .header("content-length")
+                .and_then(|l| l.parse::<u64>().ok())
+                && len > limit
+            {
+                return Err(format!(
+                    "registry {}, repository {}: {what} is {len} bytes, more than the limit of {limit} (--max-json-bytes)",
+                    self.registry, self.repository
+                ));
+            }
+            let mut body = Vec::new();
+            match resp.into_reader().take(limit + 1).read_to_end(&mut body) {
+                Ok(_) => {
+                    self.traffic
+                        .bytes
+                        .fetch_add(body.len() as u64, Ordering::Relaxed);
+                    if body.len() as u64 > limit {
+                        return Err(format!(
+                            "registry {}, repository {}: {what} is more than the limit of {limit} bytes (--max-json-bytes)",
+                            self.registry, self.repository
+                        ));
+                    }
+                    return Ok((body, content_type));
+                }
+                Err(e) if attempt < ATTEMPTS => {
+                    let _ = e;
+                    std::thread::sleep(backoff(attempt));
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "registry {}, repository {}: {what}: the connection broke: {e} (after {ATTEMPTS} tries)",
+                        self.registry, self.repository
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// How a ping failed.
+enum Ping {
+    Status(u16, String),
+    Transport(String),
+}
+
+impl Ping {
+    fn describe(&self) -> String {
+        match self {
+            Ping::Status(code, text) => format!("HTTP {code} {text} at /v2/"),
+            Ping::Transport(t) => t.clone(),
+        }
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(200u64 << attempt.min(6))
+}
+
+/// A blob as it streams: counted, hashed, resumed after a broken connection, and checked
+/// against its descriptor's size and digest when the last byte arrives.
+pub struct BlobReader {
+    client: Arc<Client>,
+    digest: String,
+    size: u64,
+    what: String,
+    body: Option<Box<dyn Read + Send + Sync>>,
+    /// Bytes delivered so far.
+    offset: u64,
+    /// Bytes the current body must skip first (a registry that ignored our range).
+    skip: u64,
+    hasher: Sha256,
+    resumes: u32,
+    done: bool,
+    /// The size or digest failure, once found: the cause to report.
+    failure: Option<String>,
+}
+
+impl BlobReader {
+    /// A reader of blob `digest` of `size` bytes; nothing is requested until the first
+    /// read.
+    pub fn new(client: Arc<Client>, digest: &str, size: u64, what: String) -> BlobReader {
+        BlobReader {
+            client,
+            digest: digest.to_string(),
+            size,
+            what,
+            body: None,
+            offset: 0,
+            skip: 0,
+            hasher: Sha256::new(),
+            resumes: 0,
+            done: false,
+            failure: None,
+        }
+    }
+
+    fn open(&mut self) -> io::Result<()> {
+        let resp = self
+            .client
+            .get(
+                &format!("blobs/{}", self.digest),
+                &[],
+                self.offset,
+                &self.what,
+            )
+            .map_err(io::Error::other)?;
+        // 206: the range we asked for; 200: the whole blob again.
+        self.skip = if resp.status() == 206 { 0 } else { self.offset };
+        self.body = Some(resp.into_reader());
+        Ok(())
+    }
+
+    fn fail(&mut self, problem: String) -> io::Error {
+        let message = format!(
+            "registry {}, repository {}: {}: {problem}",
+            self.client.registry, self.client.repository, self.what
+        );
+        self.failure = Some(message.clone());
+        io::Error::new(io::ErrorKind::InvalidData, message)
+    }
+
+    /// After the last byte: the digest check.
+    fn finish(&mut self) -> io::Result<()> {
+        self.done = true;
+        let got = format!(
+            "sha256:{}",
+            crate::archive::digest::hex(&std::mem::take(&mut self.hasher).finalize())
+        );
+        if got != self.digest {
+            return Err(self.fail(format!(
+                "the registry sent bytes whose SHA-256 is {got}, not the descriptor's {}; the blob is corrupt in the registry or was altered on the way",
+                self.digest
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads what is left (after the consumer stopped early, on an error of its own) and
+    /// says whether the blob failed its size or digest check: that is the cause to report.
+    pub fn verify_rest(&mut self) -> Option<String> {
+        let mut sink = vec![0u8; 64 * 1024];
+        while self.failure.is_none() {
+            match self.read(&mut sink) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        self.failure.clone()
+    }
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.done || buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.body.is_none() {
+                self.open()?;
+            }
+            let Some(body) = self.body.as_mut() else {
+                continue;
+            };
+            let want = buf
+                .len()
+                .min(usize::try_from(self.size - self.offset + 1).unwrap_or(usize::MAX))
+                .max(1);
+            let read = body.read(buf.get_mut(..want).unwrap_or_default());
+            match read {
+                Ok(0) if self.offset == self.size && self.skip == 0 => {
+                    self.finish()?;
+                    return Ok(0);
+                }
+                Ok(0) => {
+                    // The body ended early: a broken connection, resumed below.
+                    self.retry(format!(
+                        "the connection closed after {} of {} bytes",
+                        self.offset, self.size
+                    ))?;
+                }
+                Ok(n) => {
+                    self.client
+                        .traffic
+                        .bytes
+                        .fetch_add(n as u64, Ordering::Relaxed);
+                    let mut n = n;
+                    if self.skip > 0 {
+                        let s = usize::try_from(self.skip).unwrap_or(usize::MAX).min(n);
+                        self.skip -= s as u64;
+                        if s == n {
+                            continue;
+                        }
+                        buf.copy_within(s..n, 0);
+                        n -= s;
+                    }
+                    if self.offset + n as u64 > self.size {
+                        return Err(self.fail(format!(
+                            "the registry sent more than the descriptor's {} bytes",
+                            self.size
+                        )));
+                    }
+                    self.hasher.update(buf.get(..n).unwrap_or_default());
+                    self.offset += n as u64;
+                    if self.offset == self.size {
+                        // Check now, so the consumer never takes bad bytes as the end.
+                        self.finish()?;
+                    }
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => self.retry(e.to_string())?,
+            }
+        }
+    }
+}
+
+impl BlobReader {
+    fn retry(&mut self, why: String) -> io::Result<()> {
+        self.body = None;
+        self.resumes += 1;
+        if self.resumes >= ATTEMPTS {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "registry {}, repository {}: {}: {why} (after {ATTEMPTS} tries)",
+                    self.client.registry, self.client.repository, self.what
+                ),
+            ));
+        }
+        std::thread::sleep(backoff(self.resumes));
+        Ok(())
+    }
+}
+
+/// Loads the certificates of `--cert-dir` early, so a bad folder fails before any
+/// request (and the tests can check the message).
+pub fn check_cert_dir(dir: &Path) -> Result<(), Failure> {
+    tls_connector(&Connect {
+        tls_verify: true,
+        cert_dir: Some(dir.to_path_buf()),
+        timeout_secs: 1,
+    })
+    .map(|_| ())
+}

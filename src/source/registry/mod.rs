@@ -1,0 +1,700 @@
+//! Images in a registry (`docker://`), read over the OCI Distribution API without
+//! writing anything to disk.
+//!
+//! [`open`] fetches the manifest (following an image index or Docker manifest list to the
+//! platform asked for, never to an attestation manifest), and the config, and checks both
+//! against their digests. What it returns is an image as the archive stage reads layout
+//! folders: named members (`oci-layout`, `index.json`, `blobs/sha256/<hex>`) in the order
+//! an OCI layout would list them, the small ones in memory and each layer blob as a
+//! stream ([`RemoteImage::blobs`]). The archive stage decompresses and indexes each layer
+//! as its bytes arrive; up to [`Options::jobs`] layers are downloaded at once, each into a
+//! bounded buffer, while the layers are still applied in order.
+
+pub mod auth;
+pub mod client;
+
+use super::reference::Reference;
+use super::{MemberSource, SourceMember};
+use client::{BlobReader, Client, Connect, Traffic};
+use sha2::{Digest as _, Sha256};
+use std::collections::VecDeque;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+
+/// Manifest and index media types we ask for, in order of preference.
+pub const ACCEPT: &[&str] = &[OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST];
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+const IMAGE_CONFIGS: &[&str] = &[
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+];
+
+/// How to read from a registry.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--platform`, as `os/arch[/variant]`; default this machine's.
+    pub platform: Option<(String, String, Option<String>)>,
+    /// `--creds USER[:PASS]`.
+    pub creds: Option<String>,
+    /// `--authfile FILE`.
+    pub authfile: Option<PathBuf>,
+    /// TLS and timeouts.
+    pub connect: Connect,
+    /// Layers downloaded at once (`--jobs`).
+    pub jobs: usize,
+    /// Largest manifest or config read, in bytes.
+    pub max_json_bytes: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            platform: None,
+            creds: None,
+            authfile: None,
+            connect: Connect {
+                tls_verify: true,
+                cert_dir: None,
+                timeout_secs: 60,
+            },
+            jobs: 3,
+            max_json_bytes: 16 << 20,
+        }
+    }
+}
+
+/// One layer as the manifest describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerDescriptor {
+    /// `sha256:...`.
+    pub digest: String,
+    /// Bytes as stored.
+    pub size: u64,
+    /// The descriptor's media type.
+    pub media_type: String,
+}
+
+/// An image in a registry, resolved to one manifest, with its config in hand.
+#[derive(Debug)]
+pub struct RemoteImage {
+    /// `docker://registry/repo:tag`, how messages name it.
+    pub label: String,
+    /// The reference as given.
+    pub reference: Reference,
+    /// The manifest's bytes and digest.
+    pub manifest: Vec<u8>,
+    /// `sha256:...` of [`RemoteImage::manifest`].
+    pub manifest_digest: String,
+    /// The manifest's media type.
+    pub manifest_media_type: String,
+    /// The config's bytes.
+    pub config: Vec<u8>,
+    /// `sha256:...` of the config.
+    pub config_digest: String,
+    /// The layers, bottom first.
+    pub layers: Vec<LayerDescriptor>,
+    /// The platform picked from an index, if there was one.
+    pub platform: Option<String>,
+    client: Arc<Client>,
+    jobs: usize,
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    format!(
+        "sha256:{}",
+        crate::archive::digest::hex(&Sha256::digest(bytes))
+    )
+}
+
+fn json(bytes: &[u8], label: &str, what: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("{label}: {what} is not JSON: {e}"))
+}
+
+fn s<'a>(v: &'a serde_json::Value, k: &str) -> Option<&'a str> {
+    v.get(k).and_then(|x| x.as_str())
+}
+
+/// Connects, resolves the reference to one image manifest and fetches its config.
+pub fn open(reference: &Reference, opts: &Options) -> Result<RemoteImage, String> {
+    let label = format!("docker://{reference}");
+    let found = auth::lookup(
+        &reference.registry,
+        &reference.repository,
+        opts.creds.as_deref(),
+        opts.authfile.as_deref(),
+    )
+    .map_err(|e| format!("{label}: {e}"))?;
+    let plain_ok = reference.is_loopback() || !opts.connect.tls_verify;
+    let client = Client::connect(
+        &reference.registry,
+        reference.api_host(),
+        &reference.repository,
+        plain_ok,
+        &opts.connect,
+        found.credentials,
+        found.origin,
+    )
+    .map_err(|e| format!("{label}: {e}"))?;
+    let client = Arc::new(client);
+    let wanted = reference.manifest_ref().to_string();
+    let what = if reference.digest.is_some() {
+        format!("manifest {wanted}")
+    } else {
+        format!("tag {wanted}")
+    };
+    let (mut bytes, mut media) = fetch_manifest(&client, &wanted, &what, opts)?;
+    if let Some(d) = &reference.digest
+        && sha256(&bytes) != *d
+    {
+        return Err(format!(
+            "{label}: the registry sent a manifest whose SHA-256 is {}, not {d}",
+            sha256(&bytes)
+        ));
+    }
+    let mut platform = None;
+    let mut depth = 0;
+    while media == OCI_INDEX || media == DOCKER_LIST {
+        depth += 1;
+        if depth > 4 {
+            return Err(format!("{label}: image indexes nested more than 4 deep"));
+        }
+        let index = json(&bytes, &label, "the image index")?;
+        let (digest, size, plat) = pick_platform(&index, opts.platform.as_ref(), &label)?;
+        let (b, m) = fetch_manifest(
+            &client,
+            &digest,
+            &format!("manifest {digest} ({plat})"),
+            opts,
+        )?;
+        if sha256(&b) != digest || b.len() as u64 != size {
+            return Err(format!(
+                "{label}: manifest {digest} ({plat}): the registry sent {} bytes whose SHA-256 is {}, not the index's {size} bytes",
+                b.len(),
+                sha256(&b)
+            ));
+        }
+        platform = Some(plat);
+        bytes = b;
+        media = m;
+    }
+    let manifest = json(&bytes, &label, "the manifest")?;
+    check_image_manifest(&manifest, &media, &label)?;
+    let config_desc = manifest.get("config").cloned().unwrap_or_default();
+    let config_digest = s(&config_desc, "digest").unwrap_or_default().to_string();
+    let config_size = config_desc
+        .get("size")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
+    let (config, _) = client
+        .get_small(
+            &format!("blobs/{config_digest}"),
+            &[],
+            opts.max_json_bytes,
+            &format!("config {config_digest}"),
+        )
+        .map_err(|e| format!("{label}: {e}"))?;
+    if sha256(&config) != config_digest || config.len() as u64 != config_size {
+        return Err(format!(
+            "{label}: config {config_digest}: the registry sent {} bytes whose SHA-256 is {}, not the manifest's {config_size} bytes; the blob is corrupt in the registry",
+            config.len(),
+            sha256(&config)
+        ));
+    }
+    let layers = manifest
+        .get("layers")
+        .and_then(|l| l.as_array())
+        .map(|l| l.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            if d.get("urls").is_some_and(|u| u.as_array().is_some_and(|a| !a.is_empty())) {
+                return Err(format!(
+                    "{label}: layer {}: a foreign layer (it lives at a URL outside the registry), which deadweight does not fetch",
+                    i + 1
+                ));
+            }
+            let digest = s(d, "digest").unwrap_or_default().to_string();
+            if crate::archive::Digest::parse(&digest).is_none() {
+                return Err(format!(
+                    "{label}: layer {}: digest {digest:?} is not a sha256 digest",
+                    i + 1
+                ));
+            }
+            Ok(LayerDescriptor {
+                digest,
+                size: d.get("size").and_then(|v| v.as_u64()).unwrap_or(0),
+                media_type: s(d, "mediaType").unwrap_or_default().to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RemoteImage {
+        label,
+        reference: reference.clone(),
+        manifest_digest: sha256(&bytes),
+        manifest: bytes,
+        manifest_media_type: media,
+        config,
+        config_digest,
+        layers,
+        platform,
+        client,
+        jobs: opts.jobs.max(1),
+    })
+}
+
+fn fetch_manifest(
+    client: &Client,
+    reference: &str,
+    what: &str,
+    opts: &Options,
+) -> Result<(Vec<u8>, String), String> {
+    let label = format!("docker://{}/{}", client.registry, client.repository);
+    let (bytes, content_type) = client
+        .get_small(
+            &format!("manifests/{reference}"),
+            ACCEPT,
+            opts.max_json_bytes,
+            what,
+        )
+        .map_err(|e| format!("{label}: {e}"))?;
+    let value = json(&bytes, &label, what)?;
+    // The body's mediaType wins; the Content-Type header speaks for bodies without one.
+    let media = s(&value, "mediaType")
+        .map(str::to_string)
+        .or_else(|| {
+            content_type.map(|c| c.split(';').next().unwrap_or_default().trim().to_string())
+        })
+        .unwrap_or_default();
+    let media = if media.is_empty() || media == "application/json" {
+        if value.get("manifests").is_some() {
+            OCI_INDEX.to_string()
+        } else {
+            OCI_MANIFEST.to_string()
+        }
+    } else {
+        media
+    };
+    if value.get("schemaVersion").and_then(|v| v.as_u64()) == Some(1)
+        || media.contains("distribution.manifest.v1")
+    {
+        return Err(format!(
+            "{label}: {what}: a Docker schema 1 manifest, which registries stopped serving in 2019; push the image again with a current tool"
+        ));
+    }
+    Ok((bytes, media))
+}
+
+/// True for index entries that are not images: Docker 25+ attestation manifests (BuildKit
+/// provenance and SBOMs), listed with platform `unknown/unknown`.
+fn is_attestation(entry: &serde_json::Value) -> bool {
+    let platform = entry.get("platform");
+    let unknown = platform
+        .is_some_and(|p| s(p, "os") == Some("unknown") || s(p, "architecture") == Some("unknown"));
+    let annotated = entry
+        .get("annotations")
+        .and_then(|a| s(a, "vnd.docker.reference.type"))
+        == Some("attestation-manifest");
+    unknown || annotated
+}
+
+/// The entry of an index for the platform asked for (default: this machine's).
+fn pick_platform(
+    index: &serde_json::Value,
+    wanted: Option<&(String, String, Option<String>)>,
+    label: &str,
+) -> Result<(String, u64, String), String> {
+    let host = crate::archive::manifest::Platform::host();
+    let (os, arch, variant) = match wanted {
+        Some((o, a, v)) => (o.clone(), a.clone(), v.clone()),
+        None => (host.os, host.architecture, None),
+    };
+    let entries: Vec<&serde_json::Value> = index
+        .get("manifests")
+        .and_then(|m| m.as_array())
+        .map(|m| m.iter().filter(|e| !is_attestation(e)).collect())
+        .unwrap_or_default();
+    let name = |e: &serde_json::Value| -> String {
+        let p = e.get("platform").cloned().unwrap_or_default();
+        let mut n = format!(
+            "{}/{}",
+            s(&p, "os").unwrap_or("?"),
+            s(&p, "architecture").unwrap_or("?")
+        );
+        if let Some(v) = s(&p, "variant") {
+            n.push('/');
+            n.push_str(v);
+        }
+        n
+    };
+    let matches = |e: &&&serde_json::Value| {
+        let p = e.get("platform").cloned().unwrap_or_default();
+        s(&p, "os") == Some(os.as_str())
+            && s(&p, "architecture") == Some(arch.as_str())
+            && (variant.is_none() || s(&p, "variant") == variant.as_deref())
+    };
+    let chosen = entries.iter().find(matches).or_else(|| {
+        // An index without platforms (one image) stands for itself.
+        (wanted.is_none()
+            && entries.len() == 1
+            && entries.first().is_some_and(|e| e.get("platform").is_none()))
+        .then(|| entries.first())
+        .flatten()
+    });
+    let Some(entry) = chosen else {
+        let offered: Vec<String> = entries.iter().map(|e| name(e)).collect();
+        let asked = match &variant {
+            Some(v) => format!("{os}/{arch}/{v}"),
+            None => format!("{os}/{arch}"),
+        };
+        return Err(if offered.is_empty() {
+            format!("{label}: the image index lists no images (only attestations, or nothing)")
+        } else {
+            format!(
+                "{label}: no image for platform {asked}; the index offers {}; pick one with --platform",
+                offered.join(", ")
+            )
+        });
+    };
+    let digest = s(entry, "digest").unwrap_or_default().to_string();
+    if crate::archive::Digest::parse(&digest).is_none() {
+        return Err(format!(
+            "{label}: the index names manifest {digest:?}, not a sha256 digest"
+        ));
+    }
+    let size = entry.get("size").and_then(|v| v.as_u64()).unwrap_or(0);
+    Ok((digest, size, name(entry)))
+}
+
+/// An artifact (a Helm chart, a signature, an SBOM pushed with ORAS) is a manifest whose
+/// config is not an image config: say so instead of failing on its blobs.
+fn check_image_manifest(m: &serde_json::Value, media: &str, label: &str) -> Result<(), String> {
+    if media != OCI_MANIFEST && media != DOCKER_MANIFEST {
+        return Err(format!(
+            "{label}: the manifest's media type is {media}: an artifact or unknown kind, not a container image"
+        ));
+    }
+    let config_media = m
+        .get("config")
+        .and_then(|c| s(c, "mediaType"))
+        .unwrap_or_default();
+    let artifact_type = s(m, "artifactType");
+    if !IMAGE_CONFIGS.contains(&config_media) || artifact_type.is_some() {
+        let kind = artifact_type.unwrap_or(config_media);
+        return Err(format!(
+            "{label}: an artifact of type {kind}, not a container image (its config is not an image config)"
+        ));
+    }
+    Ok(())
+}
+
+/// A member of the layout the registry image is read as.
+pub struct Member {
+    /// `oci-layout`, `index.json`, `blobs/sha256/<hex>`.
+    pub name: String,
+    /// Bytes.
+    pub size: u64,
+    /// Which layer (1-based), for layer blobs.
+    pub layer: Option<usize>,
+}
+
+impl RemoteImage {
+    /// What was asked of the network so far.
+    pub fn traffic(&self) -> Arc<Traffic> {
+        Arc::clone(&self.client.traffic)
+    }
+
+    /// `index.json` of the layout: one manifest, named by the reference.
+    fn index_json(&self) -> Vec<u8> {
+        let mut annotations = serde_json::Map::new();
+        annotations.insert(
+            "io.containerd.image.name".to_string(),
+            self.reference.to_string().into(),
+        );
+        let mut entry = serde_json::json!({
+            "mediaType": self.manifest_media_type,
+            "digest": self.manifest_digest,
+            "size": self.manifest.len(),
+            "annotations": annotations,
+        });
+        // The config's platform, so that `--platform` is checked against a one-platform
+        // image too.
+        let config: serde_json::Value = serde_json::from_slice(&self.config).unwrap_or_default();
+        if let (Some(os), Some(arch)) = (s(&config, "os"), s(&config, "architecture")) {
+            let mut platform = serde_json::json!({ "os": os, "architecture": arch });
+            if let Some(v) = s(&config, "variant") {
+                platform["variant"] = v.into();
+            }
+            entry["platform"] = platform;
+        }
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_INDEX,
+            "manifests": [entry]
+        }))
+        .unwrap_or_default()
+    }
+
+    /// The small members: layout marker, index, manifest and config, with their bytes.
+    pub fn small_members(&self) -> Vec<(String, Vec<u8>)> {
+        let blob = |d: &str| format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
+        vec![
+            (
+                "oci-layout".to_string(),
+                br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+            ),
+            ("index.json".to_string(), self.index_json()),
+            (blob(&self.manifest_digest), self.manifest.clone()),
+            (blob(&self.config_digest), self.config.clone()),
+        ]
+    }
+
+    /// The layer blobs to stream, each once (a manifest may list one blob twice), in
+    /// manifest order.
+    pub fn layer_members(&self) -> Vec<Member> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            if l.digest == self.config_digest || !seen.insert(l.digest.clone()) {
+                continue;
+            }
+            out.push(Member {
+                name: format!("blobs/sha256/{}", l.digest.trim_start_matches("sha256:")),
+                size: l.size,
+                layer: Some(i + 1),
+            });
+        }
+        out
+    }
+
+    /// The layer blobs as streams, in order, with up to `jobs` downloading at once.
+    pub fn blobs(&self) -> Blobs {
+        let pending = self
+            .layer_members()
+            .into_iter()
+            .map(|m| {
+                let digest = format!("sha256:{}", m.name.trim_start_matches("blobs/sha256/"));
+                let what = format!("layer {} ({digest})", m.layer.unwrap_or(0));
+                let reader = BlobReader::new(Arc::clone(&self.client), &digest, m.size, what);
+                (m, reader)
+            })
+            .collect();
+        Blobs {
+            waiting: pending,
+            started: VecDeque::new(),
+            jobs: self.jobs,
+        }
+    }
+}
+
+/// Chunks a prefetching thread hands over; with 256 KiB chunks, 32 of them bound each
+/// download running ahead of the reader to 8 MiB.
+const PREFETCH_CHUNK: usize = 256 * 1024;
+const PREFETCH_CHUNKS: usize = 32;
+
+/// A layer blob being read: directly, or from a thread that downloads it ahead.
+pub enum Blob {
+    /// Read on the caller's thread.
+    Direct(Box<BlobReader>),
+    /// Downloaded ahead by a thread into a bounded channel.
+    Ahead {
+        /// Chunks, or the error that ended the download.
+        rx: Receiver<Result<Vec<u8>, (io::ErrorKind, String)>>,
+        /// The chunk being read.
+        current: io::Cursor<Vec<u8>>,
+        /// Set once the download ended (well or not).
+        ended: bool,
+        /// The download's size or digest failure, once met.
+        failure: Option<String>,
+    },
+}
+
+impl Read for Blob {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Blob::Direct(r) => r.read(buf),
+            Blob::Ahead {
+                rx,
+                current,
+                ended,
+                failure,
+            } => loop {
+                let n = current.read(buf)?;
+                if n > 0 || buf.is_empty() || *ended {
+                    return Ok(n);
+                }
+                match rx.recv() {
+                    Ok(Ok(chunk)) => *current = io::Cursor::new(chunk),
+                    Ok(Err((kind, msg))) => {
+                        *ended = true;
+                        if kind == io::ErrorKind::InvalidData {
+                            *failure = Some(msg.clone());
+                        }
+                        return Err(io::Error::new(kind, msg));
+                    }
+                    Err(_) => *ended = true,
+                }
+            },
+        }
+    }
+}
+
+impl Blob {
+    /// After the consumer failed on this blob: reads the rest and returns the blob's own
+    /// size or digest failure, which is then the cause to report.
+    pub fn verify_rest(&mut self) -> Option<String> {
+        match self {
+            Blob::Direct(r) => r.verify_rest(),
+            Blob::Ahead { .. } => {
+                let mut sink = vec![0u8; 64 * 1024];
+                while let Ok(n) = self.read(&mut sink) {
+                    if n == 0 {
+                        break;
+                    }
+                }
+                match self {
+                    Blob::Ahead { failure, .. } => failure.clone(),
+                    Blob::Direct(_) => None,
+                }
+            }
+        }
+    }
+}
+
+/// The layer blobs of an image, handed out in order while later ones download.
+pub struct Blobs {
+    waiting: Vec<(Member, BlobReader)>,
+    started: VecDeque<(Member, Blob)>,
+    jobs: usize,
+}
+
+impl Blobs {
+    /// Starts downloads until `jobs` blobs are open (the one being read included).
+    fn fill(&mut self) {
+        while self.started.len() < self.jobs && !self.waiting.is_empty() {
+            let (member, reader) = self.waiting.remove(0);
+            let blob = if self.started.is_empty() && self.jobs == 1 {
+                Blob::Direct(Box::new(reader))
+            } else {
+                spawn_ahead(reader)
+            };
+            self.started.push_back((member, blob));
+        }
+    }
+}
+
+impl Iterator for Blobs {
+    type Item = (Member, Blob);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.fill();
+        let next = self.started.pop_front();
+        self.fill();
+        next
+    }
+}
+
+fn spawn_ahead(mut reader: BlobReader) -> Blob {
+    let (tx, rx): (SyncSender<_>, _) = mpsc::sync_channel(PREFETCH_CHUNKS);
+    std::thread::spawn(move || {
+        loop {
+            let mut chunk = vec![0u8; PREFETCH_CHUNK];
+            let mut filled = 0;
+            let mut end = false;
+            while filled < PREFETCH_CHUNK {
+                match reader.read(chunk.get_mut(filled..).unwrap_or_default()) {
+                    Ok(0) => {
+                        end = true;
+                        break;
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        if filled > 0 {
+                            chunk.truncate(filled);
+                            let _ = tx.send(Ok(chunk));
+                        }
+                        let _ = tx.send(Err((e.kind(), e.to_string())));
+                        return;
+                    }
+                }
+            }
+            chunk.truncate(filled);
+            if filled > 0 && tx.send(Ok(chunk)).is_err() {
+                // The reader gave up on this blob.
+                return;
+            }
+            if end {
+                return;
+            }
+        }
+    });
+    Blob::Ahead {
+        rx,
+        current: io::Cursor::new(Vec::new()),
+        ended: false,
+        failure: None,
+    }
+}
+
+/// A registry image as the archive stage reads it: the layout's small members from
+/// memory, then each layer blob as it downloads.
+pub struct Members {
+    small: VecDeque<(String, Vec<u8>)>,
+    blobs: Blobs,
+    /// The blob handed out last, kept to explain a failure ([`MemberSource::failure`]).
+    current: Option<Blob>,
+    _image: RemoteImage,
+}
+
+impl Members {
+    /// The members of `image`.
+    pub fn new(image: RemoteImage) -> Members {
+        Members {
+            small: image.small_members().into(),
+            blobs: image.blobs(),
+            current: None,
+            _image: image,
+        }
+    }
+}
+
+impl MemberSource for Members {
+    fn next_member(&mut self) -> crate::Result<Option<SourceMember<'_>>> {
+        if let Some((name, bytes)) = self.small.pop_front() {
+            return Ok(Some(SourceMember {
+                name,
+                size: bytes.len() as u64,
+                reader: Box::new(io::Cursor::new(bytes)),
+            }));
+        }
+        let Some((member, blob)) = self.blobs.next() else {
+            return Ok(None);
+        };
+        let current = self.current.insert(blob);
+        Ok(Some(SourceMember {
+            name: member.name,
+            size: member.size,
+            reader: Box::new(current),
+        }))
+    }
+
+    fn failure(&mut self) -> Option<String> {
+        self.current.as_mut()?.verify_rest()
+    }
+}
+
+/// Requests and bytes so far, as `N requests, M bytes`.
+pub fn describe_traffic(t: &Traffic) -> String {
+    format!(
+        "{} HTTP requests, {} bytes",
+        t.requests.load(Ordering::Relaxed),
+        t.bytes.load(Ordering::Relaxed)
+    )
+}
