@@ -6,11 +6,11 @@ use crate::cli::{InputArgs, RemoteArgs};
 use anyhow::{Result, bail};
 use deadweight::analyze::summary::Limits;
 use deadweight::pipeline::Options;
-use deadweight::source::{RegistrySource, Source};
-use std::path::Path;
 use deadweight::source::daemon;
 use deadweight::source::reference::{self, Engine, FORMS, Parsed};
 use deadweight::source::registry;
+use deadweight::source::{RegistrySource, Source};
+use std::path::Path;
 
 /// The registry options of the command line.
 pub fn registry_options(
