@@ -234,6 +234,10 @@ pub struct InspectArgs {
     /// The image to read.
     #[command(flatten)]
     pub input: InputArgs,
+    /// For a registry image: only its manifest and config (stored size per layer, the
+    /// history, the user, the platform), no layer downloaded.
+    #[arg(long)]
+    pub manifest_only: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,

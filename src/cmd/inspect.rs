@@ -7,6 +7,12 @@ use deadweight::report::{self, fstree::FsTree};
 
 /// Runs `inspect`.
 pub fn run(args: &InspectArgs) -> Result<ExitStatus> {
+    if args.manifest_only {
+        let mut buf = Vec::new();
+        super::source::manifest_only(&args.input, &mut buf)?;
+        emit(args.output.as_deref(), &buf)?;
+        return Ok(ExitStatus::Success);
+    }
     let opts = report::Options {
         bytes: crate::cli::byte_format(args.bytes, args.units),
         top: args.top,

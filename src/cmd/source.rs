@@ -105,3 +105,66 @@ fn bare(arg: &str, name: &str) -> Result<Source> {
         asked.join("; ")
     )
 }
+
+/// `inspect --manifest-only`: what a registry's manifest and config say, in the requests
+/// that fetch them (ping, token if any, manifest, index if any, config): stored size per
+/// layer and the history, with no layer downloaded.
+pub fn manifest_only(input: &InputArgs, out: &mut Vec<u8>) -> Result<()> {
+    use std::io::Write as _;
+    let Parsed::Registry(reference) = reference::parse(&input.image).map_err(anyhow::Error::msg)?
+    else {
+        bail!(
+            "{}: --manifest-only reads a registry's manifest (docker://...); a saved image or a daemon's is read whole",
+            input.image
+        );
+    };
+    let options = registry_options(
+        &input.remote,
+        input.platform.as_deref(),
+        input.limits.max_json_bytes,
+    )?;
+    let image = registry::open(&reference, &options).map_err(anyhow::Error::msg)?;
+    let config: serde_json::Value = serde_json::from_slice(&image.config)?;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    writeln!(out, "{}  {}", image.label, image.manifest_digest)?;
+    writeln!(
+        out,
+        "{}/{} · user {} · {} layers · {} bytes stored",
+        text(&config["os"]),
+        text(&config["architecture"]),
+        match text(&config["config"]["User"]) {
+            u if u.is_empty() => "root".to_string(),
+            u => u,
+        },
+        image.layers.len(),
+        image.layers.iter().map(|l| l.size).sum::<u64>()
+    )?;
+    let history: Vec<&serde_json::Value> = config["history"]
+        .as_array()
+        .map(|h| {
+            h.iter()
+                .filter(|e| !e["empty_layer"].as_bool().unwrap_or(false))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (i, layer) in image.layers.iter().enumerate() {
+        let created = history
+            .get(i)
+            .map(|h| text(&h["created_by"]))
+            .unwrap_or_default();
+        let created: String = created.chars().take(80).collect();
+        writeln!(
+            out,
+            "{:>3}  {:>14}  {}  {created}",
+            i + 1,
+            layer.size,
+            &layer.digest.get(..19).unwrap_or(&layer.digest)
+        )?;
+    }
+    writeln!(
+        out,
+        "manifest and config only: no layer downloaded ({})",
+        registry::describe_traffic(&image.traffic())
+    )?;
+    Ok(())
+}

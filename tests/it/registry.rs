@@ -128,6 +128,31 @@ fn registry_images_read_as_their_archives() {
     );
     let prefixed = ok_json(&[&arg(&docker, "docker-archive")]);
     assert_eq!(prefixed["source"]["layout"], "docker-archive");
+    // The manifest-only view: stored sizes per layer and the history, no layer fetched.
+    let out = bin()
+        .args(["inspect", "--manifest-only", &reg.url("tiny:oci")])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let want = ok_json(&[oci.to_str().unwrap()]);
+    let layers = want["layers"].as_array().unwrap();
+    for l in layers {
+        assert!(text.contains(&l["blob_bytes"].to_string()), "{text}");
+    }
+    let tail = text.lines().last().unwrap();
+    let bytes: u64 = tail
+        .rsplit(", ")
+        .next()
+        .and_then(|b| b.trim_end_matches(" bytes)").parse().ok())
+        .unwrap();
+    assert!(tail.contains("no layer downloaded"), "{tail}");
+    // The manifest (1,330 bytes) and the config (2,555) only; the layers are a megabyte.
+    assert_eq!(bytes, 1330 + 2555, "{tail}");
     // Every layer fetched one at a time gives the same figures.
     let one = ok_json(&["--jobs", "1", &reg.url("tiny:zstd")]);
     assert_eq!(
