@@ -4,12 +4,13 @@
 //! so a renderer shows what it is given.
 
 use super::findings::Findings;
+use super::instruction::Instruction;
 use super::{Analysis, BaseSource};
 use crate::index::Index;
 use crate::model::inspect::{
-    BaseInfo, ByCauseInfo, DirInfo, DiveInfo, DuplicateInfo, FileInfo, FindingInfo, HiddenInfo,
-    ImageInfo, InefficientInfo, InspectReport, LayerInfo, OwnInfo, PackageInfo, SCHEMA_VERSION,
-    SourceInfo, SummaryInfo, Tool, TotalsInfo,
+    BaseInfo, BuildArg, ByCauseInfo, DirInfo, DiveInfo, DuplicateInfo, FileInfo, FindingInfo,
+    HiddenInfo, ImageInfo, InefficientInfo, InspectReport, LayerInfo, OwnInfo, PackageInfo,
+    SCHEMA_VERSION, SourceInfo, SummaryInfo, Tool, TotalsInfo,
 };
 
 /// How much of the long lists a report holds.
@@ -85,6 +86,7 @@ pub fn summarize(index: &Index, a: &Analysis, source_path: &str, limits: Limits)
             .iter()
             .map(|l| {
                 let w = a.waste.layers.get(l.index).copied().unwrap_or_default();
+                let instruction = l.created_by().map(Instruction::parse);
                 LayerInfo {
                     index: l.index,
                     digest: l.digest.unwrap_or(l.blob.blob_digest).to_string(),
@@ -103,6 +105,15 @@ pub fn summarize(index: &Index, a: &Analysis, source_path: &str, limits: Limits)
                     hides_bytes: w.hides_bytes,
                     visible_bytes: w.visible_bytes,
                     created_by: l.created_by().map(str::to_string),
+                    instruction: instruction.as_ref().map(Instruction::text),
+                    build_args: instruction
+                        .map(|i| {
+                            i.build_args
+                                .into_iter()
+                                .map(|(name, value)| BuildArg { name, value })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                     base: l.index < a.base.layers,
                 }
             })

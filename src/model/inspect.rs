@@ -202,10 +202,27 @@ pub struct LayerInfo {
     pub hides_bytes: u64,
     /// Its bytes the final filesystem shows.
     pub visible_bytes: u64,
-    /// The instruction that made it.
+    /// The instruction that made it, as the builder recorded it.
     pub created_by: Option<String>,
+    /// The same in the Dockerfile's words (`RUN apt-get update`, `COPY dir:5a7c2b1e9f03
+    /// /app`), whichever builder recorded it; secret values masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<String>,
+    /// The build args the builder recorded with a RUN (`|1 PIP_CERT=...`), secret values
+    /// masked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub build_args: Vec<BuildArg>,
     /// True when the layer belongs to the base image (see `base`).
     pub base: bool,
+}
+
+/// A build arg a RUN was recorded with.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BuildArg {
+    /// Its name.
+    pub name: String,
+    /// Its value, masked when it looks secret.
+    pub value: String,
 }
 
 /// Hidden bytes by cause.

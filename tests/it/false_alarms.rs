@@ -412,7 +412,15 @@ fn dockerignore_only_from_the_build_context() {
         .file("srv/app/.git/HEAD", fill(700, 7))
         .file("srv/app/notebooks/eda.ipynb", fill(900, 8))
         .file("srv/app/main.py", fill(100, 9));
-    let image = Image::new(vec![rootfs, base_copy, tarball, stage, context])
+    // A named source: the line is the source's path in the build context.
+    let named = Layer::new().file("srv/nb/report.ipynb", fill(1_100, 10));
+    let dataset = many(Layer::new(), "srv/data/shard-0", 150, 30_000, b"", |i| {
+        format!("{i}.json")
+    });
+    let dataset = many(dataset, "srv/data/shard-1", 150, 30_000, b"", |i| {
+        format!("{i}.json")
+    });
+    let image = Image::new(vec![rootfs, base_copy, tarball, stage, context, named, dataset])
         .user("1000")
         .history(vec![
             History::layer("/bin/sh -c #(nop) ADD file:ce026b62356eec3ad1214f92be2c9dc063fe205bd5e600be3492c4dfb17148bd in / "),
@@ -422,6 +430,8 @@ fn dockerignore_only_from_the_build_context() {
             History::layer("COPY --from=build /out/app /app # buildkit"),
             History::empty("WORKDIR /srv/app"),
             History::layer("COPY . . # buildkit"),
+            History::layer("COPY notebooks /srv/nb # buildkit"),
+            History::layer("COPY training/data /srv/data # buildkit"),
         ]);
     let tmp = archive(image);
     let f = find_path(tmp.path());
@@ -430,5 +440,13 @@ fn dockerignore_only_from_the_build_context() {
         .iter()
         .map(|l| (l.pattern.as_str(), l.bytes))
         .collect();
-    assert_eq!(lines, [("notebooks", 900), (".git", 700)]);
+    assert_eq!(
+        lines,
+        [
+            ("training/data", 300 * 30_000),
+            ("notebooks/report.ipynb", 1_100),
+            ("notebooks", 900),
+            (".git", 700),
+        ]
+    );
 }

@@ -5,7 +5,7 @@
 use super::model::{Category, Finding, IgnoreLine};
 use crate::analyze::instruction::Instruction;
 use crate::analyze::{Analysis, BaseSource};
-use crate::index::{Index, PathId, ROOT, escape_bytes};
+use crate::index::{Index, PathId, ROOT};
 use foldhash::{HashSet, HashSetExt};
 use std::collections::BTreeMap;
 
@@ -54,7 +54,7 @@ const SYSTEM_DIRS: &[&[u8]] = &[
 /// in /`, a tarball extracted at `/`). Under a COPY into `/`, the system directories
 /// ([`SYSTEM_DIRS`]) are never a line either. A relative destination is below the WORKDIR the history had
 /// set by then (the config's WORKDIR when the history records none).
-fn context_copies(index: &Index, base: usize) -> Vec<Option<PathId>> {
+fn context_copies(index: &Index, base: usize) -> Vec<Option<CopyDest>> {
     let history = &index.image.config.history;
     let tracks_workdir = history.iter().any(|h| {
         h.created_by
@@ -102,9 +102,57 @@ fn context_copies(index: &Index, base: usize) -> Vec<Option<PathId>> {
             if dest == "/" && copy.add {
                 return None;
             }
-            index.paths.find(dest.as_bytes())
+            // The one source, when the record names it (`COPY dataset /srv/dataset`; the
+            // classic builder records only a digest, `dir:<sha256>`).
+            let source = match copy.sources.as_slice() {
+                [one] if !one.contains(':') => {
+                    let s = one.trim_start_matches("./").trim_end_matches('/');
+                    (!s.is_empty() && s != ".").then(|| s.to_string())
+                }
+                _ => None,
+            };
+            Some(CopyDest {
+                dest: index.paths.find(dest.as_bytes())?,
+                source,
+            })
         })
         .collect()
+}
+
+/// Where a COPY put the build context's files: its destination, and its one source when
+/// the record names it.
+struct CopyDest {
+    dest: PathId,
+    source: Option<String>,
+}
+
+impl CopyDest {
+    /// The build-context path of `p`, at or below the destination: its path below the
+    /// destination, under the source when known. A single file copied into a directory
+    /// (`COPY app.py /srv/`) is the source itself.
+    fn context_path(&self, index: &Index, p: PathId) -> Option<String> {
+        let paths = &index.paths;
+        if p != self.dest && !paths.ancestors(p).any(|a| a == self.dest) {
+            return None;
+        }
+        let shown = paths.display(p);
+        let dest = paths.display(self.dest);
+        let rel = shown
+            .strip_prefix(dest.trim_end_matches('/'))
+            .unwrap_or_default()
+            .trim_start_matches('/');
+        match &self.source {
+            Some(src) => {
+                let base = src.rsplit('/').next().unwrap_or(src);
+                if rel.is_empty() || rel == base {
+                    Some(src.clone())
+                } else {
+                    Some(format!("{src}/{rel}"))
+                }
+            }
+            None => (!rel.is_empty()).then(|| rel.to_string()),
+        }
+    }
 }
 
 /// `rel` below `dir` (`rel` itself when absolute), `.` and trailing `/` resolved away.
@@ -143,59 +191,56 @@ pub(super) fn suggest_dockerignore(
         Category::LogFile,
     ];
     let dests = context_copies(index, base_layers(index, analysis));
-    // With its display, without a trailing `/`, which prefixes the display of every path
-    // below it.
-    let dests: Vec<Option<(PathId, String)>> = dests
-        .into_iter()
-        .map(|dest| {
-            let dest = dest?;
-            let shown = index.paths.display(dest).trim_end_matches('/').to_string();
-            Some((dest, shown))
-        })
-        .collect();
+    let paths = &index.paths;
     let mut lines: BTreeMap<String, (u64, Category, HashSet<u32>)> = BTreeMap::new();
     for f in findings
         .iter()
         .filter(|f| CATS.contains(&f.category) && f.rule != "secret.package-fixture")
     {
+        // A dataset directory's finding: one line for the directory.
+        let dataset_dir = (f.rule == "dataset.many-files")
+            .then(|| f.paths.first())
+            .flatten()
+            .and_then(|d| paths.find(d.trim_end_matches('/').as_bytes()));
         for &e in &f.entries {
             let Some(entry) = index.entries.get(e as usize) else {
                 continue;
             };
-            let Some(Some((dest, dest_shown))) = dests.get(usize::from(entry.layer)) else {
+            let Some(Some(copy)) = dests.get(usize::from(entry.layer)) else {
                 continue;
             };
-            let dest = *dest;
+            let dest = copy.dest;
             // The entry's ancestor just below the destination, if it is below it.
-            let top = index
-                .paths
-                .ancestor_at(entry.path, index.paths.depth(dest) + 1);
-            if top == dest || index.paths.parent(top) != dest {
+            let top = paths.ancestor_at(entry.path, paths.depth(dest) + 1);
+            if top == dest || paths.parent(top) != dest {
                 continue;
             }
             // A copy into `/`: system paths are never a line.
-            if dest == ROOT && SYSTEM_DIRS.contains(&index.paths.name(top)) {
+            if dest == ROOT && SYSTEM_DIRS.contains(&paths.name(top)) {
                 continue;
             }
-            let pattern = if top != entry.path
-                && matches!(
-                    f.category,
-                    Category::Vcs
-                        | Category::Dataset
-                        | Category::Notebook
-                        | Category::TestSuite
-                        | Category::Docs
-                ) {
-                escape_bytes(index.paths.name(top))
-            } else {
-                let full = index.paths.display(entry.path);
-                let rel = full
-                    .strip_prefix(dest_shown.as_str())
-                    .and_then(|r| r.strip_prefix('/'));
-                match rel {
-                    Some(rel) => rel.to_string(),
-                    None => continue,
-                }
+            let whole_dir = matches!(
+                f.category,
+                Category::Vcs
+                    | Category::Dataset
+                    | Category::Notebook
+                    | Category::TestSuite
+                    | Category::Docs
+            );
+            let at = match dataset_dir {
+                // The directory, or the destination when the copy went inside it.
+                Some(d) if d == dest || paths.ancestors(d).any(|a| a == dest) => d,
+                Some(_) => dest,
+                None if whole_dir && top != entry.path => top,
+                None => entry.path,
+            };
+            // A copy whose source the record does not name, into the directory itself:
+            // the lines are what is below it.
+            let Some(pattern) = copy
+                .context_path(index, at)
+                .or_else(|| copy.context_path(index, top))
+            else {
+                continue;
             };
             let slot = lines
                 .entry(pattern)

@@ -5,6 +5,7 @@
 
 use super::model::{Category, Package, Severity};
 use super::shipped::Acc;
+use crate::analyze::instruction::Instruction;
 use crate::index::Index;
 
 pub(super) fn dockerfile_patterns(index: &Index, packages: &[Package], acc: &mut Acc<'_>) {
@@ -114,19 +115,11 @@ pub(super) fn dockerfile_patterns(index: &Index, packages: &[Package], acc: &mut
     }
 }
 
-/// Shortens an instruction for a message.
+/// An instruction for a message: in the Dockerfile's words ([`Instruction`]), its
+/// middle cut to fit 60 characters.
 pub fn short(created_by: Option<&str>) -> String {
-    let s = created_by.unwrap_or("no history").trim();
-    let s = s.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(s);
-    let s = s
-        .find("/bin/sh -c ")
-        .map_or(s, |i| s.get(i + 11..).unwrap_or(s));
-    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() > 60 {
-        let mut t: String = one.chars().take(59).collect();
-        t.push('…');
-        t
-    } else {
-        one
+    match created_by {
+        Some(c) => Instruction::parse(c).shortened(60),
+        None => "no history".to_string(),
     }
 }
