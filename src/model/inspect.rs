@@ -217,7 +217,7 @@ pub struct LayerInfo {
 }
 
 /// A build arg a RUN was recorded with.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct BuildArg {
     /// Its name.
     pub name: String,
