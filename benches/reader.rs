@@ -8,8 +8,8 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use deadweight::pipeline::{self, Options as InspectOptions};
 use deadweight::source::Source;
-use deadweight::synth::{self, Compression, Flavour, Image, Layer, Options};
 use std::hint::black_box;
+use synth::{Compression, Flavour, Image, Layer, Options};
 
 /// Deterministic filler that does not compress to nothing.
 fn bytes(seed: u64, n: usize) -> Vec<u8> {

@@ -4,7 +4,7 @@
 # `cargo publish --dry-run` (which builds the packaged source) passes. Run by .ci/run.
 set -eu
 cd "$(dirname "$0")/.."
-list=$(cargo package --list --allow-dirty 2>/dev/null)
+list=$(cargo package -p deadweight --list --allow-dirty 2>/dev/null)
 bad=$(printf '%s\n' "$list" | grep -E '^(testdata|tests|fuzz|benches|examples|scripts|\.ci|\.github)/' || true)
 if [ -n "$bad" ]; then
     printf 'package-check: the package would hold files it must not:\n%s\n' "$bad" >&2
@@ -22,4 +22,4 @@ printf '%s\n' "$list" | while read -r f; do
     fi
 done
 echo "package-check: $(printf '%s\n' "$list" | wc -l) files, none of them test data"
-cargo publish --dry-run --allow-dirty
+cargo publish -p deadweight --dry-run --allow-dirty

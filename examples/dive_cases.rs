@@ -3,7 +3,7 @@
 //!
 //! `cargo run --example dive_cases -- OUTDIR`
 
-use deadweight::synth::{self, Flavour, Image, Options};
+use synth::{Flavour, Image, Options};
 
 fn main() -> std::io::Result<()> {
     let out = std::env::args()

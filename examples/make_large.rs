@@ -7,8 +7,8 @@
 //! whiteouts of 1,000 of the previous layer's files: by default 8 layers, 20,000 files
 //! each, about 2 GB and 160k entries with 7k whiteouts.
 
-use deadweight::synth::{self, Compression, Flavour, Image, Layer, Options};
 use std::io::Write;
+use synth::{Compression, Flavour, Image, Layer, Options};
 
 fn filler(seed: u64, n: usize) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;

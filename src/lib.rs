@@ -26,7 +26,6 @@ pub mod pipeline;
 pub mod report;
 pub mod schema;
 pub mod source;
-pub mod synth;
 pub mod timings;
 
 pub use error::{Error, Result};

@@ -3,7 +3,7 @@
 //! (whiteouts, opaque markers, hard links, long names, odd paths). `fuzz/seed.sh` adds the
 //! small shared fixtures. Nothing here is committed: the corpus is generated at run time.
 
-use deadweight::synth::{Compression, Flavour, History, Image, Layer, Options, write_archive};
+use synth::{Compression, Flavour, History, Image, Layer, Options, write_archive};
 use std::path::PathBuf;
 
 fn layers() -> Vec<(&'static str, Layer)> {

@@ -446,7 +446,7 @@ impl TarSource for ChannelReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::{self, Flavour, Image, Layer, Options};
+    use synth::{Flavour, Image, Layer, Options};
 
     /// Loads `archive` as if the machine had `cores` cores.
     fn load(archive: &[u8], cores: usize) -> crate::index::Index {

@@ -7,9 +7,9 @@ use deadweight::analyze::diff::{DiffOptions, compare};
 use deadweight::analyze::summary::{Limits, summarize};
 use deadweight::model::DiffReport;
 use deadweight::model::inspect::{FindingInfo, InspectReport, PackageInfo};
-use deadweight::synth::{self, Flavour, History, Image, Layer, Options};
 use serde_json::Value;
 use std::path::Path;
+use synth::{Flavour, History, Image, Layer, Options};
 
 const ALL: Limits = Limits {
     top: 10,

@@ -7,8 +7,8 @@
 use crate::common::{bin, temp_file};
 use deadweight::analyze::findings::{Category, Finding, Findings, Severity};
 use deadweight::source::Source;
-use deadweight::synth::{self, Flavour, History, Image, Layer, Options};
 use std::path::Path;
+use synth::{Flavour, History, Image, Layer, Options};
 
 fn find_path(path: &Path) -> Findings {
     deadweight::inspect(&Source::Path(path.to_path_buf()), &Default::default())

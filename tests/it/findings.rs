@@ -8,8 +8,8 @@ use deadweight::analyze::findings::{self, Category, Finding, Findings, Severity}
 use deadweight::analyze::{Analysis, BaseHint};
 use deadweight::index::Index;
 use deadweight::source::Source;
-use deadweight::synth::{self, Flavour, History, Image, Layer, Options};
 use std::path::Path;
+use synth::{Flavour, History, Image, Layer, Options};
 
 /// Reads `path` with the collector and runs the findings stage with `opts`.
 fn find_with(path: &Path, opts: &findings::Options) -> (Index, Findings) {

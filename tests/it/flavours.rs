@@ -2,7 +2,7 @@
 //! give the same, exact answer.
 
 use crate::common::{analyze, assert_invariant, temp_file};
-use deadweight::synth::{self, Compression, Flavour, History, Image, Layer, Options};
+use synth::{Compression, Flavour, History, Image, Layer, Options};
 
 /// A small image with every overlay feature, and its figures worked out by hand:
 ///

@@ -12,9 +12,9 @@ use deadweight::archive::manifest::Selection;
 use deadweight::archive::{Limits, ReadOptions};
 use deadweight::index::{EntryKind, Fate, Index};
 use deadweight::source::Source;
-use deadweight::synth::{self, Compression, Flavour, Image, Layer, Options};
 use std::io::Write;
 use std::path::Path;
+use synth::{Compression, Flavour, Image, Layer, Options};
 
 // ---------------------------------------------------------------------------------------
 // Raw tar writing and header surgery.

@@ -9,10 +9,10 @@ use deadweight::analyze::summary::{Limits, summarize};
 use deadweight::model::InspectReport;
 use deadweight::report::fstree::FsTree;
 use deadweight::report::html;
-use deadweight::synth::{self, Flavour, History, Image, Layer, Options};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use synth::{Flavour, History, Image, Layer, Options};
 
 /// Chromium, if installed. Missing: fails under `DEADWEIGHT_REQUIRE_FIXTURES=1` (CI
 /// installs it), else the test is skipped.

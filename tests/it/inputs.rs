@@ -1,8 +1,8 @@
 //! Inputs from the outside: standard input, bad files, error lines and exit codes.
 
 use crate::common::{bin, fixtures, temp_file, testdata};
-use deadweight::synth::{self, Compression, Flavour, Options};
 use predicates::prelude::*;
+use synth::{Compression, Flavour, Options};
 
 #[test]
 fn readme_sample_reports() {

@@ -13,6 +13,7 @@ mod flavours;
 mod hostile;
 mod html;
 mod inputs;
+mod layering;
 mod meta;
 mod overlay;
 mod pipeline;

@@ -4,7 +4,7 @@
 use crate::common::{analyze, assert_invariant, temp_file};
 use deadweight::analyze::Analysis;
 use deadweight::index::Index;
-use deadweight::synth::{self, Flavour, Image, Layer, Options};
+use synth::{Flavour, Image, Layer, Options};
 
 fn run(layers: Vec<Layer>) -> (Index, Analysis) {
     let bytes = synth::write_archive(&[Image::new(layers)], &Options::new(Flavour::OciArchive))

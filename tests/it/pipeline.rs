@@ -6,8 +6,8 @@
 use crate::common::{bin, testdata};
 use deadweight::pipeline::{self, Loaded, Options};
 use deadweight::source::{MemberSource, Opened, Source, SourceMember};
-use deadweight::synth::{self, Flavour, Image, Layer};
 use std::io::Read;
+use synth::{Flavour, Image, Layer};
 
 fn sample() -> std::path::PathBuf {
     testdata("sample/sample.docker.tar")

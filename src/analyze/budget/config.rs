@@ -15,7 +15,7 @@
 //! (`450MB`, `20Mb`, `1.5GiB`, `512k`, a bare integer is bytes); amounts that may be a
 //! share of the image take a percent (`"5%"`), see [`parse_size`] and [`Amount`].
 
-use super::rules::{CATEGORIES, Check, Level, Measure, Origin, RuleSpec};
+use super::rules::{CATEGORIES, Check, Level, Measure, Origin, RuleSpec, deny_rule};
 use super::size::{Amount, parse_amount, parse_percent, parse_size};
 
 /// A bad value in a configuration source: which file, which key, what is wrong.
@@ -503,21 +503,6 @@ pub fn compile_glob(s: &str) -> Result<globset::GlobMatcher, String> {
 
 pub(super) fn check_glob(s: &str) -> Result<(), String> {
     compile_glob(s).map(|_| ())
-}
-
-pub(super) fn deny_rule(
-    deny: Vec<String>,
-    allow: Vec<String>,
-    level: Level,
-    origin: Origin,
-) -> RuleSpec {
-    RuleSpec {
-        id: "paths.deny".to_string(),
-        check: Check::DenyPaths { deny, allow },
-        limit: Measure::Count(0),
-        level,
-        origin,
-    }
 }
 
 pub(super) fn root_user_rule(raw: &Raw, origin: Origin) -> Result<RuleSpec, String> {

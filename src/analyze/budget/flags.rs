@@ -1,10 +1,10 @@
 //! Rules given as `check`'s flags, read through the config's value parsers.
 
 use super::config::{
-    ConfigError, Kind, Raw, RuleValue, baseline_key, budget_key, check_glob, deny_rule, merge,
-    read_rule, root_user_rule,
+    ConfigError, Kind, Raw, RuleValue, baseline_key, budget_key, check_glob, merge, read_rule,
+    root_user_rule,
 };
-use super::rules::{CATEGORIES, Check, Level, Origin, RuleSpec};
+use super::rules::{CATEGORIES, Check, Level, Origin, RuleSpec, deny_rule};
 
 /// Rule values given as flags, by flag name (`--max-layers` and its value as typed).
 #[derive(Debug, Clone, Default)]

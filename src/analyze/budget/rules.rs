@@ -1,7 +1,6 @@
 //! The rules of `check`: what a rule measures ([`Check`]), its threshold ([`Measure`]),
 //! its [`Level`] and [`Origin`]; the categories a budget may name; the default set.
 
-use super::config::deny_rule;
 use std::collections::BTreeMap;
 
 /// The level of a rule: what a breach does.
@@ -228,4 +227,20 @@ pub fn category_limits(rules: &[RuleSpec]) -> BTreeMap<String, Measure> {
             _ => None,
         })
         .collect()
+}
+
+/// The `paths.deny` rule: no visible file may match `deny` unless it matches `allow`.
+pub(super) fn deny_rule(
+    deny: Vec<String>,
+    allow: Vec<String>,
+    level: Level,
+    origin: Origin,
+) -> RuleSpec {
+    RuleSpec {
+        id: "paths.deny".to_string(),
+        check: Check::DenyPaths { deny, allow },
+        limit: Measure::Count(0),
+        level,
+        origin,
+    }
 }

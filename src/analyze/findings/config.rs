@@ -15,9 +15,30 @@
 //! min_bytes = 1024                           # optional: smaller files do not match
 //! ```
 
-use super::model::{Category, Options, Severity};
-use super::rules::PathRule;
+use super::model::{Category, Severity};
+use super::rules::{self, PathRule};
 use serde::Deserialize;
+
+/// What to look for beyond the built-in rules.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The path rules (built-in first, then the user's).
+    pub rules: Vec<PathRule>,
+    /// Files matching these globs are never findings.
+    pub ignore: Vec<String>,
+    /// Example paths per finding.
+    pub max_paths: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rules: rules::builtin(),
+            ignore: Vec::new(),
+            max_paths: 5,
+        }
+    }
+}
 
 /// A problem with the `[findings]` section.
 #[derive(Debug, thiserror::Error)]

@@ -50,8 +50,9 @@ pub mod secrets;
 mod security;
 mod shipped;
 
+pub use config::Options;
 pub use history::short;
-pub use model::{Category, Finding, Findings, IgnoreLine, Options, Package, Severity};
+pub use model::{Category, Finding, Findings, IgnoreLine, Package, Severity};
 
 use super::Analysis;
 use collect::Collected;

@@ -3,7 +3,6 @@
 //! `.dockerignore` lines, and what to look for ([`Options`]). The JSON names of the
 //! categories and severities are part of the report's contract.
 
-use super::rules::{self, PathRule};
 use std::collections::BTreeMap;
 
 /// What a finding is about. The names are part of the JSON contract.
@@ -215,25 +214,4 @@ pub struct Findings {
     pub top3_saving_bytes: u64,
     /// Suggested `.dockerignore` lines.
     pub dockerignore: Vec<IgnoreLine>,
-}
-
-/// What to look for beyond the built-in rules.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// The path rules (built-in first, then the user's).
-    pub rules: Vec<PathRule>,
-    /// Files matching these globs are never findings.
-    pub ignore: Vec<String>,
-    /// Example paths per finding.
-    pub max_paths: usize,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            rules: rules::builtin(),
-            ignore: Vec::new(),
-            max_paths: 5,
-        }
-    }
 }

@@ -4,8 +4,9 @@
 //! counts once per category, and once in the headline).
 
 use super::collect::Collected;
+use super::config::Options;
 use super::matcher::RuleMatcher;
-use super::model::{Category, Finding, Options, Severity};
+use super::model::{Category, Finding, Severity};
 use crate::analyze::Analysis;
 use crate::analyze::waste::VisibleFile;
 use crate::index::{Index, PathId};

@@ -25,7 +25,7 @@
 //! cannot contain a NUL byte (tar readers stop at the first one).
 //!
 //! ```ignore
-//! use deadweight::synth::*;
+//! use synth::*;
 //! let base = Layer::new().dir("etc/").file("etc/hostname", "box\n");
 //! let top = Layer::new().whiteout("etc/hostname");
 //! let image = Image::new(vec![base, top]).tag("sample:latest");
