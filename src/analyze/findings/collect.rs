@@ -168,25 +168,46 @@ fn secret_candidate(path: &[u8]) -> bool {
         || path.split(|&b| b == b'/').any(installed)
         || CACHES
             .iter()
-            .any(|c| path.windows(c.len()).any(|w| w == *c)))
+            .any(|c| memchr::memmem::find(path, c).is_some()))
+}
+
+/// What of the file at the normalised path `p` the collector captures.
+fn capture_normalised(p: &[u8]) -> Capture {
+    if packages::db_kind(p).is_some() {
+        Capture::Full { max: MAX_DB_BYTES }
+    } else if secret_candidate(p) {
+        Capture::Full {
+            max: MAX_TEXT_BYTES,
+        }
+    } else {
+        Capture::Head
+    }
+}
+
+/// [`Collector`]'s capture choice as a plain function (its
+/// [`ContentInspector::capture_policy`]): the path alone decides.
+fn capture_policy(path: &[u8], _size: u64) -> Capture {
+    thread_local! {
+        static PATH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    PATH.with(|buf| {
+        let mut p = buf.borrow_mut();
+        norm_into(path, &mut p);
+        capture_normalised(&p)
+    })
 }
 
 impl ContentInspector for Collector {
-    fn capture(&mut self, path: &[u8], size: u64) -> Capture {
+    fn capture(&mut self, path: &[u8], _size: u64) -> Capture {
         let mut p = std::mem::take(&mut self.path_buf);
         norm_into(path, &mut p);
-        let capture = if packages::db_kind(&p).is_some() {
-            Capture::Full { max: MAX_DB_BYTES }
-        } else if secret_candidate(&p) {
-            Capture::Full {
-                max: MAX_TEXT_BYTES,
-            }
-        } else {
-            let _ = size;
-            Capture::Head
-        };
+        let capture = capture_normalised(&p);
         self.path_buf = p;
         capture
+    }
+
+    fn capture_policy(&self) -> Option<crate::archive::CapturePolicy> {
+        Some(capture_policy)
     }
 
     fn inspect(&mut self, f: &InspectedFile<'_>) {

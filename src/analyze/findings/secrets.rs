@@ -222,8 +222,92 @@ pub fn mask(value: &[u8]) -> String {
     format!("{prefix}…({} chars)", value.len())
 }
 
+/// Literals of which every line that [`scan_line`] reports holds at least one, matched
+/// ignoring ASCII case: a private-key header, the token prefixes, a JWT's `eyJ`, a URL's
+/// `://`, and the parts of every name [`is_secret_name`] accepts (`-` and `.` spelt out,
+/// since the name is matched with them read as `_`). Ignoring case makes the set a
+/// superset of what the exact checks need, which is all a prefilter must be.
+fn needles() -> Vec<&'static [u8]> {
+    let mut n: Vec<&'static [u8]> = vec![
+        b"-----BEGIN ",
+        b"eyJ",
+        b"://",
+        b"PASSWORD",
+        b"PASSWD",
+        b"SECRET",
+        b"APIKEY",
+        b"ACCESSKEY",
+        b"PRIVATEKEY",
+        b"CREDENTIAL",
+        b"TOKEN",
+        b"AUTH",
+        b"DSN",
+    ];
+    for sep in [&b"API_KEY"[..], b"API-KEY", b"API.KEY"] {
+        n.push(sep);
+    }
+    for sep in [
+        &b"ACCESS_KEY"[..],
+        b"ACCESS-KEY",
+        b"ACCESS.KEY",
+        b"PRIVATE_KEY",
+        b"PRIVATE-KEY",
+        b"PRIVATE.KEY",
+    ] {
+        n.push(sep);
+    }
+    n.extend(SHAPES.iter().map(|s| s.prefix));
+    n
+}
+
+/// The prefilter over [`needles`]: one pass over the text, with SIMD where the CPU has
+/// it (aho-corasick's Teddy), instead of some twenty byte-by-byte searches per line.
+/// `None` if it could not be built (it can: a few dozen short literals are far below
+/// every limit), and then every line is looked at.
+fn prefilter() -> Option<&'static aho_corasick::AhoCorasick> {
+    static AC: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(needles())
+            .ok()
+    })
+    .as_ref()
+}
+
 /// The secrets in `text`, at most `limit` of them.
+///
+/// Only the lines the prefilter points at are looked at closely: the others hold none of
+/// the literals every kind of hit needs, so they could yield nothing. The hits are the
+/// same, in the same order, as looking at every line.
 pub fn scan(text: &[u8], limit: usize) -> Vec<Hit> {
+    let Some(ac) = prefilter() else {
+        return scan_every_line(text, limit);
+    };
+    let mut hits = Vec::new();
+    // Where the next line to look for starts, and its 1-based number.
+    let (mut from, mut line_no) = (0usize, 1u32);
+    while hits.len() < limit && from <= text.len() {
+        let Some(m) = ac.find(aho_corasick::Input::new(text).span(from..text.len())) else {
+            break;
+        };
+        let start = memchr::memrchr(b'\n', text.get(from..m.start()).unwrap_or_default())
+            .map_or(from, |p| from + p + 1);
+        let end = memchr::memchr(b'\n', text.get(m.start()..).unwrap_or_default())
+            .map_or(text.len(), |p| m.start() + p);
+        line_no += memchr::memchr_iter(b'\n', text.get(from..start).unwrap_or_default()).count()
+            as u32;
+        scan_line(text.get(start..end).unwrap_or_default(), line_no, &mut hits);
+        from = end + 1;
+        line_no += 1;
+    }
+    hits.truncate(limit);
+    hits
+}
+
+/// The secrets in `text` by looking at every line: what [`scan`] must equal.
+fn scan_every_line(text: &[u8], limit: usize) -> Vec<Hit> {
     let mut hits = Vec::new();
     for (n, line) in text.split(|&b| b == b'\n').enumerate() {
         if hits.len() >= limit {
@@ -372,12 +456,12 @@ fn find_jwt(line: &[u8]) -> Option<&[u8]> {
     .then_some(tok)
 }
 
-/// The first position of `needle` in `hay`.
+/// The first position of `needle` in `hay` (none for an empty needle).
 pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
+    if needle.is_empty() {
         return None;
     }
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 #[cfg(test)]
@@ -444,6 +528,72 @@ mod tests {
             scan(b"HF_TOKEN=hf_FakeFixtureTokenValue0000\n", 5)[0].kind,
             "secret_assignment"
         );
+    }
+
+    #[test]
+    fn the_prefiltered_scan_finds_what_looking_at_every_line_finds() {
+        // Every kind of hit, on first, middle and last lines, with and without a final
+        // newline, several to a line, near the limit; and lines that hold a needle but no
+        // secret (`token` in prose, a URL without a password).
+        let lines: &[&[u8]] = &[
+            b"STRIPE_SECRET_KEY=sk_test_51FakeFixtureKey0000",
+            b"plain text about tokens and authors",
+            b"GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789 and AKIAIOSFODNN7EXAMPLE",
+            b"see https://example.com/docs for the auth flow",
+            b"DATABASE_URL=postgresql://u:not-a-real-password@db:5432/x",
+            b"-----BEGIN RSA PRIVATE KEY-----",
+            b"MIIEowIBAAKCAQEA",
+            b"jwt: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijklmnop",
+            b"export DB_PASSWORD=\"hunter2hunter2\"",
+            b"x-api-key: Wq9d8Zr5Tb2Lm7Kx4Vn1",
+            b"",
+            b"nothing here at all",
+            b"SENTRY_DSN=https://abc:def@sentry.io/1",
+            b"hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX",
+        ];
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        for rot in 0..lines.len() {
+            for newline_at_end in [false, true] {
+                let mut t = lines[rot..].join(&b"\n"[..]);
+                t.push(b'\n');
+                t.extend(lines[..rot].join(&b"\n"[..]));
+                if newline_at_end {
+                    t.push(b'\n');
+                }
+                texts.push(t);
+            }
+        }
+        texts.push(Vec::new());
+        texts.push(b"\n\n\n".to_vec());
+        texts.push(b"AKIAIOSFODNN7EXAMPLE".to_vec());
+        for text in &texts {
+            for limit in [0, 1, 2, 5, 100] {
+                assert_eq!(
+                    scan(text, limit),
+                    scan_every_line(text, limit),
+                    "text {:?}, limit {limit}",
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+        // The rotations put hits on many lines: the equality above is not between empties.
+        assert!(scan(&texts[1], 100).len() >= 9);
+    }
+
+    #[test]
+    fn a_line_without_any_needle_yields_nothing() {
+        // The prefilter's premise, checked against the exact checks: lines made of the
+        // characters tokens are made of, but none of the needles, hold no secret.
+        let alphabet = b"abcfhimqrvwxyBCFGHIJLMQVWXY0123456789_=:-. ";
+        let noise: Vec<u8> = (0..20_000usize)
+            .map(|i| alphabet[i * 7919 % alphabet.len()])
+            .collect();
+        let text: Vec<u8> = noise
+            .chunks(97)
+            .flat_map(|c| c.iter().copied().chain([b'\n']))
+            .collect();
+        assert!(prefilter().is_some_and(|ac| ac.find(&text).is_none()));
+        assert!(scan_every_line(&text, 100).is_empty());
     }
 
     #[test]
