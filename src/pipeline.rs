@@ -213,6 +213,19 @@ fn sniff(source: &Source) -> Result<Sniffed> {
                 Cursor::new(head).chain(stream),
             ))))
         }
+        Opened::File { path, mut file } => {
+            let mut head = Vec::new();
+            (&mut file)
+                .take(SNIFF_BYTES)
+                .read_to_end(&mut head)
+                .map_err(io_error)?;
+            if is_json(&head) {
+                file.read_to_end(&mut head).map_err(io_error)?;
+                return Ok(Sniffed::Json(head));
+            }
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(io_error)?;
+            Ok(Sniffed::Image(Opened::File { path, file }))
+        }
         other => Ok(Sniffed::Image(other)),
     }
 }

@@ -75,6 +75,16 @@ pub enum Capture {
     },
 }
 
+/// A sink's [`LayerSink::capture`] choice as a plain function of the path and size, which
+/// any thread may call: what lets compressed layers be read by workers of their own
+/// (see `archive/parallel.rs`).
+pub type CapturePolicy = fn(&[u8], u64) -> Capture;
+
+/// The policy of a sink that captures nothing but heads.
+pub fn head_only(_path: &[u8], _size: u64) -> Capture {
+    Capture::Head
+}
+
 /// How a layer blob was stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -156,6 +166,12 @@ pub trait LayerSink {
     /// [`LayerSink::entry`] call should carry. Most files: the head only.
     fn capture(&mut self, _path: &[u8], _size: u64) -> Capture {
         Capture::Head
+    }
+    /// [`LayerSink::capture`] as a function any thread may call, when the sink's choices
+    /// depend on the path and size alone; `None` (the default) when they do not, and
+    /// then layers are read one after the other on the sink's thread.
+    fn capture_policy(&self) -> Option<CapturePolicy> {
+        None
     }
     /// One entry of the current layer. An `Err` stops reading with that problem.
     fn entry(&mut self, entry: &RawEntry<'_>) -> Result<(), String>;

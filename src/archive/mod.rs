@@ -17,12 +17,14 @@ pub mod digest;
 mod hashing;
 pub mod layer;
 pub mod manifest;
+mod parallel;
 mod pipeline;
 mod unzstd;
 
 pub use digest::Digest;
 pub use layer::{
-    Capture, Compression, HEAD_BYTES, LayerBlob, LayerSink, Limits, RawEntry, RawKind,
+    Capture, CapturePolicy, Compression, HEAD_BYTES, LayerBlob, LayerSink, Limits, RawEntry,
+    RawKind,
 };
 
 use crate::error::{Error, Location, Result};
@@ -143,6 +145,12 @@ pub fn read(
 ) -> Result<RawArchive> {
     match opened {
         Opened::Stream(stream) => read_stream(label, stream, sink, opts),
+        Opened::File { path, file } => match plan_parallel(&path, sink) {
+            Some((planned, workers)) => {
+                read_file_parallel(label, &path, file, planned, workers, sink, opts)
+            }
+            None => read_stream(label, file, sink, opts),
+        },
         Opened::Folder(path) => read_folder(label, &path, sink, opts),
         Opened::Members(members) => read_members(label, members, sink, opts),
     }
@@ -311,6 +319,58 @@ pub fn read_stream<R: Read>(
     finish(label, result, outcome)
 }
 
+/// Whether the archive file at `path` is read with its compressed layers decoded in
+/// parallel ([`parallel`]), and by how many workers: not on one core, not when it holds
+/// fewer than two compressed layers or is compressed as a whole, and not for a sink whose
+/// capture choices cannot be made off its own thread.
+fn plan_parallel(
+    path: &Path,
+    sink: &(dyn LayerSink + Send),
+) -> Option<(Vec<parallel::Planned>, usize)> {
+    let cores = pipeline::cores();
+    if cores < 2 {
+        return None;
+    }
+    sink.capture_policy()?;
+    let planned = parallel::plan(path)?;
+    let workers = parallel::in_flight(cores, planned.len());
+    Some((planned, workers))
+}
+
+/// [`read_stream`] of the archive file `file` at `path`, whose `planned` compressed
+/// layers `workers` workers read beside the main pass, each from its own offset.
+fn read_file_parallel(
+    label: &str,
+    path: &Path,
+    file: std::fs::File,
+    planned: Vec<parallel::Planned>,
+    workers: usize,
+    sink: &mut (dyn LayerSink + Send),
+    opts: &ReadOptions,
+) -> Result<RawArchive> {
+    let Some(policy) = sink.capture_policy() else {
+        return read_stream(label, file, sink, opts);
+    };
+    let (jobs, recordings) = parallel::jobs(planned);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let _cpu = pipeline::ThreadCpu("layer worker");
+                parallel::work(path, label, &jobs, &next, opts, policy);
+            });
+        }
+        let (result, outcome) = pipeline::run(sink, opts, |feeder| {
+            feeder.defer(recordings);
+            walk_stream(label, file, feeder, opts)
+        });
+        // After a failure, the workers take no new layer (the recordings' receivers
+        // are gone, so the current ones stop at their next batch).
+        next.store(jobs.len(), Ordering::Relaxed);
+        finish(label, result, outcome)
+    })
+}
+
 /// Merges what the parser thread learned into the reader's archive, and picks the error
 /// to report: the parser's when it stopped the reader, else the reader's own.
 fn finish(
@@ -342,6 +402,11 @@ fn finish(
     for (name, content) in outcome.results {
         if let Some(member) = raw.members.get_mut(&name) {
             member.content = content;
+        }
+    }
+    for (name, sha256) in outcome.stored {
+        if let Some(member) = raw.members.get_mut(&name) {
+            member.sha256 = Some(sha256);
         }
     }
     Ok(raw)
@@ -496,6 +561,11 @@ fn walk_stream<R: Read>(
                 if let Some(p) = &opts.progress {
                     p.set_member(&name);
                 }
+                if let Some(recording) = feeder.take_deferred(entry.raw_file_position()) {
+                    let member = pass_deferred(&raw, &name, size, &mut entry, recording, feeder)?;
+                    insert_member(&mut raw, name, member);
+                    continue;
+                }
                 let member = read_member(&raw, &name, size, &mut entry, feeder, opts)?;
                 insert_member(&mut raw, name, member);
             }
@@ -610,6 +680,34 @@ fn read_member<R: Read>(
         size: bytes,
         sha256,
         content,
+    })
+}
+
+/// Passes over a member that a worker reads ([`parallel`]), and hands its recording to the
+/// parser in its turn.
+fn pass_deferred<R: Read>(
+    raw: &RawArchive,
+    name: &str,
+    size: u64,
+    reader: R,
+    recording: std::sync::mpsc::Receiver<parallel::Batch>,
+    feeder: &pipeline::Feeder,
+) -> Result<Member, Walk> {
+    let fail = |problem: String| Walk::Failed(raw.error(name, problem));
+    let mut reader = reader;
+    let read = digest::drain(&mut reader).map_err(|e| fail(layer::describe_io(&e, "member")))?;
+    if read != size {
+        return Err(fail(format!(
+            "truncated archive: the member holds {read} of its {size} bytes"
+        )));
+    }
+    feeder.deferred(name, recording).map_err(|_| Walk::Stopped)?;
+    Ok(Member {
+        size,
+        sha256: None,
+        content: MemberContent::Other {
+            looks_like: "a layer".to_string(),
+        },
     })
 }
 

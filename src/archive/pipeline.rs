@@ -18,6 +18,7 @@ use super::chunk::{Chunk, Piece, RingWriter};
 use super::digest::Digest;
 use super::hashing::{FileHasher, Inline, Offloaded};
 use super::layer::{Compression, ContentSink, LayerSink, TarSource};
+use super::parallel::Batch;
 use super::{MemberContent, ReadOptions};
 use sha2::{Digest as _, Sha256};
 use std::cell::RefCell;
@@ -44,6 +45,12 @@ enum Msg {
         bytes: u64,
         tar_bytes: u64,
     },
+    /// A member read by a worker of its own ([`super::parallel`]): its recording, to be
+    /// replayed here in its turn.
+    Deferred {
+        name: String,
+        recording: Receiver<Batch>,
+    },
 }
 
 /// Why the reader stopped sending.
@@ -64,6 +71,8 @@ pub(crate) struct Feeder {
     /// What zstd layers are decoded into, kept from one layer to the next.
     ring: RefCell<Option<RingWriter>>,
     failed: Arc<AtomicBool>,
+    /// The recordings of members that workers read, by the member's offset in the archive.
+    deferred: RefCell<Vec<(u64, Receiver<Batch>)>>,
 }
 
 impl Feeder {
@@ -73,6 +82,27 @@ impl Feeder {
         self.send(Msg::Begin {
             name: name.to_string(),
             compression,
+        })
+    }
+
+    /// Members at these offsets of the archive are read by workers: their recordings.
+    pub(crate) fn defer(&self, recordings: Vec<(u64, Receiver<Batch>)>) {
+        *self.deferred.borrow_mut() = recordings;
+    }
+
+    /// The recording of the member at `offset`, if a worker reads it.
+    pub(crate) fn take_deferred(&self, offset: u64) -> Option<Receiver<Batch>> {
+        let mut deferred = self.deferred.borrow_mut();
+        let at = deferred.iter().position(|(o, _)| *o == offset)?;
+        Some(deferred.swap_remove(at).1)
+    }
+
+    /// Hands the member `name`, which a worker reads, to the parser, which replays the
+    /// worker's `recording` in its turn.
+    pub(crate) fn deferred(&self, name: &str, recording: Receiver<Batch>) -> Result<(), Stop> {
+        self.send(Msg::Deferred {
+            name: name.to_string(),
+            recording,
         })
     }
 
@@ -148,6 +178,8 @@ impl Feeder {
 #[derive(Default)]
 pub(crate) struct Outcome {
     pub(crate) results: Vec<(String, MemberContent)>,
+    /// The digests as stored of members that workers read (with `verify`).
+    pub(crate) stored: Vec<(String, Digest)>,
     pub(crate) error: Option<(String, String)>,
 }
 
@@ -168,6 +200,7 @@ pub(crate) fn run<T>(
         home,
         ring: RefCell::new(None),
         failed: Arc::clone(&failed),
+        deferred: RefCell::new(Vec::new()),
     };
     let cores = cores();
     std::thread::scope(|scope| {
@@ -197,6 +230,7 @@ pub(crate) fn run<T>(
         drop(feeder);
         let outcome = parser.join().unwrap_or_else(|_| Outcome {
             results: Vec::new(),
+            stored: Vec::new(),
             error: Some((
                 "(parser)".to_string(),
                 "internal error: the parser thread panicked".to_string(),
@@ -207,7 +241,7 @@ pub(crate) fn run<T>(
 }
 
 /// The cores this process may run on.
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     #[cfg(test)]
     if let Some(n) = TEST_CORES.with(|c| c.get()) {
         return n;
@@ -219,7 +253,7 @@ fn cores() -> usize {
 thread_local! {
     /// Stands in for the machine's cores in tests on this thread: the paths taken on
     /// more cores than the test machine has.
-    static TEST_CORES: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    pub(crate) static TEST_CORES: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
 }
 
 /// The parser's ways to hash file contents.
@@ -253,9 +287,29 @@ fn parse_members(
     // Entries of all layers so far, for `Limits::max_entries`.
     let mut entries = 0u64;
     while let Ok(msg) = rx.recv() {
-        let Msg::Begin { name, compression } = msg else {
+        let (name, compression) = match msg {
+            Msg::Begin { name, compression } => (name, compression),
+            Msg::Deferred { name, recording } => {
+                match super::parallel::replay(&name, &recording, sink, opts, entries) {
+                    Ok((content, stored)) => {
+                        if let MemberContent::Layer(blob) = &content {
+                            entries += blob.entries;
+                        }
+                        if let Some(d) = stored {
+                            outcome.stored.push((name.clone(), d));
+                        }
+                        outcome.results.push((name, content));
+                    }
+                    Err(problem) => {
+                        outcome.error = Some((name, problem));
+                        failed.store(true, Ordering::Relaxed);
+                        return outcome;
+                    }
+                }
+                continue;
+            }
             // Data of a member whose parse already failed: drop it.
-            continue;
+            _ => continue,
         };
         let mut reader = ChannelReader {
             rx,
@@ -339,7 +393,7 @@ impl ChannelReader<'_> {
                 self.end = Some((sha256, bytes, tar_bytes));
                 Ok(None)
             }
-            Ok(Msg::Begin { .. }) => Err(io::Error::other(
+            Ok(Msg::Begin { .. } | Msg::Deferred { .. }) => Err(io::Error::other(
                 "internal error: a member began inside another",
             )),
             // The reader stopped mid-member (it reports why): nothing more comes.

@@ -11,7 +11,7 @@
 //! entry index is `Index.layers[i].range.start + local` for the layer whose `member`
 //! matches.
 
-use crate::archive::Capture;
+use crate::archive::{Capture, CapturePolicy};
 use crate::index::PathId;
 
 /// A regular file as the inspector sees it.
@@ -40,6 +40,11 @@ pub trait ContentInspector: std::fmt::Debug + Send {
     /// How much of the regular file at `path` (as the tar names it, not normalised) of
     /// `size` bytes to capture.
     fn capture(&mut self, path: &[u8], size: u64) -> Capture;
+    /// [`ContentInspector::capture`] as a function any thread may call, when it depends
+    /// on the path and size alone (then compressed layers may be read in parallel).
+    fn capture_policy(&self) -> Option<CapturePolicy> {
+        None
+    }
     /// One regular file of the current layer.
     fn inspect(&mut self, file: &InspectedFile<'_>);
 }

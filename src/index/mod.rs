@@ -466,6 +466,13 @@ impl LayerSink for IndexBuilder<'_> {
         }
     }
 
+    fn capture_policy(&self) -> Option<crate::archive::CapturePolicy> {
+        match self.inspector.as_deref() {
+            Some(i) => i.capture_policy(),
+            None => Some(crate::archive::layer::head_only),
+        }
+    }
+
     fn entry(&mut self, raw: &RawEntry<'_>) -> std::result::Result<(), String> {
         let Some((member, layer)) = self.current.as_mut() else {
             return Err("an entry outside a layer".to_string());

@@ -107,6 +107,14 @@ pub trait MemberSource {
 pub enum Opened {
     /// A saved archive as one stream, read front to back once.
     Stream(Box<dyn Read>),
+    /// A saved archive in a file: read front to back once too, and, being seekable, with
+    /// its compressed layers decoded in parallel (`archive/parallel.rs`).
+    File {
+        /// Where it is, for the layer workers to open it again.
+        path: PathBuf,
+        /// The file, at its start.
+        file: std::fs::File,
+    },
     /// A layout folder on disk.
     Folder(PathBuf),
     /// A layout's members one by one.
@@ -197,7 +205,10 @@ fn open_path(path: &Path) -> Result<Opened> {
         return Ok(Opened::Folder(path.to_path_buf()));
     }
     let file = std::fs::File::open(path).map_err(io_error)?;
-    Ok(Opened::Stream(Box::new(file)))
+    Ok(Opened::File {
+        path: path.to_path_buf(),
+        file,
+    })
 }
 
 /// When standard input is a pipe, asks Linux for a 1 MiB pipe buffer (the default is
