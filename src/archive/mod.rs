@@ -701,7 +701,9 @@ fn pass_deferred<R: Read>(
             "truncated archive: the member holds {read} of its {size} bytes"
         )));
     }
-    feeder.deferred(name, recording).map_err(|_| Walk::Stopped)?;
+    feeder
+        .deferred(name, recording)
+        .map_err(|_| Walk::Stopped)?;
     Ok(Member {
         size,
         sha256: None,

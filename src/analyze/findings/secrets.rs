@@ -265,8 +265,7 @@ fn needles() -> Vec<&'static [u8]> {
 /// `None` if it could not be built (it can: a few dozen short literals are far below
 /// every limit), and then every line is looked at.
 fn prefilter() -> Option<&'static aho_corasick::AhoCorasick> {
-    static AC: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::OnceLock::new();
+    static AC: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
@@ -296,8 +295,8 @@ pub fn scan(text: &[u8], limit: usize) -> Vec<Hit> {
             .map_or(from, |p| from + p + 1);
         let end = memchr::memchr(b'\n', text.get(m.start()..).unwrap_or_default())
             .map_or(text.len(), |p| m.start() + p);
-        line_no += memchr::memchr_iter(b'\n', text.get(from..start).unwrap_or_default()).count()
-            as u32;
+        line_no +=
+            memchr::memchr_iter(b'\n', text.get(from..start).unwrap_or_default()).count() as u32;
         scan_line(text.get(start..end).unwrap_or_default(), line_no, &mut hits);
         from = end + 1;
         line_no += 1;
