@@ -58,7 +58,7 @@ pub fn phase(phase: &str) {
 /// waited for a core: which stage of the pipeline is the slow one, and whether the cores
 /// were oversubscribed.
 pub fn thread_cpu(name: &str) {
-    if !wanted() {
+    if !wanted() || name.is_empty() {
         return;
     }
     #[cfg(target_os = "linux")]

@@ -135,12 +135,16 @@ pub(crate) struct Offloaded {
 
 impl Offloaded {
     /// Starts the hasher thread in `scope`; it ends when the returned value is dropped.
-    pub(crate) fn spawn<'scope>(scope: &'scope std::thread::Scope<'scope, '_>) -> Offloaded {
+    /// `name` is the thread's in timings (none when empty).
+    pub(crate) fn spawn<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        name: &'static str,
+    ) -> Offloaded {
         let (to_hasher, jobs) = mpsc::channel::<Job>();
         let (free_tx, free) = mpsc::channel::<Job>();
         let (digest_tx, digests) = mpsc::channel::<Digest>();
         scope.spawn(move || {
-            let _cpu = crate::timings::ThreadCpu("hasher");
+            let _cpu = crate::timings::ThreadCpu(name);
             hash_jobs(&jobs, &free_tx, &digest_tx)
         });
         Offloaded {
@@ -357,7 +361,7 @@ mod tests {
         ring.flush(&mut send).expect("send");
         let piece = pieces.pop().expect("a piece");
         std::thread::scope(|scope| {
-            let mut h = Offloaded::spawn(scope);
+            let mut h = Offloaded::spawn(scope, "hasher");
             // Part of a file, not ended: nothing asks for its digest.
             h.update_shared(&piece, 0..10).expect("shared");
             drop(piece);
@@ -383,7 +387,7 @@ mod tests {
         assert_eq!(run(&mut Inline::new(), &sizes, 1000, 4096), expected);
         for (piece, chunk) in [(1000, 4096), (usize::MAX, 100_000), (3, 512)] {
             std::thread::scope(|scope| {
-                let mut h = Offloaded::spawn(scope);
+                let mut h = Offloaded::spawn(scope, "hasher");
                 assert_eq!(run(&mut h, &sizes, piece, chunk), expected);
             });
         }

@@ -356,7 +356,7 @@ fn read_file_parallel(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                let _cpu = pipeline::ThreadCpu("layer worker");
+                let _cpu = crate::timings::ThreadCpu("layer worker");
                 parallel::work(path, label, &jobs, &next, opts, policy);
             });
         }

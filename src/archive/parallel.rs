@@ -18,15 +18,16 @@ use super::layer::{Capture, CapturePolicy, LayerBlob, LayerSink, RawEntry, RawKi
 use super::{Digest, MemberContent, ReadOptions};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-/// Bytes (names, heads, captured contents and about 64 for the fields) a batch holds
-/// before it is handed over.
-const BATCH_BYTES: usize = 256 * 1024;
-/// Batches a worker may have waiting: with [`BATCH_BYTES`], about 2 MiB per layer in
-/// flight.
+/// Bytes (names, heads, captured contents, and the events' own) a batch holds before it
+/// is handed over: a few hundred entries.
+const BATCH_BYTES: usize = 96 * 1024;
+/// Batches a worker may have waiting: with [`BATCH_BYTES`], under 1 MiB per layer in
+/// flight (a captured file larger than a batch makes its batch larger).
 const BATCHES: usize = 8;
 /// At most this many layers are decoded at once, whatever the cores: each holds the
 /// chunks of its own pipeline (about 2 MiB), its batches (2 MiB) and, for zstd, its
@@ -94,57 +95,70 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
     }
 }
 
-/// A file's entry as the layer parser gave it, kept for replay.
+/// An entry as the layer parser gave it, kept for replay: its fields, and where its
+/// bytes (name, link, head, captured content) are in the batch's arena.
 #[derive(Debug)]
-pub(crate) struct OwnedEntry {
-    path: Box<[u8]>,
-    link: Option<Box<[u8]>>,
+pub(crate) struct Recorded {
+    path: Range<usize>,
+    link: Option<Range<usize>>,
+    head: Range<usize>,
+    content: Option<Range<usize>>,
     kind: RawKind,
     size: u64,
     mode: u32,
     uid: u64,
     gid: u64,
-    head: Box<[u8]>,
-    content: Option<Box<[u8]>>,
-}
-
-impl OwnedEntry {
-    fn raw(&self) -> RawEntry<'_> {
-        RawEntry {
-            path: &self.path,
-            link: self.link.as_deref(),
-            kind: self.kind,
-            size: self.size,
-            mode: self.mode,
-            uid: self.uid,
-            gid: self.gid,
-            head: &self.head,
-            content: self.content.as_deref(),
-        }
-    }
-
-    /// What it holds, roughly, for [`BATCH_BYTES`].
-    fn weight(&self) -> usize {
-        64 + self.path.len()
-            + self.link.as_ref().map_or(0, |l| l.len())
-            + self.head.len()
-            + self.content.as_ref().map_or(0, |c| c.len())
-    }
 }
 
 /// One call a layer's parse made on its sink.
 #[derive(Debug)]
 pub(crate) enum Event {
     Begin,
-    Entry(OwnedEntry),
+    Entry(Recorded),
     Digest(Digest),
     End(LayerBlob),
+}
+
+/// Events, with the bytes their entries point into: one allocation for the bytes of
+/// hundreds of entries rather than several per entry.
+#[derive(Debug, Default)]
+pub(crate) struct Events {
+    bytes: Vec<u8>,
+    events: Vec<Event>,
+}
+
+impl Events {
+    fn keep(&mut self, bytes: &[u8]) -> Range<usize> {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(bytes);
+        start..self.bytes.len()
+    }
+
+    fn raw<'a>(&'a self, e: &Recorded) -> RawEntry<'a> {
+        let at = |r: &Range<usize>| self.bytes.get(r.clone()).unwrap_or_default();
+        RawEntry {
+            path: at(&e.path),
+            link: e.link.as_ref().map(at),
+            kind: e.kind,
+            size: e.size,
+            mode: e.mode,
+            uid: e.uid,
+            gid: e.gid,
+            head: at(&e.head),
+            content: e.content.as_ref().map(at),
+        }
+    }
+
+    /// What it holds, roughly, for [`BATCH_BYTES`].
+    fn weight(&self) -> usize {
+        self.bytes.len() + self.events.len() * std::mem::size_of::<Event>()
+    }
 }
 
 /// What a worker hands over: events, then how the member ended.
 #[derive(Debug)]
 pub(crate) enum Batch {
-    Events(Vec<Event>),
+    Events(Events),
     /// The member's content and its digest as stored (with `verify`), or the problem
     /// that stopped it.
     Done(Result<(MemberContent, Option<Digest>), String>),
@@ -154,26 +168,23 @@ pub(crate) enum Batch {
 struct Recorder {
     tx: SyncSender<Batch>,
     policy: CapturePolicy,
-    batch: Vec<Event>,
-    weight: usize,
+    batch: Events,
     /// The parser thread is gone (it failed or finished early): stop.
     closed: bool,
 }
 
 impl Recorder {
-    fn push(&mut self, event: Event, weight: usize) {
-        self.batch.push(event);
-        self.weight += weight;
-        if self.weight >= BATCH_BYTES {
+    fn push(&mut self, event: Event) {
+        self.batch.events.push(event);
+        if self.batch.weight() >= BATCH_BYTES {
             self.flush();
         }
     }
 
     fn flush(&mut self) {
-        if self.batch.is_empty() || self.closed {
+        if self.batch.events.is_empty() || self.closed {
             return;
         }
-        self.weight = 0;
         let batch = std::mem::take(&mut self.batch);
         if self.tx.send(Batch::Events(batch)).is_err() {
             self.closed = true;
@@ -183,7 +194,7 @@ impl Recorder {
 
 impl LayerSink for Recorder {
     fn begin_layer(&mut self, _member: &str) {
-        self.push(Event::Begin, 0);
+        self.push(Event::Begin);
     }
 
     fn capture(&mut self, path: &[u8], size: u64) -> Capture {
@@ -194,28 +205,28 @@ impl LayerSink for Recorder {
         if self.closed {
             return Err("reading stopped".to_string());
         }
-        let owned = OwnedEntry {
-            path: e.path.into(),
-            link: e.link.map(Into::into),
+        let b = &mut self.batch;
+        let recorded = Recorded {
+            path: b.keep(e.path),
+            link: e.link.map(|l| b.keep(l)),
+            head: b.keep(e.head),
+            content: e.content.map(|c| b.keep(c)),
             kind: e.kind,
             size: e.size,
             mode: e.mode,
             uid: e.uid,
             gid: e.gid,
-            head: e.head.into(),
-            content: e.content.map(Into::into),
         };
-        let weight = owned.weight();
-        self.push(Event::Entry(owned), weight);
+        self.push(Event::Entry(recorded));
         Ok(())
     }
 
     fn file_digest(&mut self, digest: Digest) {
-        self.push(Event::Digest(digest), 40);
+        self.push(Event::Digest(digest));
     }
 
     fn end_layer(&mut self, _member: &str, blob: &LayerBlob) {
-        self.push(Event::End(blob.clone()), 64);
+        self.push(Event::End(blob.clone()));
     }
 }
 
@@ -248,6 +259,7 @@ pub(crate) fn work(
     opts: &ReadOptions,
     policy: CapturePolicy,
 ) {
+    super::pipeline::NESTED.with(|n| n.set(true));
     // Progress is counted by the main pass, which reads past these bytes.
     let opts = ReadOptions {
         progress: None,
@@ -281,8 +293,7 @@ fn read_one(
     let mut recorder = Recorder {
         tx: job.tx.clone(),
         policy,
-        batch: Vec::new(),
-        weight: 0,
+        batch: Events::default(),
         closed: false,
     };
     // The member's name is the main pass's business: the recording is replayed under it.
@@ -327,8 +338,8 @@ pub(crate) fn replay(
     let mut count = before;
     loop {
         match rx.recv() {
-            Ok(Batch::Events(events)) => {
-                for event in events {
+            Ok(Batch::Events(batch)) => {
+                for event in &batch.events {
                     match event {
                         Event::Begin => sink.begin_layer(name),
                         Event::Entry(e) => {
@@ -339,15 +350,16 @@ pub(crate) fn replay(
                                     opts.limits.max_entries
                                 ));
                             }
+                            let raw = batch.raw(e);
                             if e.kind == RawKind::Regular {
                                 // The sink's own choice is the recorder's (the same
                                 // policy); asking keeps its state as a read would.
-                                let _ = sink.capture(&e.path, e.size);
+                                let _ = sink.capture(raw.path, e.size);
                             }
-                            sink.entry(&e.raw())?;
+                            sink.entry(&raw)?;
                         }
-                        Event::Digest(d) => sink.file_digest(d),
-                        Event::End(blob) => sink.end_layer(name, &blob),
+                        Event::Digest(d) => sink.file_digest(*d),
+                        Event::End(blob) => sink.end_layer(name, blob),
                     }
                 }
             }

@@ -203,10 +203,17 @@ pub(crate) fn run<T>(
         deferred: RefCell::new(Vec::new()),
     };
     let cores = cores();
+    // A layer worker's pipeline: its threads' times are the worker's, told once.
+    let nested = NESTED.with(std::cell::Cell::get);
+    let (parser_name, hasher_name) = if nested {
+        ("", "")
+    } else {
+        ("parser", "hasher")
+    };
     std::thread::scope(|scope| {
         let parser_failed = Arc::clone(&failed);
         let parser = scope.spawn(move || {
-            let _cpu = crate::timings::ThreadCpu("parser");
+            let _cpu = crate::timings::ThreadCpu(parser_name);
             let mut hashers = Hashers {
                 inline: Inline::new(),
                 offloaded: None,
@@ -214,7 +221,7 @@ pub(crate) fn run<T>(
             };
             if cores > 1 {
                 std::thread::scope(|scope| {
-                    hashers.offloaded = Some(Offloaded::spawn(scope));
+                    hashers.offloaded = Some(Offloaded::spawn(scope, hasher_name));
                     let outcome = parse_members(&rx, sink, opts, &mut hashers, &parser_failed);
                     // Stops the hasher thread, which the scope waits for.
                     hashers.offloaded = None;
@@ -225,7 +232,9 @@ pub(crate) fn run<T>(
             }
         });
         let result = reader(&feeder);
-        crate::timings::thread_cpu("reader");
+        if !nested {
+            crate::timings::thread_cpu("reader");
+        }
         // Closing the channel tells the parser there is nothing more.
         drop(feeder);
         let outcome = parser.join().unwrap_or_else(|_| Outcome {
@@ -238,6 +247,11 @@ pub(crate) fn run<T>(
         });
         (result, outcome)
     })
+}
+
+thread_local! {
+    /// True on a layer worker's thread ([`super::parallel`]).
+    pub(crate) static NESTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The cores this process may run on.

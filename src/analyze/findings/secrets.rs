@@ -260,16 +260,20 @@ fn needles() -> Vec<&'static [u8]> {
     n
 }
 
-/// The prefilter over [`needles`]: one pass over the text, with SIMD where the CPU has
-/// it (aho-corasick's Teddy), instead of some twenty byte-by-byte searches per line.
-/// `None` if it could not be built (it can: a few dozen short literals are far below
-/// every limit), and then every line is looked at.
+/// The prefilter over [`needles`], lower-cased, searched for in lower-cased text: one pass
+/// with SIMD where the CPU has it (aho-corasick's Teddy), instead of some twenty
+/// byte-by-byte searches per line. (aho-corasick's own ASCII case insensitivity turns
+/// Teddy off: on the ML image's 53,000 scanned dataset files that automaton took 7% of
+/// all samples; folding the text first and searching it exactly is several times
+/// faster, see docs/performance.md.) `None` if it could not be built (it can: a few
+/// dozen short literals are far below every limit), and then every line is looked at.
 fn prefilter() -> Option<&'static aho_corasick::AhoCorasick> {
     static AC: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
+        let folded: Vec<Vec<u8>> = needles().iter().map(|n| n.to_ascii_lowercase()).collect();
         aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(needles())
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(folded)
             .ok()
     })
     .as_ref()
@@ -284,11 +288,31 @@ pub fn scan(text: &[u8], limit: usize) -> Vec<Hit> {
     let Some(ac) = prefilter() else {
         return scan_every_line(text, limit);
     };
+    thread_local! {
+        /// The text lower-cased, reused from one file to the next.
+        static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    FOLDED.with(|folded| {
+        let mut folded = folded.borrow_mut();
+        folded.clear();
+        folded.extend(text.iter().map(u8::to_ascii_lowercase));
+        scan_lines_at(text, &folded, ac, limit)
+    })
+}
+
+/// [`scan`] of `text`, whose lower-cased copy `folded` the prefilter searches: byte `i`
+/// of one is byte `i` of the other, so are the lines.
+fn scan_lines_at(
+    text: &[u8],
+    folded: &[u8],
+    ac: &aho_corasick::AhoCorasick,
+    limit: usize,
+) -> Vec<Hit> {
     let mut hits = Vec::new();
     // Where the next line to look for starts, and its 1-based number.
     let (mut from, mut line_no) = (0usize, 1u32);
     while hits.len() < limit && from <= text.len() {
-        let Some(m) = ac.find(aho_corasick::Input::new(text).span(from..text.len())) else {
+        let Some(m) = ac.find(aho_corasick::Input::new(folded).span(from..folded.len())) else {
             break;
         };
         let start = memchr::memrchr(b'\n', text.get(from..m.start()).unwrap_or_default())
@@ -545,6 +569,7 @@ mod tests {
             b"jwt: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijklmnop",
             b"export DB_PASSWORD=\"hunter2hunter2\"",
             b"x-api-key: Wq9d8Zr5Tb2Lm7Kx4Vn1",
+            b"pAsSwOrD=Wq9d8Zr5Tb2Lm and clientSecret: Kx4Vn1Pc6Hy3",
             b"",
             b"nothing here at all",
             b"SENTRY_DSN=https://abc:def@sentry.io/1",
@@ -591,7 +616,8 @@ mod tests {
             .chunks(97)
             .flat_map(|c| c.iter().copied().chain([b'\n']))
             .collect();
-        assert!(prefilter().is_some_and(|ac| ac.find(&text).is_none()));
+        let folded = text.to_ascii_lowercase();
+        assert!(prefilter().is_some_and(|ac| ac.find(&folded).is_none()));
         assert!(scan_every_line(&text, 100).is_empty());
     }
 
