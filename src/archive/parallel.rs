@@ -373,8 +373,7 @@ pub(crate) fn replay(
 mod tests {
     use super::*;
     use crate::analyze::findings::collect::Collector;
-    use crate::archive::Source;
-    use crate::archive::manifest::Selection;
+    use crate::source::Source;
     use crate::synth::{self, Flavour, Image, Layer, Options};
 
     /// Ten layers with what the sink and the collector look at: files (the same and
@@ -429,15 +428,17 @@ mod tests {
     fn read(path: &Path, cores: usize, verify: bool) -> String {
         super::super::pipeline::TEST_CORES.with(|c| c.set(Some(cores)));
         let mut collector = Collector::default();
-        let opts = ReadOptions {
-            verify,
-            ..ReadOptions::default()
+        let opts = crate::pipeline::Options {
+            read: ReadOptions {
+                verify,
+                ..ReadOptions::default()
+            },
+            ..crate::pipeline::Options::default()
         };
-        let read = crate::load_inspected(
+        let read = crate::pipeline::read_index(
             &Source::Path(path.to_path_buf()),
-            &Selection::default(),
             &opts,
-            &mut collector,
+            Some(&mut collector),
         );
         super::super::pipeline::TEST_CORES.with(|c| c.set(None));
         let index = match read {
