@@ -134,7 +134,7 @@ impl Events {
         start..self.bytes.len()
     }
 
-    fn raw<'a>(&'a self, e: &Recorded) -> RawEntry<'a> {
+    fn raw(&self, e: &Recorded) -> RawEntry<'_> {
         let at = |r: &Range<usize>| self.bytes.get(r.clone()).unwrap_or_default();
         RawEntry {
             path: at(&e.path),
