@@ -374,7 +374,7 @@ mod tests {
     use super::*;
     use crate::analyze::findings::collect::Collector;
     use crate::source::Source;
-    use crate::synth::{self, Flavour, Image, Layer, Options};
+    use synth::{Flavour, Image, Layer, Options};
 
     /// Ten layers with what the sink and the collector look at: files (the same and
     /// different contents), a secret, a key, a package database, an ELF head, links,
