@@ -197,6 +197,8 @@ pub enum FormatArg {
     Json,
     /// One self-contained HTML page with a treemap (use with `--output report.html`).
     Html,
+    /// GitHub-flavoured Markdown: the same sections as the table.
+    Markdown,
 }
 
 /// When to colour terminal output.
@@ -215,7 +217,7 @@ pub enum ColorArg {
 pub enum BytesArg {
     /// 1.5 MB
     Human,
-    /// 1,536,128
+    /// 1536128 (exact integers, for scripts)
     Raw,
 }
 
@@ -265,14 +267,14 @@ pub struct InspectArgs {
     pub all_files: bool,
     /// Print the final filesystem as a directory tree, biggest first (`--depth` levels,
     /// `--top` entries per directory), instead of the report.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "suggest_dockerignore", "all_files"])]
     pub tree: bool,
     /// Colour the tree: auto (a terminal, and `NO_COLOR` unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
     /// Print only the `.dockerignore` lines that keep what COPY/ADD leaked out of the
     /// image, each with the bytes it saves.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "all_files"])]
     pub suggest_dockerignore: bool,
     /// The config file (`[findings]` rules and ignores); default `./deadweight.toml` if
     /// present.
@@ -448,6 +450,11 @@ pub struct CheckArgs {
     /// Units of human-readable sizes.
     #[arg(long, value_enum, default_value_t = UnitsArg::Si)]
     pub units: UnitsArg,
+    /// With `--format sarif`: the artifact every result is located at, a path in the
+    /// repository such as `Dockerfile` (default: the image file, or the image's ref when
+    /// it is read from standard input).
+    #[arg(long, value_name = "PATH")]
+    pub sarif_base: Option<String>,
     /// The rules given as flags.
     #[command(flatten)]
     pub rules: RuleFlags,
@@ -479,19 +486,6 @@ pub fn byte_format(bytes: BytesArg, units: UnitsArg) -> deadweight::report::Byte
         (BytesArg::Human, UnitsArg::Iec) => ByteFormat::Iec,
     }
 }
-
-/// The subcommand names, for `deadweight IMAGE` as a shorthand of `inspect`.
-pub const SUBCOMMANDS: &[&str] = &[
-    "inspect",
-    "help",
-    "diff",
-    "check",
-    "init",
-    "completions",
-    "man",
-    "schema",
-    "explore",
-];
 
 #[cfg(test)]
 mod tests {

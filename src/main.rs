@@ -17,7 +17,19 @@ fn main() -> ExitCode {
     // Flags of the top level itself (help, version) stay where they are.
     if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
         let top_level = matches!(first, "-h" | "--help" | "-V" | "--version");
-        if !top_level && !cli::SUBCOMMANDS.contains(&first) {
+        let names = subcommands();
+        if !top_level && !names.iter().any(|n| n == first) {
+            // `deadweight inpsect img.tar`: a word close to a subcommand that names no
+            // file is a typo, not an image.
+            if let Some(near) = typo_of(first, &names) {
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!(
+                        "deadweight: error: unrecognized subcommand `{first}`; did you mean `{near}`?\n\nUsage: deadweight {near} ...  (see `deadweight --help`)"
+                    );
+                }
+                return ExitCode::from(2);
+            }
             args.insert(1, "inspect".into());
         }
     }
@@ -59,6 +71,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// The subcommand names clap knows (and `help`).
+fn subcommands() -> Vec<String> {
+    let cmd = <cli::Cli as clap::CommandFactory>::command();
+    let mut names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    names.push("help".to_string());
+    names
+}
+
+/// The subcommand `arg` is a misspelling of: within two edits of one (a third of its
+/// length at most), and not an existing path or `-`.
+fn typo_of(arg: &str, names: &[String]) -> Option<String> {
+    if arg == "-" || arg.starts_with('-') || std::path::Path::new(arg).exists() {
+        return None;
+    }
+    names
+        .iter()
+        .map(|n| (deadweight::analyze::budget::keys::edit_distance(arg, n), n))
+        .filter(|(d, n)| *d > 0 && *d <= 2 && *d * 3 <= n.len())
+        .min()
+        .map(|(_, n)| n.clone())
+}
+
 /// The error and its causes on one line, each cause once: an error that already ends
 /// with its cause's text (an I/O error's, as ours print it) does not repeat it.
 fn one_line(e: &anyhow::Error) -> String {
@@ -78,7 +115,17 @@ fn one_line(e: &anyhow::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::one_line;
+    use super::{one_line, subcommands, typo_of};
+
+    #[test]
+    fn typos_suggest_the_subcommand() {
+        let names = subcommands();
+        assert_eq!(typo_of("inpsect", &names).as_deref(), Some("inspect"));
+        assert_eq!(typo_of("chekc", &names).as_deref(), Some("check"));
+        assert_eq!(typo_of("dif", &names).as_deref(), Some("diff"));
+        assert_eq!(typo_of("img.tar", &names), None);
+        assert_eq!(typo_of("-", &names), None);
+    }
 
     #[test]
     fn causes_are_printed_once() {

@@ -246,13 +246,24 @@ enum CandidateSource {
 
 /// Finds the images in `raw`, picks the one `selection` names, and resolves it.
 pub fn resolve(raw: &RawArchive, selection: &Selection) -> Result<ImageManifest> {
-    let candidates = candidates(raw)?;
+    let mut candidates = candidates(raw)?;
+    if selection.platform.is_some() {
+        // A `docker save` entry or a manifest outside an index states no platform: its
+        // config does, and `--platform` is checked against that (and listed when no
+        // image has it).
+        for c in candidates.iter_mut().filter(|c| c.platform.is_none()) {
+            if let Ok(image) = resolve_source(raw, &c.source) {
+                let cfg = &image.config;
+                c.platform = Some(Platform {
+                    os: cfg.os.clone(),
+                    architecture: cfg.architecture.clone(),
+                    variant: cfg.variant.clone(),
+                });
+            }
+        }
+    }
     let chosen = select(raw, &candidates, selection)?;
-    let mut image = match &chosen.source {
-        CandidateSource::DockerSave { config, layers } => resolve_docker_save(raw, config, layers)?,
-        CandidateSource::Manifest { member, layout } => resolve_manifest(raw, member, *layout)?,
-        CandidateSource::V1 { top } => resolve_v1(raw, top)?,
-    };
+    let mut image = resolve_source(raw, &chosen.source)?;
     image.refs.clone_from(&chosen.refs);
     image.images_in_archive = candidates.len();
     if image.manifest_digest.is_none() {
@@ -266,6 +277,14 @@ pub fn resolve(raw: &RawArchive, selection: &Selection) -> Result<ImageManifest>
     }
     verify_digest_names(raw, &image)?;
     Ok(image)
+}
+
+fn resolve_source(raw: &RawArchive, source: &CandidateSource) -> Result<ImageManifest> {
+    match source {
+        CandidateSource::DockerSave { config, layers } => resolve_docker_save(raw, config, layers),
+        CandidateSource::Manifest { member, layout } => resolve_manifest(raw, member, *layout),
+        CandidateSource::V1 { top } => resolve_v1(raw, top),
+    }
 }
 
 fn json<'a>(raw: &'a RawArchive, name: &str) -> Result<Option<&'a [u8]>> {
@@ -630,11 +649,19 @@ fn select<'a>(raw: &RawArchive, all: &'a [Candidate], sel: &Selection) -> Result
                 .iter()
                 .find(|c| c.platform.as_ref().is_some_and(|p| p.matches(wanted)));
             return chosen.copied().ok_or_else(|| {
-                let list: Vec<String> = pool.iter().map(|c| describe_candidate(c)).collect();
+                let mut platforms: Vec<String> = pool
+                    .iter()
+                    .filter_map(|c| c.platform.as_ref().map(|p| p.to_string()))
+                    .collect();
+                platforms.dedup();
+                let list = if platforms.is_empty() {
+                    "none stated".to_string()
+                } else {
+                    platforms.join(", ")
+                };
                 Error::Selection(format!(
-                    "{}: no image for platform {wanted}; there are: {}",
-                    raw.label,
-                    list.join("; ")
+                    "{}: no image for platform {wanted}; the platforms in it are: {list}",
+                    raw.label
                 ))
             });
         }

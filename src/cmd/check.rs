@@ -19,12 +19,39 @@ use std::path::{Path, PathBuf};
 /// The config file looked for in the working directory.
 pub const CONFIG_FILE: &str = "deadweight.toml";
 
+/// dive's CI file, looked for in the working directory as dive does.
+pub const DIVE_CI_FILE: &str = ".dive-ci";
+
 /// The rules to apply, where they came from, notes, and whether they are the defaults.
 struct Rules {
     rules: Vec<RuleSpec>,
     sources: Vec<String>,
     notes: Vec<String>,
     defaults: bool,
+}
+
+/// The growth rules `--baseline` applies when no source names one, in words.
+pub const DEFAULT_GROWTH: &str = "baseline.max_growth_percent 5 and baseline.max_growth_bytes 10MB: content may grow by at most 5% and at most 10 MB";
+
+/// The growth rules of [`DEFAULT_GROWTH`].
+fn default_growth_rules() -> Vec<RuleSpec> {
+    use budget::{Check, Level, Measure, Origin};
+    vec![
+        RuleSpec {
+            id: "baseline.max_growth_percent".to_string(),
+            check: Check::Growth,
+            limit: Measure::Percent(5.0),
+            level: Level::Error,
+            origin: Origin::Default,
+        },
+        RuleSpec {
+            id: "baseline.max_growth_bytes".to_string(),
+            check: Check::Growth,
+            limit: Measure::Bytes(10_000_000),
+            level: Level::Error,
+            origin: Origin::Default,
+        },
+    ]
 }
 
 fn flag_rules(f: &RuleFlags) -> FlagRules {
@@ -68,13 +95,16 @@ fn gather_rules(args: &CheckArgs) -> Result<Rules> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{label}: cannot read the config"))?;
         let parsed = budget::parse_config(&text, &label)?;
-        if parsed.is_empty() {
-            notes.push(format!("{label} names no rule of `check`"));
-        }
         budget::merge(&mut rules, parsed);
         sources.push(label);
     }
-    if let Some(path) = &args.dive_ci {
+    // dive reads `.dive-ci` from the working directory when no file is named; so does
+    // `check`, beside deadweight.toml.
+    let dive_ci = args
+        .dive_ci
+        .clone()
+        .or_else(|| Some(PathBuf::from(DIVE_CI_FILE)).filter(|p| p.is_file()));
+    if let Some(path) = &dive_ci {
         let label = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{label}: cannot read the .dive-ci file"))?;
@@ -89,6 +119,14 @@ fn gather_rules(args: &CheckArgs) -> Result<Rules> {
         sources.push("flags".to_string());
     }
     let defaults = sources.is_empty();
+    if !defaults && rules.is_empty() {
+        // A gate that checks nothing must not pass: a config holding only [findings],
+        // a .dive-ci of plugin rules only.
+        anyhow::bail!(
+            "{}: names no rule of `check` (add [budget], [categories], [paths] or [security] rules; `deadweight init IMAGE` writes a starter config)",
+            sources.join(", ")
+        );
+    }
     if defaults {
         rules = budget::default_rules();
         sources.push("defaults".to_string());
@@ -98,6 +136,12 @@ fn gather_rules(args: &CheckArgs) -> Result<Rules> {
              highestUserWastedPercent 0.1)"
                 .to_string(),
         );
+    }
+    if args.baseline.is_some() && !rules.iter().any(|r| r.check == budget::Check::Growth) {
+        rules.extend(default_growth_rules());
+        notes.push(format!(
+            "--baseline without a growth rule: the default growth rules applied ({DEFAULT_GROWTH})"
+        ));
     }
     Ok(Rules {
         rules,
@@ -171,7 +215,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         CheckFormatArg::Table => report::check_table::render(&doc, &opts, &mut buf)?,
         CheckFormatArg::Json => report::write_json(&doc, &mut buf)?,
         CheckFormatArg::Junit => report::junit::render(&doc, bytes, &mut buf)?,
-        CheckFormatArg::Sarif => report::sarif::render(&doc, bytes, &mut buf)?,
+        CheckFormatArg::Sarif => {
+            report::sarif::render_at(&doc, bytes, args.sarif_base.as_deref(), &mut buf)?
+        }
         CheckFormatArg::Markdown => report::check_markdown::render(&doc, bytes, &mut buf)?,
     }
     emit(args.output.as_deref(), &buf)?;
@@ -188,17 +234,27 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
 /// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` and prints the annotations:
 /// on standard output, unless a machine-readable report is going there, then standard
 /// error (the runner reads workflow commands from both).
+///
+/// The verdict is already written: a summary file that cannot be written is a warning
+/// on standard error, never an exit 2 that would turn a pass into a failed job.
 fn github(args: &CheckArgs, doc: &CheckReport, bytes: ByteFormat) -> Result<()> {
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let mut md = Vec::new();
         report::check_markdown::render(doc, bytes, &mut md)?;
-        let mut f = std::fs::OpenOptions::new()
+        let written = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
-            .with_context(|| format!("{}: cannot open $GITHUB_STEP_SUMMARY", path.display()))?;
-        f.write_all(&md)
-            .with_context(|| format!("{}: cannot append the summary", path.display()))?;
+            .and_then(|mut f| f.write_all(&md));
+        if let Err(e) = written {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "deadweight: warning: {}: cannot append the summary to $GITHUB_STEP_SUMMARY ({e}); the verdict stands",
+                    path.display()
+                );
+            }
+        }
     }
     let mut notes = Vec::new();
     report::check_markdown::annotations(doc, &mut notes)?;

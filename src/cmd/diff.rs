@@ -51,6 +51,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
             })?;
             let before_tree = report::fstree::FsTree::from_report(&before);
             report::html::render_diff(
+                &diff,
                 &before,
                 &after,
                 before_tree.as_ref(),

@@ -53,6 +53,7 @@ pub fn run(args: &InspectArgs) -> Result<ExitStatus> {
         match args.format {
             FormatArg::Json => report::write_json(&seen.report, &mut buf)?,
             FormatArg::Table => report::table::render(&seen.report, &opts, &mut buf)?,
+            FormatArg::Markdown => report::table::render_markdown(&seen.report, &opts, &mut buf)?,
             FormatArg::Html => {
                 let tree = FsTree::from_analysis(&seen.index, &seen.analysis);
                 let html_opts = report::html::HtmlOptions { bytes: opts.bytes };

@@ -119,9 +119,10 @@ impl CheckReport {
     pub fn headline(&self) -> String {
         let c = &self.counts;
         format!(
-            "{}: {} rule(s): {} passed, {} failed, {} warned, {} skipped",
+            "{}: {} {}: {} passed, {} failed, {} warned, {} skipped",
             if self.passed { "PASS" } else { "FAIL" },
             self.rules.len(),
+            if self.rules.len() == 1 { "rule" } else { "rules" },
             c.pass,
             c.fail,
             c.warn,

@@ -9,7 +9,7 @@ pub enum ByteFormat {
     Si,
     /// Binary units (KiB, MiB, GiB).
     Iec,
-    /// Exact integers with thousands separators.
+    /// Exact integers, digits only (`2523648`): what a script can parse.
     Raw,
 }
 
@@ -17,7 +17,7 @@ impl ByteFormat {
     /// Formats `n` bytes.
     pub fn format(self, n: u64) -> String {
         match self {
-            ByteFormat::Raw => group_thousands(n),
+            ByteFormat::Raw => n.to_string(),
             ByteFormat::Si => scaled(n, 1000.0, &["B", "kB", "MB", "GB", "TB", "PB"]),
             ByteFormat::Iec => scaled(n, 1024.0, &["B", "KiB", "MiB", "GiB", "TiB", "PiB"]),
         }
@@ -85,18 +85,19 @@ mod tests {
         let cases = [
             (0, "0 B", "0 B", "0"),
             (999, "999 B", "999 B", "999"),
-            (1000, "1.00 kB", "1000 B", "1,000"),
-            (1024, "1.02 kB", "1.00 KiB", "1,024"),
-            (1_536_128, "1.54 MB", "1.46 MiB", "1,536,128"),
-            (226_902_993, "227 MB", "216 MiB", "226,902,993"),
-            (12_000_000_000, "12.0 GB", "11.2 GiB", "12,000,000,000"),
+            (1000, "1.00 kB", "1000 B", "1000"),
+            (1024, "1.02 kB", "1.00 KiB", "1024"),
+            (1_536_128, "1.54 MB", "1.46 MiB", "1536128"),
+            (226_902_993, "227 MB", "216 MiB", "226902993"),
+            (12_000_000_000, "12.0 GB", "11.2 GiB", "12000000000"),
         ];
         for (n, si, iec, raw) in cases {
             assert_eq!(ByteFormat::Si.format(n), si, "{n}");
             assert_eq!(ByteFormat::Iec.format(n), iec, "{n}");
             assert_eq!(ByteFormat::Raw.format(n), raw, "{n}");
         }
-        assert_eq!(ByteFormat::Raw.format_signed(-1500), "-1,500");
+        assert_eq!(ByteFormat::Raw.format_signed(-1500), "-1500");
+        assert_eq!(group_thousands(1_536_128), "1,536,128");
         assert_eq!(ByteFormat::Raw.format_signed(7), "+7");
         assert_eq!(percent(1, 3), "33.3%");
         assert_eq!(percent(1, 0), "-");

@@ -68,6 +68,20 @@ pub fn fix(check: &Check) -> String {
              copying twice."
                 .to_string()
         }
+        Check::Category(c) if c == "secret" => {
+            "Treat every secret listed above as leaked: rotate it (revoke the key, token or \
+             password and issue a new one), then keep it out of the image: .dockerignore the \
+             file, pass build secrets with `RUN --mount=type=secret`, and set runtime secrets \
+             from the environment or a secret store, not `ENV`. Deleting it in a later layer \
+             does not remove it."
+                .to_string()
+        }
+        Check::Category(c) if c == "vcs" => {
+            "Keep the version-control directory out of the image: add `.git` (and `.svn`, \
+             `.hg`) to .dockerignore; its history may hold secrets, so rotate any that were \
+             ever committed."
+                .to_string()
+        }
         Check::DeadWeight | Check::Category(_) => {
             "Apply each finding's fix (see `deadweight inspect`): usually a .dockerignore entry, \
              a cache cleaned in the same RUN, or a multi-stage build."
@@ -141,14 +155,20 @@ fn message(o: &Outcome, b: ByteFormat) -> String {
             if ok {
                 "no visible file matches a denied glob".to_string()
             } else {
-                format!("{shown} visible file(s) match a denied glob")
+                match v {
+                    Measure::Count(1) => "1 visible file matches a denied glob".to_string(),
+                    _ => format!("{shown} visible files match a denied glob"),
+                }
             }
         }
         Check::NewErrorFindings => {
             if ok {
                 "no new error finding since the baseline".to_string()
             } else {
-                format!("{shown} error finding(s) not in the baseline")
+                match v {
+                    Measure::Count(1) => "1 error finding not in the baseline".to_string(),
+                    _ => format!("{shown} error findings not in the baseline"),
+                }
             }
         }
         Check::Category(c) => {
@@ -236,6 +256,15 @@ pub fn document(
         findings: report.findings.clone(),
         notes,
     }
+}
+
+/// The notes of `r` besides the one saying the default rules applied (which the
+/// renderers word themselves).
+pub fn other_notes(r: &CheckReport) -> impl Iterator<Item = &String> {
+    let defaults = r.defaults;
+    r.notes
+        .iter()
+        .filter(move |n| !(defaults && n.starts_with("no deadweight.toml")))
 }
 
 /// A threshold or value of a rule result, shown in its unit.

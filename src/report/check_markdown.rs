@@ -3,21 +3,17 @@
 
 use super::ByteFormat;
 use super::check::{contributor_line, show_number};
+use super::text::{md_cell, md_code, md_inline, md_text};
 use crate::model::check::CheckReport;
 use std::io::{self, Write};
-
-/// Escapes text for a Markdown table cell.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
 
 /// Renders the check report as GitHub-flavoured Markdown.
 pub fn render(r: &CheckReport, bytes: ByteFormat, out: &mut dyn Write) -> io::Result<()> {
     let verdict = if r.passed { "PASS" } else { "FAIL" };
     writeln!(
         out,
-        "## deadweight check: {verdict} `{}`",
-        cell(r.image_name())
+        "## deadweight check: {verdict} {}",
+        md_code(r.image_name())
     )?;
     writeln!(out)?;
     if r.defaults {
@@ -29,6 +25,10 @@ pub fn render(r: &CheckReport, bytes: ByteFormat, out: &mut dyn Write) -> io::Re
         )?;
         writeln!(out)?;
     }
+    for n in super::check::other_notes(r) {
+        writeln!(out, "> note: {}", md_inline(n))?;
+        writeln!(out)?;
+    }
     writeln!(
         out,
         "| rule | level | threshold | value | status | message |"
@@ -37,13 +37,13 @@ pub fn render(r: &CheckReport, bytes: ByteFormat, out: &mut dyn Write) -> io::Re
     for rule in &r.rules {
         writeln!(
             out,
-            "| `{}` | {} | {} | {} | **{}** | {} |",
-            rule.id,
-            rule.level,
+            "| {} | {} | {} | {} | **{}** | {} |",
+            md_code(&rule.id),
+            md_cell(&rule.level),
             show_number(rule.threshold, &rule.unit, bytes),
             show_number(rule.value, &rule.unit, bytes),
             rule.status.to_uppercase(),
-            cell(&rule.message)
+            md_inline(&rule.message)
         )?;
     }
     for rule in r
@@ -52,22 +52,32 @@ pub fn render(r: &CheckReport, bytes: ByteFormat, out: &mut dyn Write) -> io::Re
         .filter(|x| x.status == "fail" || x.status == "warn")
     {
         writeln!(out)?;
-        writeln!(out, "### {} `{}`", rule.status.to_uppercase(), rule.id)?;
+        writeln!(
+            out,
+            "### {} {}",
+            rule.status.to_uppercase(),
+            md_code(&rule.id)
+        )?;
         writeln!(out)?;
-        writeln!(out, "{} ({})", rule.message, rule.description)?;
+        writeln!(
+            out,
+            "{} ({})",
+            md_inline(&rule.message),
+            md_inline(&rule.description)
+        )?;
         if !rule.contributors.is_empty() {
             writeln!(out)?;
             for c in &rule.contributors {
-                writeln!(out, "- `{}`", contributor_line(c, bytes).replace('`', "'"))?;
+                writeln!(out, "- {}", md_code(&contributor_line(c, bytes)))?;
             }
         }
         if let Some(fix) = &rule.fix {
             writeln!(out)?;
-            writeln!(out, "**Fix:** {fix}")?;
+            writeln!(out, "**Fix:** {}", md_inline(fix))?;
         }
     }
     writeln!(out)?;
-    writeln!(out, "**{}**", r.headline())
+    writeln!(out, "**{}**", md_text(&r.headline()))
 }
 
 /// Escapes a workflow command's message (`%`, CR, LF), as the Actions runner expects.

@@ -13,6 +13,8 @@ const STYLE: TableStyle =
 
 /// Renders the check report as text.
 pub fn render(r: &CheckReport, opts: &Options, out: &mut dyn Write) -> io::Result<()> {
+    let mut trimmed = super::text::TrimEnd::new(out);
+    let out = &mut trimmed;
     let b = opts.bytes;
     writeln!(out, "deadweight check: {}", r.image_name())?;
     if r.defaults {
@@ -25,7 +27,7 @@ pub fn render(r: &CheckReport, opts: &Options, out: &mut dyn Write) -> io::Resul
     } else {
         writeln!(out, "Rules from: {}", r.sources.join(", "))?;
     }
-    for n in r.notes.iter().filter(|_| !r.defaults) {
+    for n in super::check::other_notes(r) {
         writeln!(out, "note: {n}")?;
     }
     writeln!(out)?;

@@ -72,6 +72,9 @@ struct Page<'a> {
     tree: JsNode<'a>,
     threshold: u64,
     folded: (u64, u64),
+    /// Why the diff's treemap marks no path (the BEFORE side has no file list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unmarked: Option<&'static str>,
 }
 
 fn js_tree<'a>(node: &'a FsNode, path: &str, before: Option<&HashMap<String, u64>>) -> JsNode<'a> {
@@ -139,15 +142,24 @@ fn folded(tree: &FsTree) -> (FsTree, u64) {
     }
 }
 
-fn write_page(page: &Page<'_>, title: &str, out: &mut dyn Write) -> io::Result<()> {
+/// The report's sections as tables (the same [`super::doc`] walk as the text and
+/// Markdown reports), folded below the treemap: every figure readable without script.
+fn tables(blocks: &[super::doc::Block]) -> io::Result<String> {
+    let mut buf = Vec::new();
+    super::doc::to_html(blocks, &mut buf)?;
+    String::from_utf8(buf).map_err(io::Error::other)
+}
+
+fn write_page(page: &Page<'_>, title: &str, tables: &str, out: &mut dyn Write) -> io::Result<()> {
     let data = serde_json::to_string(page).map_err(io::Error::other)?;
     // `<` only occurs inside JSON strings, where `\u003c` means the same.
     let data = data.replace('<', "\\u003c");
     let title = html_escape(title);
     let mut rest = TEMPLATE;
-    let markers: [(&str, &str); 4] = [
+    let markers: [(&str, &str); 5] = [
         ("@TITLE@", &title),
         ("@STYLE@", STYLE),
+        ("@TABLES@", tables),
         ("@DATA@", &data),
         ("@SCRIPT@", SCRIPT),
     ];
@@ -200,14 +212,27 @@ pub fn render(
         tree: js_tree(&t.root, "/", None),
         threshold,
         folded: t.folded,
+        unmarked: None,
     };
-    write_page(&page, &format!("deadweight: {}", title_of(report)), out)
+    let opts = super::Options {
+        bytes: opts.bytes,
+        ..super::Options::default()
+    };
+    let tables = tables(&super::inspect_doc::blocks(report, &opts))?;
+    write_page(
+        &page,
+        &format!("deadweight: {}", title_of(report)),
+        &tables,
+        out,
+    )
 }
 
 /// Writes the `diff` page: `before` and `after` totals, category deltas, and the treemap
 /// of `after_tree` with each path marked by how it changed from `before_tree`. Without a
-/// `before_tree` (a report saved without `--all-files`) no path is marked.
+/// `before_tree` (a report saved without `--all-files`) no path is marked, and the page
+/// says why. `diff`'s sections follow as tables (the walk of [`super::diff_doc`]).
 pub fn render_diff(
+    diff: &crate::model::diff::ImageDiff,
     before: &InspectReport,
     after: &InspectReport,
     before_tree: Option<&FsTree>,
@@ -225,7 +250,15 @@ pub fn render_diff(
         tree: js_tree(&t.root, "/", before_paths.as_ref()),
         threshold,
         folded: t.folded,
+        unmarked: before_tree.is_none().then_some(
+            "No path is marked: the before report lists no files. Save it with `deadweight inspect IMAGE --format json --all-files`, or pass the before image itself.",
+        ),
     };
+    let opts = super::Options {
+        bytes: opts.bytes,
+        ..super::Options::default()
+    };
+    let tables = tables(&super::diff_doc::blocks(diff, &opts))?;
     write_page(
         &page,
         &format!(
@@ -233,6 +266,7 @@ pub fn render_diff(
             title_of(before),
             title_of(after)
         ),
+        &tables,
         out,
     )
 }
@@ -243,7 +277,7 @@ mod tests {
 
     #[test]
     fn template_has_each_marker_once() {
-        for m in ["@TITLE@", "@STYLE@", "@DATA@", "@SCRIPT@"] {
+        for m in ["@TITLE@", "@STYLE@", "@TABLES@", "@DATA@", "@SCRIPT@"] {
             assert_eq!(TEMPLATE.matches(m).count(), 1, "{m}");
         }
     }

@@ -6,8 +6,9 @@
 //! seen, each with its description, help (the fix) and default level. Results are the
 //! breached budget rules (`error` for fail, `warning` for warn) and the image's findings
 //! (severity `error`/`warning`/`info` as `error`/`warning`/`note`). Each result is located
-//! at the image file (a physical location: the path given on the command line) and, where
-//! known, at the layer and the path inside the image (logical locations).
+//! at one artifact (a physical location, see [`artifact_uri`]: `--sarif-base`, the image
+//! file, or the image's ref for standard input) and, where known, at the layer and the
+//! path inside the image (logical locations).
 
 use super::ByteFormat;
 use super::check::contributor_line;
@@ -151,16 +152,47 @@ fn location(image: &str, layer: Option<usize>, path: Option<&str>) -> Location {
     Location {
         physical_location: Physical {
             artifact_location: Artifact {
-                uri: uri_reference(image),
+                uri: image.to_string(),
             },
         },
         logical_locations: logical,
     }
 }
 
-/// Renders the check report as a SARIF 2.1.0 log.
+/// The artifact every result is located at, as a URI reference code scanning accepts:
+/// `base` when given (`--sarif-base Dockerfile`: a path in the repository), else the
+/// image file as given (a `file://` URI when absolute), else for standard input the
+/// image's ref (or its config digest), never `-`.
+pub fn artifact_uri(r: &CheckReport, base: Option<&str>) -> String {
+    if let Some(b) = base.filter(|b| !b.trim().is_empty()) {
+        return uri_reference(b.trim());
+    }
+    let path = r.image.path.as_str();
+    if path == "-" || path.is_empty() {
+        return uri_reference(r.image.reference.as_deref().unwrap_or(r.image.id.as_str()));
+    }
+    if path.starts_with('/') {
+        return format!("file://{}", uri_reference(path));
+    }
+    uri_reference(path.strip_prefix("./").unwrap_or(path))
+}
+
+/// Renders the check report as a SARIF 2.1.0 log, located at [`artifact_uri`] with no
+/// `--sarif-base`.
 pub fn render(r: &CheckReport, bytes: ByteFormat, out: &mut dyn Write) -> io::Result<()> {
-    let image = r.image.path.as_str();
+    render_at(r, bytes, None, out)
+}
+
+/// Renders the check report as a SARIF 2.1.0 log, every result located at
+/// [`artifact_uri`]`(r, base)`.
+pub fn render_at(
+    r: &CheckReport,
+    bytes: ByteFormat,
+    base: Option<&str>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let artifact = artifact_uri(r, base);
+    let image = artifact.as_str();
     let mut rules: Vec<Descriptor> = Vec::new();
     let mut results = Vec::new();
     for rule in &r.rules {

@@ -50,6 +50,8 @@ pub fn render(
     opts: &TreeOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let mut trimmed = super::text::TrimEnd::new(out);
+    let out: &mut dyn Write = &mut trimmed;
     let mut rows = vec![Row {
         prefix: String::new(),
         name: "/".to_string(),
@@ -260,18 +262,18 @@ mod tests {
     #[test]
     fn tree_biggest_first_with_bars_and_layers() {
         insta::assert_snapshot!(draw(&opts()), @r"
-        /                        10,000 100.0% ████████████████████ L1+
-        ├── usr                   9,000  90.0% ██████████████████   L1+
-        │   ├── lib               8,000  80.0% ████████████████     L1+
-        │   │   ├── libpython.so  6,000  60.0% ████████████         L1
-        │   │   └── libc.so       2,000  20.0% ████                 L0
-        │   └── bin               1,000  10.0% ██                   L1
-        │       └── python3       1,000  10.0% ██                   L1
-        └── app                   1,000  10.0% ██                   L2
-            ├── model.bin           800   8.0% █▋                   L2
-            ├── app.py              100   1.0% ▎                    L2
-            ├── .env                 50   0.5% ▏                    L2
-            └── README               50   0.5% ▏                    L2
+        /                        10000 100.0% ████████████████████ L1+
+        ├── usr                   9000  90.0% ██████████████████   L1+
+        │   ├── lib               8000  80.0% ████████████████     L1+
+        │   │   ├── libpython.so  6000  60.0% ████████████         L1
+        │   │   └── libc.so       2000  20.0% ████                 L0
+        │   └── bin               1000  10.0% ██                   L1
+        │       └── python3       1000  10.0% ██                   L1
+        └── app                   1000  10.0% ██                   L2
+            ├── model.bin          800   8.0% █▋                   L2
+            ├── app.py             100   1.0% ▎                    L2
+            ├── .env                50   0.5% ▏                    L2
+            └── README              50   0.5% ▏                    L2
 
           L0    ADD file:abc in /
           L1    RUN apt-get install -y python3
@@ -288,11 +290,11 @@ mod tests {
             ..opts()
         };
         insta::assert_snapshot!(draw(&o), @r"
-        /                         10,000 100.0% ████████████████████ L1+
-        ├── usr                    9,000  90.0% ██████████████████   L1+
-        │   ├── lib                8,000  80.0% ████████████████     L1+
-        │   └── … 1 more (1 file)  1,000  10.0% ██
-        └── … 1 more (4 files)     1,000  10.0% ██
+        /                         10000 100.0% ████████████████████ L1+
+        ├── usr                    9000  90.0% ██████████████████   L1+
+        │   ├── lib                8000  80.0% ████████████████     L1+
+        │   └── … 1 more (1 file)  1000  10.0% ██
+        └── … 1 more (4 files)     1000  10.0% ██
 
           L1    RUN apt-get install -y python3
           a directory's layer is the one that wrote most of its bytes; + means other layers wrote some

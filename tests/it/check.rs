@@ -526,7 +526,7 @@ fn default_rules_on_the_sample_fail_as_dive_does() {
     );
     assert!(text.contains("fix: "), "{text}");
     assert!(
-        text.contains("FAIL: 4 rule(s): 1 passed, 3 failed, 0 warned, 0 skipped"),
+        text.contains("FAIL: 4 rules: 1 passed, 3 failed, 0 warned, 0 skipped"),
         "{text}"
     );
 }
@@ -534,7 +534,7 @@ fn default_rules_on_the_sample_fail_as_dive_does() {
 #[test]
 fn config_file_flags_and_exit_codes() {
     let cfg = temp_file(
-        b"[budget]\nmax_blob_bytes = \"3MB\"\nmax_layers = 3\n\n[findings]\nwhatever = 1\n",
+        b"[budget]\nmax_blob_bytes = \"3MB\"\nmax_layers = 3\n\n[findings]\nignore = []\n",
     );
     // max_layers 3 < 7 layers: exit 1.
     let out = check(&[s(&sample()), "--config", s(cfg.path()), "--format", "json"]).code(1);
@@ -615,8 +615,10 @@ fn bad_config_exits_2_naming_key_and_file() {
         let cfg = temp_file(text.as_bytes());
         let out = check(&[s(&sample()), "--config", s(cfg.path())]).code(2);
         let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-        let want = format!("{}: {key}: ", cfg.path().display());
-        assert!(err.contains(&want), "{text}: {err}");
+        // The file, then its line where known, then the key.
+        let file = cfg.path().display().to_string();
+        assert!(err.contains(&file), "{text}: {err}");
+        assert!(err.contains(&format!(": {key}: ")), "{text}: {err}");
     }
     let out = check(&[s(&sample()), "--max-layers", "lots"]).code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
@@ -914,7 +916,7 @@ fn markdown_format() {
         "{md}"
     );
     assert!(
-        md.contains("**PASS: 1 rule(s): 1 passed, 0 failed, 0 warned, 0 skipped**"),
+        md.contains("**PASS: 1 rule: 1 passed, 0 failed, 0 warned, 0 skipped**"),
         "{md}"
     );
 }
@@ -971,27 +973,43 @@ fn init_writes_a_config_that_passes_today() {
     // 2,523,648 B + 10 % = 2,776,013 B, rounded up to 2.8 MB.
     assert!(text.contains("max_blob_bytes = \"2.8MB\""), "{text}");
     assert!(text.contains("max_layers = 8"), "{text}");
-    // The sample's FAKE .env is 312 B: today's size plus 10%, rounded up.
-    assert!(text.contains("secret = \"344\""), "{text}");
-    assert!(text.contains("vcs = \"41.8kB\""), "{text}");
-    assert!(text.contains("root_user = \"warn\""), "{text}");
-    // The sample has .git and .env: those globs are left out of deny.
+    // What must never ship is a hard rule whatever the image holds: the sample's FAKE
+    // .env (312 B), its .git and root are written as 0, denied and an error.
+    assert!(text.contains("secret = 0"), "{text}");
+    assert!(text.contains("vcs = 0"), "{text}");
+    assert!(text.contains("root_user = \"error\""), "{text}");
     assert!(
-        text.contains("deny = [\"**/.svn/**\", \"**/.hg/**\", \"**/*.pem\", \"**/id_rsa\"]"),
+        text.contains(
+            "deny = [\"**/.git/**\", \"**/.svn/**\", \"**/.hg/**\", \"**/*.pem\", \"**/id_rsa\""
+        ),
         "{text}"
     );
-    // It parses, and the image passes it.
+    // It parses; the image passes every size rule and fails the hard rules alone.
     assert!(budget::parse_config(&text, "deadweight.toml").is_ok());
     let out = bin()
         .current_dir(dir.path())
         .env_remove("GITHUB_ACTIONS")
         .args(["check", s(&sample()), "--format", "json"])
         .assert()
-        .code(0);
+        .code(1);
     let doc = json_of(&out.get_output().stdout);
     assert_eq!(doc["defaults"], false);
-    assert_eq!(doc["counts"]["fail"], 0);
-    assert_eq!(doc["counts"]["warn"], 1, "root_user warns");
+    let failed: Vec<&str> = doc["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "fail")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "categories.vcs",
+            "categories.secret",
+            "paths.deny",
+            "security.root_user"
+        ]
+    );
     // It does not overwrite without --force.
     bin()
         .current_dir(dir.path())

@@ -30,8 +30,28 @@ pub fn fixtures(sub: &str) -> Option<PathBuf> {
             dir.display()
         );
     }
-    eprintln!("skipping: no fixtures at {}", dir.display());
+    note_skip(&dir);
     None
+}
+
+/// Tests skipped so far in this run for want of fixtures.
+static SKIPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Says on the real standard error (not the captured one, so it shows even when the
+/// test passes) which test skipped and how many have so far.
+fn note_skip(dir: &Path) {
+    use std::io::Write;
+    let n = SKIPPED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "SKIPPED {name}: no fixtures at {} (fixture tests skipped so far: {n}; \
+         DEADWEIGHT_REQUIRE_FIXTURES=1 makes this a failure)",
+        dir.display()
+    );
 }
 
 /// A file of the project's own `testdata/`.

@@ -465,9 +465,26 @@ fn table_and_markdown_lead_with_the_verdict() {
         md.starts_with("### deadweight diff: AFTER is 450 B (22.0%) smaller"),
         "{md}"
     );
-    assert!(md.contains("| removed `/app/docs/a.md` |"), "{md}");
-    assert!(md.contains("<details><summary>Layers: 1 shared, 1 removed, 2 added</summary>"));
-    assert!(md.lines().count() < 80, "{md}");
+    assert!(md.contains("`/app/docs/a.md`"), "{md}");
+    assert!(
+        md.contains("<details><summary>Layers: 1 shared, 1 removed, 2 added"),
+        "{md}"
+    );
+    // Short for a pull-request comment: what is not folded in <details> fits a screen.
+    let mut unfolded = 0;
+    let mut depth = 0;
+    for line in md.lines() {
+        if line.starts_with("<details>") {
+            depth += 1;
+        }
+        if depth == 0 && !line.trim().is_empty() {
+            unfolded += 1;
+        }
+        if line.starts_with("</details>") {
+            depth -= 1;
+        }
+    }
+    assert!(unfolded < 30, "{unfolded} lines unfolded: {md}");
 }
 
 fn u(v: &Value, key: &str) -> u64 {
@@ -608,16 +625,17 @@ fn renderers_show_findings_categories_and_packages() {
     let mut out = Vec::new();
     deadweight::report::markdown::render_diff(&d, &opts, &mut out).unwrap();
     let md = String::from_utf8(out).unwrap();
+    // Paths are code spans: `|` escaped, a backtick cannot close the span.
     assert!(
-        md.contains("| fixed | `odd.path` | 1 | 0 | /a\\|b`c |"),
+        md.contains("| fixed | `odd.path` | 1 | 0 | `/a\\|b'c` |"),
         "{md}"
     );
     assert!(
-        md.contains("| **new** | `temp.file` | 0 | 7 | /tmp/x |"),
+        md.contains("| NEW | `temp.file` | 0 | 7 | `/tmp/x` |"),
         "{md}"
     );
     assert!(
-        md.contains("| ~ | pip `flask` | 3.0.2 → 3.0.3 | +100 |"),
+        md.contains("| \\~ | `pip flask` | 3.0.2 -\\> 3.0.3 |"),
         "{md}"
     );
     // Every table row has the same number of unescaped cell separators as its header.

@@ -225,17 +225,17 @@ fn tree(args: &[&str]) -> String {
 fn terminal_tree_of_a_synthetic_image() {
     // Visible: 3000 + 5000 + 1000 + 800 + 60 + 40 = 9,900 (os-release deleted).
     insta::assert_snapshot!(tree(&["--color", "never"]), @r"
-        /                        9,900 100.0% ████████████████████ L1+
-        ├── usr                  9,000  90.9% ██████████████████▏  L1+
-        │   ├── lib              8,000  80.8% ████████████████▏    L1+
-        │   │   ├── libpython.so 5,000  50.5% ██████████▏          L1
-        │   │   └── libc.so      3,000  30.3% ██████               L0
-        │   └── bin              1,000  10.1% ██                   L1
-        │       └── python3      1,000  10.1% ██                   L1
-        └── app                    900   9.1% █▉                   L2
-            ├── model.bin          800   8.1% █▋                   L2
-            ├── main.py             60   0.6% ▏                    L2
-            └── util.py             40   0.4% ▏                    L2
+        /                        9900 100.0% ████████████████████ L1+
+        ├── usr                  9000  90.9% ██████████████████▏  L1+
+        │   ├── lib              8000  80.8% ████████████████▏    L1+
+        │   │   ├── libpython.so 5000  50.5% ██████████▏          L1
+        │   │   └── libc.so      3000  30.3% ██████               L0
+        │   └── bin              1000  10.1% ██                   L1
+        │       └── python3      1000  10.1% ██                   L1
+        └── app                   900   9.1% █▉                   L2
+            ├── model.bin         800   8.1% █▋                   L2
+            ├── main.py            60   0.6% ▏                    L2
+            └── util.py            40   0.4% ▏                    L2
 
           L0    ADD file:0123abcd in /
           L1    RUN apt-get install -y python3
@@ -247,9 +247,9 @@ fn terminal_tree_of_a_synthetic_image() {
 #[test]
 fn terminal_tree_depth_and_top_limits() {
     insta::assert_snapshot!(tree(&["--color", "never", "--depth", "1", "--top", "1"]), @r"
-        /                      9,900 100.0% ████████████████████ L1+
-        ├── usr                9,000  90.9% ██████████████████▏  L1+
-        └── … 1 more (3 files)   900   9.1% █▉
+        /                      9900 100.0% ████████████████████ L1+
+        ├── usr                9000  90.9% ██████████████████▏  L1+
+        └── … 1 more (3 files)  900   9.1% █▉
 
           L1    RUN apt-get install -y python3
           a directory's layer is the one that wrote most of its bytes; + means other layers wrote some
@@ -310,7 +310,9 @@ fn diff_page_marks_growth_shrink_and_new_paths_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("diff.html");
     let mut out = Vec::new();
+    let diff = deadweight::analyze::diff::compare(&before, &after, Default::default());
     html::render_diff(
+        &diff,
         &before,
         &after,
         Some(&before_tree),

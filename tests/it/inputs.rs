@@ -148,7 +148,8 @@ fn raw_bytes_are_exact_integers() {
         .arg(testdata("sample/sample.docker.tar"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("2,277,330"));
+        .stdout(predicate::str::contains(" 2277330 "))
+        .stdout(predicate::str::contains("2,277,330").not());
 }
 
 /// One line on stderr, naming the file, exit code 2, nothing on stdout.

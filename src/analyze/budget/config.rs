@@ -64,6 +64,9 @@ pub(super) enum Kind {
     Percent,
     /// A ratio 0-1, or `"90%"`.
     Ratio,
+    /// A ratio that may exceed 1: dive's user wasted ratio is wasted bytes over the
+    /// bytes above layer 0, which a layer rewriting more than it adds takes past 1.
+    OpenRatio,
     /// A non-negative integer.
     Count,
     /// A level only (`"error"`, `"warn"`, `"off"`, `true`).
@@ -110,7 +113,7 @@ pub(super) fn read_value(kind: Kind, v: &Raw) -> Result<Measure, String> {
                 text(other)
             )),
         },
-        Kind::Ratio => {
+        Kind::Ratio | Kind::OpenRatio => {
             let x = match v {
                 Raw::Int(i) => *i as f64,
                 Raw::Float(f) => *f,
@@ -121,8 +124,10 @@ pub(super) fn read_value(kind: Kind, v: &Raw) -> Result<Measure, String> {
                     .map_err(|_| format!("expected a ratio between 0 and 1, got {s:?}"))?,
                 Raw::Bool(b) => return Err(format!("expected a ratio between 0 and 1, got {b}")),
             };
-            if (0.0..=1.0).contains(&x) {
+            if (0.0..=1.0).contains(&x) || (kind == Kind::OpenRatio && x.is_finite() && x > 1.0) {
                 Ok(Measure::Ratio(x))
+            } else if kind == Kind::OpenRatio {
+                Err(format!("expected a ratio of 0 or more, got {}", text(v)))
             } else {
                 Err(format!("expected a ratio between 0 and 1, got {}", text(v)))
             }
@@ -191,7 +196,7 @@ pub(super) fn budget_key(key: &str) -> Option<(Check, Kind, &'static str)> {
         ),
         "max_user_wasted_percent" => (
             Check::DiveUserWasted,
-            Kind::Ratio,
+            Kind::OpenRatio,
             "budget.max_user_wasted_percent",
         ),
         "max_layer_bytes" => (Check::LayerBytes, Kind::Size, "budget.max_layer_bytes"),
@@ -344,6 +349,7 @@ pub fn parse_config(text: &str, file: &str) -> Result<Vec<RuleSpec>, ConfigError
         key: key.to_string(),
         problem,
     };
+    super::keys::validate(text, file)?;
     let doc: toml::Table =
         toml::from_str(text).map_err(|e| fail("(syntax)", e.message().to_string()))?;
     let mut rules = Vec::new();
@@ -558,7 +564,7 @@ max_growth_bytes = "20MB"
 max_growth_percent = 5
 
 [findings]
-anything = "belongs to inspect"
+ignore = ["/srv/app/fixtures/**"]
 "#;
         let rules = parse_config(text, "deadweight.toml").unwrap();
         let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
@@ -638,7 +644,7 @@ anything = "belongs to inspect"
             ),
             (
                 "[budget]\nmax_layer_bytes = { most = 1 }\n",
-                "[budget] max_layer_bytes",
+                "[budget.max_layer_bytes] most",
             ),
             ("[categories]\nvsc = 0\n", "[categories] vsc"),
             ("[paths]\ndeny = \"**/.git\"\n", "[paths] deny"),
@@ -658,9 +664,10 @@ anything = "belongs to inspect"
         for (text, key) in cases {
             let e = parse_config(text, "my.toml").unwrap_err();
             assert_eq!(e.key, key, "{text}");
-            assert_eq!(e.file, "my.toml");
+            // The file, with the line where it is known.
+            assert!(e.file == "my.toml" || e.file.starts_with("my.toml:"), "{e}");
             assert!(
-                e.to_string().starts_with(&format!("my.toml: {key}: ")),
+                e.to_string().starts_with(&format!("{}: {key}: ", e.file)),
                 "{e}"
             );
         }

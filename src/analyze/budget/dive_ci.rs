@@ -17,6 +17,7 @@ pub fn parse_dive_ci(text: &str, file: &str) -> Result<(Vec<RuleSpec>, Vec<Strin
     };
     let doc: serde_yaml_ng::Value =
         serde_yaml_ng::from_str(text).map_err(|e| fail("(syntax)", e.to_string()))?;
+    super::keys::validate_dive_ci(&doc, text, file)?;
     let mut rules = Vec::new();
     let mut notes = Vec::new();
     let Some(map) = doc.get("rules").and_then(|r| r.as_mapping()) else {
@@ -43,14 +44,33 @@ pub fn parse_dive_ci(text: &str, file: &str) -> Result<(Vec<RuleSpec>, Vec<Strin
             "highestWastedBytes" => (Check::DiveWastedBytes, Kind::Size, "budget.max_wasted_bytes"),
             "highestUserWastedPercent" => (
                 Check::DiveUserWasted,
-                Kind::Ratio,
+                Kind::OpenRatio,
                 "budget.max_user_wasted_percent",
             ),
             other if other.contains('/') => {
                 notes.push(format!("{file}: plugin rule {other} ignored (deadweight runs no dive plugins)"));
                 continue;
             }
-            _ => return Err(fail(&label, "unknown dive rule (expected lowestEfficiency, highestWastedBytes, highestUserWastedPercent)".to_string())),
+            _ => {
+                const DIVE_RULES: &[&str] = &[
+                    "lowestEfficiency",
+                    "highestWastedBytes",
+                    "highestUserWastedPercent",
+                ];
+                let at = match super::keys::dive_rule_line(text, key) {
+                    Some(l) => format!("{file}:{l}"),
+                    None => file.to_string(),
+                };
+                let problem = match super::keys::nearest(key, DIVE_RULES) {
+                    Some(n) => format!("unknown dive rule; did you mean {n}?"),
+                    None => format!("unknown dive rule (expected {})", DIVE_RULES.join(", ")),
+                };
+                return Err(ConfigError {
+                    file: at,
+                    key: label,
+                    problem,
+                });
+            }
         };
         // dive reads `highestWastedBytes: 1000` as bytes: a YAML integer is bytes here too.
         let spec = read_rule(check, kind, id, RuleValue::Scalar(raw), Origin::DiveCi)

@@ -20,6 +20,7 @@
 pub mod config;
 pub mod dive_ci;
 pub mod flags;
+pub mod keys;
 pub mod rules;
 pub mod size;
 
@@ -183,7 +184,11 @@ fn measure(
                 .get(c)
                 .copied()
                 .unwrap_or_else(|| of_cat.iter().map(|f| f.bytes).sum());
-            let note = (!of_cat.is_empty()).then(|| format!("{} finding(s)", of_cat.len()));
+            let note = match of_cat.len() {
+                0 => None,
+                1 => Some("1 finding".to_string()),
+                n => Some(format!("{n} findings")),
+            };
             (Measure::Bytes(bytes), note)
         }
         Check::DenyPaths { .. } => {

@@ -130,6 +130,12 @@ mod tests {
             Ok(Measure::Ratio(0.9))
         );
         assert!(read_value(Kind::Ratio, &Raw::Float(1.5)).is_err());
+        // dive's user wasted ratio may exceed 1 (tiny.docker.tar's is 1.0002).
+        assert_eq!(
+            read_value(Kind::OpenRatio, &Raw::Float(1.01)),
+            Ok(Measure::Ratio(1.01))
+        );
+        assert!(read_value(Kind::OpenRatio, &Raw::Float(-0.1)).is_err());
         assert_eq!(
             read_value(Kind::Percent, &Raw::Int(5)),
             Ok(Measure::Percent(5.0))

@@ -1,6 +1,6 @@
 //! The `[findings]` section of `deadweight.toml`: the user's own path rules and paths to
-//! ignore. Only this section is read here; other sections and unknown keys are left to
-//! their owners.
+//! ignore. Only this section is read here, but the whole file's tables and keys are
+//! checked first ([`crate::analyze::budget::keys`]): a typo anywhere is an error.
 //!
 //! ```toml
 //! [findings]
@@ -86,6 +86,11 @@ pub fn apply(text: &str, file: &str, opts: &mut Options) -> Result<(), ConfigErr
         file: file.to_string(),
         message,
     };
+    // The whole file's tables and keys first: a typo anywhere fails closed.
+    crate::analyze::budget::keys::validate(text, file).map_err(|e| ConfigError::Parse {
+        file: e.file,
+        message: format!("{}: {}", e.key, e.problem),
+    })?;
     let parsed: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;
     let Some(section) = parsed.findings else {
         return Ok(());
@@ -141,7 +146,7 @@ mod tests {
         let mut o = Options::default();
         let n = o.rules.len();
         apply(
-            "[budget]\nmax = \"1GB\"\n[findings]\nignore = [\"/a/**\"]\nfuture = 1\n[[findings.rules]]\ncategory = \"dataset\"\npaths = [\"*.bin\"]\n",
+            "[budget]\nmax_size = \"1GB\"\n[findings]\nignore = [\"/a/**\"]\n[[findings.rules]]\ncategory = \"dataset\"\npaths = [\"*.bin\"]\n",
             "deadweight.toml",
             &mut o,
         )
@@ -149,6 +154,18 @@ mod tests {
         assert_eq!(o.ignore, ["/a/**"]);
         assert_eq!(o.rules.len(), n + 1);
         assert_eq!(o.rules[n].id, "dataset.user-1");
+        // A key of no section is an error, not ignored (the gate fails closed).
+        let e = apply(
+            "[findings]\nignore = []\nfuture = 1\n",
+            "deadweight.toml",
+            &mut o,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "deadweight.toml:3: [findings] future: unknown key (known: ignore, rules)"
+        );
         assert!(
             apply(
                 "[[findings.rules]]\ncategory = \"nope\"\npaths = [\"x\"]\n",

@@ -147,7 +147,8 @@
   app.append(map);
   app.append(el("div", { class: "note" }, "Area is visible bytes; colour is the layer that wrote the file (a directory: the layer that wrote most of it). Click a directory to zoom in, the path above to go back." +
     (D.folded[0] > 0 ? " " + D.folded[0].toLocaleString("en-US") + " entries smaller than " + fmt(D.threshold) + " (" + fmt(D.folded[1]) + " in all) are folded into one \"smaller entries\" tile per directory to keep this file small." : "") +
-    (D.kind === "diff" ? " ▲ grew, ▼ shrank, \"new\" not in the before image (compared path by path)." : "")));
+    (D.kind === "diff" ? (D.unmarked ? " " + D.unmarked : " ▲ grew, ▼ shrank, \"new\" not in the before image (compared path by path).") : "")));
+  if (D.unmarked) app.append(el("p", { class: "warn" }, D.unmarked));
 
   function worst(row, sum, side) {
     let mx = 0, mn = Infinity;
