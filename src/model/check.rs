@@ -122,7 +122,11 @@ impl CheckReport {
             "{}: {} {}: {} passed, {} failed, {} warned, {} skipped",
             if self.passed { "PASS" } else { "FAIL" },
             self.rules.len(),
-            if self.rules.len() == 1 { "rule" } else { "rules" },
+            if self.rules.len() == 1 {
+                "rule"
+            } else {
+                "rules"
+            },
             c.pass,
             c.fail,
             c.warn,

@@ -6,9 +6,9 @@
 use super::Options;
 use super::bytes::{group_thousands, percent};
 use super::doc::{Block, Col, Grid};
-use crate::model::inspect::{FindingInfo, InspectReport};
 use super::table::{cut, instruction};
 use super::text::count;
+use crate::model::inspect::{FindingInfo, InspectReport};
 
 /// The report's sections, in order.
 pub fn blocks(r: &InspectReport, opts: &Options) -> Vec<Block> {

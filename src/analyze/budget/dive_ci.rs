@@ -41,14 +41,20 @@ pub fn parse_dive_ci(text: &str, file: &str) -> Result<(Vec<RuleSpec>, Vec<Strin
         };
         let (check, kind, id) = match key {
             "lowestEfficiency" => (Check::DiveEfficiency, Kind::Ratio, "budget.min_efficiency"),
-            "highestWastedBytes" => (Check::DiveWastedBytes, Kind::Size, "budget.max_wasted_bytes"),
+            "highestWastedBytes" => (
+                Check::DiveWastedBytes,
+                Kind::Size,
+                "budget.max_wasted_bytes",
+            ),
             "highestUserWastedPercent" => (
                 Check::DiveUserWasted,
                 Kind::OpenRatio,
                 "budget.max_user_wasted_percent",
             ),
             other if other.contains('/') => {
-                notes.push(format!("{file}: plugin rule {other} ignored (deadweight runs no dive plugins)"));
+                notes.push(format!(
+                    "{file}: plugin rule {other} ignored (deadweight runs no dive plugins)"
+                ));
                 continue;
             }
             _ => {

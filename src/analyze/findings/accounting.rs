@@ -45,7 +45,7 @@ pub(super) fn duplicate_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>, visible: &Vis
                 Severity::Warning,
                 &extra,
                 "keep one copy: COPY or cp it once and point the others at it (a symlink), or move it instead of copying",
-                format!("{} copies of {first} ({} each)", copies.len(), g.size),
+                format!("{} copies of {first}", copies.len()),
             );
         } else {
             small_dups.extend(extra);
@@ -113,8 +113,8 @@ pub(super) fn hidden_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
             &files,
             fix,
             format!(
-                "{} file(s) of layer {written} {} by layer {hidden_by} ({instr}), still shipped",
-                files.len(),
+                "{} of layer {written} {} by layer {hidden_by} ({instr}), still shipped",
+                super::model::files(files.len()),
                 cause.replace('_', " ")
             ),
         );

@@ -90,8 +90,13 @@ pub(super) fn package_findings(
             .map(|p| format!("{} {}", p.name, p.version))
             .collect();
         let message = format!(
-            "{} development package(s) installed: {}",
+            "{} development {} installed: {}",
             devs.len(),
+            if devs.len() == 1 {
+                "package"
+            } else {
+                "packages"
+            },
             names.join(", ")
         );
         acc.push_files(
@@ -168,7 +173,11 @@ pub(super) fn header_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
             Severity::Info,
             &dev_files,
             "headers and static libraries are for building: build in a builder stage and ship only the shared libraries",
-            format!("{} header or static library file(s)", dev_files.len()),
+            format!(
+                "{} header or static library {}",
+                dev_files.len(),
+                if dev_files.len() == 1 { "file" } else { "files" }
+            ),
         );
     }
 }

@@ -82,8 +82,8 @@ pub(super) fn path_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
             let layer = fs.first().map_or(0, |f| f.layer);
             let hidden = fs.iter().filter(|f| !f.visible).count();
             let message = format!(
-                "{} file(s) in layer {layer}{}",
-                fs.len(),
+                "{} in layer {layer}{}",
+                super::model::files(fs.len()),
                 if hidden > 0 {
                     format!(" ({hidden} deleted or replaced later, still shipped)")
                 } else {

@@ -215,3 +215,12 @@ pub struct Findings {
     /// Suggested `.dockerignore` lines.
     pub dockerignore: Vec<IgnoreLine>,
 }
+
+/// `n` files, the noun agreeing: `1 file`, `3 files`.
+pub(crate) fn files(n: usize) -> String {
+    if n == 1 {
+        "1 file".to_string()
+    } else {
+        format!("{n} files")
+    }
+}

@@ -270,14 +270,14 @@ pub(super) fn privilege_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
             &setuid,
             Severity::Info,
             "remove the setuid/setgid bits the service does not need: `chmod u-s,g-s FILE` (or `find / -perm /6000 -type f -exec chmod a-s {} +`)",
-            "setuid/setgid file(s)",
+            "setuid/setgid",
         ),
         (
             "root_user.world-writable",
             &writable,
             Severity::Warning,
             "drop write permission for others: `COPY --chmod=644` or `chmod o-w`",
-            "world-writable file(s)",
+            "world-writable",
         ),
     ] {
         if !list.is_empty() {
@@ -294,7 +294,11 @@ pub(super) fn privilege_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
                 layer,
                 ps,
                 fix,
-                format!("{} {what}", list.len()),
+                format!(
+                    "{} {what} {}",
+                    list.len(),
+                    if list.len() == 1 { "file" } else { "files" }
+                ),
             );
         }
     }
