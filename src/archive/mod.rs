@@ -13,11 +13,11 @@
 //! are verified without a second read.
 
 mod chunk;
-pub mod digest;
+pub use crate::source::digest;
 mod hashing;
 pub mod layer;
 pub mod manifest;
-mod parallel;
+
 mod pipeline;
 mod unzstd;
 
@@ -326,14 +326,14 @@ pub fn read_stream<R: Read>(
 fn plan_parallel(
     path: &Path,
     sink: &(dyn LayerSink + Send),
-) -> Option<(Vec<parallel::Planned>, usize)> {
+) -> Option<(Vec<pipeline::parallel::Planned>, usize)> {
     let cores = pipeline::cores();
     if cores < 2 {
         return None;
     }
     sink.capture_policy()?;
-    let planned = parallel::plan(path)?;
-    let workers = parallel::in_flight(cores, planned.len());
+    let planned = pipeline::parallel::plan(path)?;
+    let workers = pipeline::parallel::in_flight(cores, planned.len());
     Some((planned, workers))
 }
 
@@ -343,7 +343,7 @@ fn read_file_parallel(
     label: &str,
     path: &Path,
     file: std::fs::File,
-    planned: Vec<parallel::Planned>,
+    planned: Vec<pipeline::parallel::Planned>,
     workers: usize,
     sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
@@ -351,13 +351,13 @@ fn read_file_parallel(
     let Some(policy) = sink.capture_policy() else {
         return read_stream(label, file, sink, opts);
     };
-    let (jobs, recordings) = parallel::jobs(planned);
+    let (jobs, recordings) = pipeline::parallel::jobs(planned);
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 let _cpu = crate::timings::ThreadCpu("layer worker");
-                parallel::work(path, label, &jobs, &next, opts, policy);
+                pipeline::parallel::work(path, label, &jobs, &next, opts, policy);
             });
         }
         let (result, outcome) = pipeline::run(sink, opts, |feeder| {
@@ -690,7 +690,7 @@ fn pass_deferred<R: Read>(
     name: &str,
     size: u64,
     reader: R,
-    recording: std::sync::mpsc::Receiver<parallel::Batch>,
+    recording: std::sync::mpsc::Receiver<pipeline::parallel::Batch>,
     feeder: &pipeline::Feeder,
 ) -> Result<Member, Walk> {
     let fail = |problem: String| Walk::Failed(raw.error(name, problem));

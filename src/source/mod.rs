@@ -25,6 +25,8 @@
 //!   daemon's API sends.
 
 pub mod daemon;
+pub mod digest;
+pub mod platform;
 pub mod reference;
 pub mod registry;
 

@@ -512,7 +512,7 @@ impl BlobReader {
         self.done = true;
         let got = format!(
             "sha256:{}",
-            crate::archive::digest::hex(&std::mem::take(&mut self.hasher).finalize())
+            crate::source::digest::hex(&std::mem::take(&mut self.hasher).finalize())
         );
         if got != self.digest {
             return Err(self.fail(format!(

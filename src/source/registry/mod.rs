@@ -108,7 +108,7 @@ pub struct RemoteImage {
 fn sha256(bytes: &[u8]) -> String {
     format!(
         "sha256:{}",
-        crate::archive::digest::hex(&Sha256::digest(bytes))
+        crate::source::digest::hex(&Sha256::digest(bytes))
     )
 }
 
@@ -221,7 +221,7 @@ pub fn open(reference: &Reference, opts: &Options) -> Result<RemoteImage, String
                 ));
             }
             let digest = s(d, "digest").unwrap_or_default().to_string();
-            if crate::archive::Digest::parse(&digest).is_none() {
+            if crate::source::digest::Digest::parse(&digest).is_none() {
                 return Err(format!(
                     "{label}: layer {}: digest {digest:?} is not a sha256 digest",
                     i + 1
@@ -310,7 +310,7 @@ fn pick_platform(
     wanted: Option<&(String, String, Option<String>)>,
     label: &str,
 ) -> Result<(String, u64, String), String> {
-    let host = crate::archive::manifest::Platform::host();
+    let host = crate::source::platform::Platform::host();
     let (os, arch, variant) = match wanted {
         Some((o, a, v)) => (o.clone(), a.clone(), v.clone()),
         None => (host.os, host.architecture, None),
@@ -363,7 +363,7 @@ fn pick_platform(
         });
     };
     let digest = s(entry, "digest").unwrap_or_default().to_string();
-    if crate::archive::Digest::parse(&digest).is_none() {
+    if crate::source::digest::Digest::parse(&digest).is_none() {
         return Err(format!(
             "{label}: the index names manifest {digest:?}, not a sha256 digest"
         ));

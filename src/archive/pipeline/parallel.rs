@@ -14,7 +14,7 @@
 //! decoded at once. The worker of the layer being replayed always makes progress, so the
 //! workers ahead of it wait at worst, never deadlock.
 
-use super::layer::{Capture, CapturePolicy, LayerBlob, LayerSink, RawEntry, RawKind};
+use super::super::layer::{Capture, CapturePolicy, LayerBlob, LayerSink, RawEntry, RawKind};
 use super::{Digest, MemberContent, ReadOptions};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -56,7 +56,7 @@ pub(crate) fn plan(path: &Path) -> Option<Vec<Planned>> {
     let mut file = File::open(path).ok()?;
     let mut head = [0u8; 512];
     file.read_exact(&mut head).ok()?;
-    if !super::looks_like_tar(&head) {
+    if !super::super::looks_like_tar(&head) {
         return None;
     }
     file.seek(SeekFrom::Start(0)).ok()?;
@@ -259,7 +259,7 @@ pub(crate) fn work(
     opts: &ReadOptions,
     policy: CapturePolicy,
 ) {
-    super::pipeline::NESTED.with(|n| n.set(true));
+    super::NESTED.with(|n| n.set(true));
     // Progress is counted by the main pass, which reads past these bytes.
     let opts = ReadOptions {
         progress: None,
@@ -285,10 +285,10 @@ fn read_one(
     let Planned { offset, size } = job.planned;
     let mut file = File::open(path).map_err(|e| format!("cannot open the archive again: {e}"))?;
     file.seek(SeekFrom::Start(offset))
-        .map_err(|e| super::layer::describe_io(&e, "member"))?;
-    let raw = super::RawArchive {
+        .map_err(|e| super::super::layer::describe_io(&e, "member"))?;
+    let raw = super::super::RawArchive {
         label: label.to_string(),
-        ..super::RawArchive::default()
+        ..super::super::RawArchive::default()
     };
     let mut recorder = Recorder {
         tx: job.tx.clone(),
@@ -298,22 +298,22 @@ fn read_one(
     };
     // The member's name is the main pass's business: the recording is replayed under it.
     const NAME: &str = "layer";
-    let (result, outcome) = super::pipeline::run(&mut recorder, opts, |feeder| {
-        super::read_member(&raw, NAME, size, (&file).take(size), feeder, opts)
+    let (result, outcome) = super::run(&mut recorder, opts, |feeder| {
+        super::super::read_member(&raw, NAME, size, (&file).take(size), feeder, opts)
     });
     recorder.flush();
     // The error a sequential read reports (see `finish`): the reader's own, else the
     // parser's.
     let member = match (result, outcome.error) {
         (Ok(member), None) => member,
-        (Err(super::Walk::Failed(e)), _) => {
+        (Err(super::super::Walk::Failed(e)), _) => {
             return Err(match e {
                 crate::error::Error::Input { problem, .. } => problem,
                 e => e.to_string(),
             });
         }
         (_, Some((_, problem))) => return Err(problem),
-        (Err(super::Walk::Stopped), None) => {
+        (Err(super::super::Walk::Stopped), None) => {
             return Err("internal error: reading stopped without a reason".to_string());
         }
     };
@@ -426,7 +426,7 @@ mod tests {
     /// Reads `path` as if the machine had `cores` cores; everything a report is made
     /// of, as text, or the error.
     fn read(path: &Path, cores: usize, verify: bool) -> String {
-        super::super::pipeline::TEST_CORES.with(|c| c.set(Some(cores)));
+        super::super::TEST_CORES.with(|c| c.set(Some(cores)));
         let mut collector = Collector::default();
         let opts = crate::pipeline::Options {
             read: ReadOptions {
@@ -440,7 +440,7 @@ mod tests {
             &opts,
             Some(&mut collector),
         );
-        super::super::pipeline::TEST_CORES.with(|c| c.set(None));
+        super::super::TEST_CORES.with(|c| c.set(None));
         let index = match read {
             Ok(index) => index,
             Err(e) => return format!("error: {e}"),

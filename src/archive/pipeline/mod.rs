@@ -14,12 +14,14 @@
 //! parser error stops the reader at its next chunk; the first error by archive order is
 //! reported.
 
+pub(super) mod parallel;
+
 use super::chunk::{Chunk, Piece, RingWriter};
 use super::digest::Digest;
 use super::hashing::{FileHasher, Inline, Offloaded};
 use super::layer::{Compression, ContentSink, LayerSink, TarSource};
-use super::parallel::Batch;
 use super::{MemberContent, ReadOptions};
+use parallel::Batch;
 use sha2::{Digest as _, Sha256};
 use std::cell::RefCell;
 use std::io::{self, Read};
@@ -304,7 +306,7 @@ fn parse_members(
         let (name, compression) = match msg {
             Msg::Begin { name, compression } => (name, compression),
             Msg::Deferred { name, recording } => {
-                match super::parallel::replay(&name, &recording, sink, opts, entries) {
+                match parallel::replay(&name, &recording, sink, opts, entries) {
                     Ok((content, stored)) => {
                         if let MemberContent::Layer(blob) = &content {
                             entries += blob.entries;
