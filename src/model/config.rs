@@ -62,8 +62,9 @@ pub struct Budget {
     pub min_efficiency: Option<MinRule<Ratio>>,
     /// dive's highestWastedBytes.
     pub max_wasted_bytes: Option<MaxRule<Size>>,
-    /// dive's highestUserWastedPercent, a ratio 0-1.
-    pub max_user_wasted_percent: Option<MaxRule<Ratio>>,
+    /// dive's highestUserWastedPercent: wasted bytes over the bytes above layer 0, a ratio
+    /// that may exceed 1.
+    pub max_user_wasted_percent: Option<MaxRule<OpenRatio>>,
     /// The largest layer's content bytes.
     pub max_layer_bytes: Option<MaxRule<Size>>,
     /// The number of layers.
@@ -319,6 +320,16 @@ pub enum Ratio {
     Text(#[schemars(schema_with = "ratio_text")] String),
 }
 
+/// A ratio that may exceed 1 (dive's user wasted ratio), or a percent `"150%"`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OpenRatio {
+    /// A number, 0 or more.
+    Number(#[schemars(range(min = 0.0))] f64),
+    /// `"0.9"` or `"90%"`.
+    Text(#[schemars(schema_with = "open_ratio_text")] String),
+}
+
 /// A non-negative integer.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -358,6 +369,14 @@ fn ratio_text(_: &mut SchemaGenerator) -> Schema {
             { "pattern": r"^\s*(100(\.0*)?|[0-9]{1,2}(\.[0-9]*)?)\s*%\s*$" }
         ],
         "examples": ["0.95", "90%"]
+    })
+}
+
+fn open_ratio_text(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "pattern": r"^\s*[0-9.]*[0-9][0-9.]*\s*%?\s*$",
+        "examples": ["0.1", "10%"]
     })
 }
 

@@ -8,9 +8,9 @@
 
 use super::Options;
 use super::bytes::group_thousands;
-use super::diff_table::{rows, signed_count, signed_percent};
+use super::cells::{cut, instruction};
+use super::cells::{rows, signed_count, signed_percent};
 use super::doc::{Block, Col, Grid};
-use super::table::{cut, instruction};
 use super::text::count;
 use crate::model::diff::{DirDelta, FileDelta, ImageDiff, Side, delta};
 

@@ -4,37 +4,10 @@
 
 use super::ByteFormat;
 use super::Options;
-use super::bytes::group_thousands;
 use crate::model::diff::ImageDiff;
 use std::io::{self, Write};
 
-/// Rows of a list cut at `--top`, where 0 means all.
-pub fn rows(top: usize) -> usize {
-    if top == 0 { usize::MAX } else { top }
-}
-
-/// A signed count with thousands separators: `+1,204`, `-3`, `0`.
-pub fn signed_count(n: i64) -> String {
-    let m = group_thousands(n.unsigned_abs());
-    match n.signum() {
-        1 => format!("+{m}"),
-        -1 => format!("-{m}"),
-        _ => m,
-    }
-}
-
-/// `delta` as a signed percentage of `before`, one decimal; `-` when `before` is 0.
-pub fn signed_percent(delta: i64, before: u64) -> String {
-    if before == 0 {
-        return "-".to_string();
-    }
-    let p = delta as f64 * 100.0 / before as f64;
-    if delta == 0 {
-        "0.0%".to_string()
-    } else {
-        format!("{p:+.1}%")
-    }
-}
+pub use super::cells::{rows, signed_count, signed_percent};
 
 /// How much larger or smaller: `97.0 MB (42.7%) smaller`.
 fn change(bytes: ByteFormat, delta: i64, before: u64) -> String {

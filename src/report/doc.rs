@@ -6,7 +6,7 @@
 //! shows it. Cells are plain text; a column marked `code` holds paths or instructions,
 //! which Markdown puts in code spans and the others show as they are.
 
-use super::table::{right, table};
+use super::cells::{right, table};
 use super::text::{md_cell, md_code, md_text};
 use comfy_table::Cell;
 use std::io::{self, Write};

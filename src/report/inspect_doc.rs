@@ -5,8 +5,8 @@
 
 use super::Options;
 use super::bytes::{group_thousands, percent};
+use super::cells::{cut, instruction};
 use super::doc::{Block, Col, Grid};
-use super::table::{cut, instruction};
 use super::text::count;
 use crate::model::inspect::{FindingInfo, InspectReport};
 

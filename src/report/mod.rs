@@ -2,6 +2,7 @@
 //! any `Write`; none prints or knows about terminals beyond the width it is given.
 
 pub mod bytes;
+pub mod cells;
 pub mod check;
 pub mod check_markdown;
 pub mod check_table;

@@ -356,6 +356,7 @@ fn shapes(def: &str) -> &'static [&'static str] {
             "{ max = 5, level = \"warn\" }",
         ],
         "MaxRatio" => &["0.1", "\"0.25\"", "\"10%\"", "\"off\"", "{ max = 0.5 }"],
+        "MaxOpenRatio" => &["0.1", "\"0.25\"", "\"10%\"", "\"off\"", "{ max = 0.5 }"],
         "MinRatio" => &[
             "0.9",
             "1",
