@@ -14,6 +14,7 @@
 use super::state::{Areas, Pane, State, View};
 use crate::analyze::explore::{Change, NodeKind, SortBy};
 use crate::index::{Fate, PathId};
+use crate::model::inspect::LayerInfo;
 use crate::report::ByteFormat;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -133,18 +134,14 @@ fn selected_style(theme: Theme, focused: bool) -> Style {
     }
 }
 
-/// The instruction in the Dockerfile's words: the shell prefix and `#(nop)` dropped,
-/// whitespace collapsed.
-pub fn instruction(created_by: Option<&str>) -> String {
-    let Some(s) = created_by else {
-        return "(no history)".to_string();
-    };
-    let s = s.trim();
-    let s = s.strip_prefix("/bin/sh -c #(nop) ").unwrap_or(s);
-    let s = s
-        .strip_prefix("/bin/sh -c ")
-        .map_or_else(|| s.to_string(), |rest| format!("RUN {rest}"));
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// The layer's instruction in the Dockerfile's words, as the library normalised it
+/// (`analyze::instruction`: builder prefixes dropped, build args apart and masked).
+pub fn instruction(layer: &LayerInfo) -> String {
+    layer
+        .instruction
+        .as_deref()
+        .or(layer.created_by.as_deref())
+        .map_or_else(|| "(no history)".to_string(), str::to_string)
 }
 
 fn draw_layers(frame: &mut Frame, state: &State, theme: Theme, area: Rect) {
@@ -175,7 +172,7 @@ fn draw_layers(frame: &mut Frame, state: &State, theme: Theme, area: Rect) {
             } else {
                 "-".to_string()
             },
-            instruction(l.created_by.as_deref())
+            instruction(l)
         );
         let style = if i == state.layer() {
             selected_style(theme, focused)
@@ -430,13 +427,11 @@ fn hidden_verb(fate: Fate) -> &'static str {
 }
 
 fn layer_words(state: &State, layer: usize) -> String {
-    instruction(
-        state
-            .report
-            .layers
-            .get(layer)
-            .and_then(|l| l.created_by.as_deref()),
-    )
+    state
+        .report
+        .layers
+        .get(layer)
+        .map_or_else(|| "(no history)".to_string(), instruction)
 }
 
 /// What the details pane says about `path`: where it comes from, then what dive cannot
@@ -503,7 +498,7 @@ fn draw_details(frame: &mut Frame, state: &State, theme: Theme, area: Rect) {
             let l = state.layer();
             match state.report.layers.get(l) {
                 Some(info) => vec![
-                    format!("L{l}: {}", instruction(info.created_by.as_deref())),
+                    format!("L{l}: {}", instruction(info)),
                     format!(
                         "{} stored, {} content, {} visible; hides {} of lower layers; {}",
                         BYTES.format(info.blob_bytes),
