@@ -19,11 +19,14 @@ use crate::analyze::findings::{self, Findings};
 use crate::analyze::summary::{self, Limits};
 use crate::analyze::{Analysis, BaseHint};
 use crate::archive::manifest::{self, Selection};
-use crate::archive::{self, Digest, LayerBlob, LayerSink, RawEntry, ReadOptions};
+use crate::archive::{
+    self, Compression, Digest, LayerBlob, LayerSink, Member, MemberContent, RawArchive, RawEntry,
+    ReadOptions,
+};
 use crate::error::{Error, Result};
 use crate::index::{ContentInspector, Index, IndexBuilder};
 use crate::model::{InspectReport, SCHEMA_VERSION};
-use crate::source::{Opened, Source};
+use crate::source::{Opened, RegistrySource, Source, registry};
 use crate::timings;
 use std::io::{Cursor, Read};
 
@@ -159,6 +162,81 @@ pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a thread panicked".to_string());
     format!("a thread panicked: {what}")
+}
+
+/// An image inspected from its registry manifest and config alone, and what that cost.
+#[derive(Debug)]
+pub struct Described {
+    /// The image with every layer present but empty: stored sizes, layer count, the
+    /// config and its history are the image's; every file figure is zero.
+    pub inspected: Inspected,
+    /// The requests made, as `N HTTP requests, M bytes`.
+    pub traffic: String,
+}
+
+/// Inspects a registry image from its manifest and config only: no layer blob is fetched.
+/// Each layer reaches the index as its descriptor states it (digest, stored size, the
+/// compression its media type names) with no entries, so the figures a manifest gives
+/// (`totals.blob_bytes`, each layer's `blob_bytes`, the layer count, the user, the
+/// history's instructions) are exactly those of a full read; nothing else is.
+/// [`crate::analyze::budget::answered_by_manifest`] says when that is enough for `check`.
+pub fn inspect_described(source: &RegistrySource, opts: &Options) -> Result<Described> {
+    let image = registry::open(&source.reference, &source.options).map_err(Error::Source)?;
+    let label = image.label.clone();
+    let mut raw = RawArchive {
+        label: label.clone(),
+        ..RawArchive::default()
+    };
+    for (name, bytes) in image.small_members() {
+        raw.input_bytes += bytes.len() as u64;
+        let member = Member {
+            size: bytes.len() as u64,
+            sha256: Some(Digest::of(&bytes)),
+            content: MemberContent::Json(bytes),
+        };
+        raw.members.insert(name, member);
+    }
+    let mut builder = IndexBuilder::new();
+    for m in image.layer_members() {
+        let stated = format!("sha256:{}", m.name.trim_start_matches("blobs/sha256/"));
+        let media = m
+            .layer
+            .and_then(|i| image.layers.get(i - 1))
+            .map(|l| l.media_type.as_str())
+            .unwrap_or_default();
+        let blob = LayerBlob {
+            compression: if media.contains("zstd") {
+                Compression::Zstd
+            } else if media.contains("gzip") {
+                Compression::Gzip
+            } else {
+                Compression::None
+            },
+            blob_bytes: m.size,
+            blob_digest: Digest::parse(&stated).unwrap_or_default(),
+            diff_id: Digest::default(),
+            tar_bytes: 0,
+            entries: 0,
+            verified: false,
+        };
+        builder.begin_layer(&m.name);
+        builder.end_layer(&m.name, &blob);
+        raw.input_bytes += m.size;
+        let member = Member {
+            size: m.size,
+            sha256: None,
+            content: MemberContent::Layer(blob),
+        };
+        raw.members.insert(m.name, member);
+    }
+    let resolved = manifest::resolve(&raw, &opts.selection)?;
+    let index = builder.finish(&raw, resolved)?;
+    timings::phase("index");
+    let inspected = analyze(index, Collector::default(), &label, opts)?;
+    Ok(Described {
+        inspected,
+        traffic: registry::describe_traffic(&image.traffic()),
+    })
 }
 
 /// An image's inspect document, or a saved one.

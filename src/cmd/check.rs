@@ -13,6 +13,7 @@ use deadweight::model::CheckReport;
 use deadweight::model::InspectReport;
 use deadweight::pipeline;
 use deadweight::report::{self, ByteFormat};
+use deadweight::source::Source;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -157,6 +158,28 @@ pub fn load_report(input: &InputArgs, config: Option<&Path>) -> Result<InspectRe
     Ok(super::inspect_input(input, config, None, report_limits())?.report)
 }
 
+/// The report the rules are measured on, and, when it came from a registry's manifest
+/// and config alone, the traffic that took. That is decided by the rules, never by a
+/// flag: when every rule evaluated is answered by the manifest (stored sizes, layer
+/// count, user), no layer blob is downloaded; any other rule reads the image whole.
+fn read_image(
+    input: &InputArgs,
+    config: Option<&Path>,
+    rules: &[RuleSpec],
+) -> Result<(InspectReport, Option<String>)> {
+    let (source, mut opts) = super::source::resolve_with(input, config, None, report_limits())?;
+    if let Source::Registry(registry) = &source
+        && budget::answered_by_manifest(rules)
+    {
+        let described = pipeline::inspect_described(registry, &opts)?;
+        return Ok((described.inspected.report, Some(described.traffic)));
+    }
+    let seen = super::with_bar(&source, input.quiet, &mut opts, |o| {
+        pipeline::inspect(&source, o)
+    })?;
+    Ok((seen.report, None))
+}
+
 /// Inspect's lists, with every visible file.
 fn report_limits() -> Limits {
     Limits {
@@ -189,22 +212,30 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         .config
         .clone()
         .or_else(|| Some(PathBuf::from(CONFIG_FILE)).filter(|p| p.is_file()));
-    let report = load_report(&args.input, config.as_deref())?;
+    let (report, answered) = read_image(&args.input, config.as_deref(), &rules.rules)?;
+    let mut notes = rules.notes;
+    if let Some(traffic) = &answered {
+        notes.push(format!(
+            "answered from the registry's manifest and config alone: every rule needs only \
+             stored sizes, the layer count or the user, so no layer was downloaded ({traffic})"
+        ));
+    }
     let baseline = match &args.baseline {
         Some(b) => Some(load_baseline(b, &args.input, config.as_deref())?),
         None => None,
     };
     let verdict = budget::evaluate(&rules.rules, &report, baseline.as_ref());
     let bytes = crate::cli::byte_format(args.bytes, args.units);
-    let doc = report::check::document(
+    let mut doc = report::check::document(
         &verdict,
         &report,
         args.baseline.clone(),
         rules.defaults,
         rules.sources,
-        rules.notes,
+        notes,
         bytes,
     );
+    doc.answered_from = answered.map(|_| "manifest".to_string());
     let opts = report::Options {
         bytes,
         width: width(),

@@ -39,6 +39,12 @@ pub struct CheckReport {
     pub findings: Vec<FindingInfo>,
     /// Notes about the configuration (ignored dive plugins, the default set).
     pub notes: Vec<String>,
+    /// `manifest` when the image is in a registry and every rule evaluated needs only its
+    /// manifest and config (stored sizes, layer count, the user): no layer blob was
+    /// downloaded, and `findings` holds only what those show. Absent when the image was
+    /// read whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_from: Option<String>,
 }
 
 /// The image a check ran on.

@@ -255,6 +255,7 @@ pub fn document(
         rules,
         findings: report.findings.clone(),
         notes,
+        answered_from: None,
     }
 }
 

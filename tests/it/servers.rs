@@ -7,8 +7,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The program `name` on PATH. Missing: the test fails under
@@ -438,6 +438,8 @@ pub enum Fault {
     CutBlob(usize, usize),
     /// The first manifest request is answered 503.
     Unavailable,
+    /// Nothing: relays every request as it is (and records it, as every fault does).
+    Count,
 }
 
 /// A TCP proxy in front of a registry that breaks things once.
@@ -446,6 +448,8 @@ pub struct Proxy {
     pub addr: String,
     /// Times the fault was applied.
     pub fired: Arc<AtomicUsize>,
+    /// The request line of every request relayed (`GET /v2/app/blobs/sha256:... HTTP/1.1`).
+    pub requests: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -458,22 +462,47 @@ impl Proxy {
         let stop = Arc::new(AtomicBool::new(false));
         let fired = Arc::new(AtomicUsize::new(0));
         let blobs = Arc::new(AtomicUsize::new(0));
-        let (stop2, fired2) = (Arc::clone(&stop), Arc::clone(&fired));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (stop2, fired2, requests2) =
+            (Arc::clone(&stop), Arc::clone(&fired), Arc::clone(&requests));
         let upstream = upstream.to_string();
         std::thread::spawn(move || {
             while !stop2.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((client, _)) => {
                         let _ = client.set_nonblocking(false);
-                        let (up, fired, blobs) =
-                            (upstream.clone(), Arc::clone(&fired2), Arc::clone(&blobs));
-                        std::thread::spawn(move || relay(client, &up, fault, &fired, &blobs));
+                        let (up, fired, blobs, seen) = (
+                            upstream.clone(),
+                            Arc::clone(&fired2),
+                            Arc::clone(&blobs),
+                            Arc::clone(&requests2),
+                        );
+                        std::thread::spawn(move || {
+                            relay(client, &up, fault, &fired, &blobs, &seen)
+                        });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
             }
         });
-        Proxy { addr, fired, stop }
+        Proxy {
+            addr,
+            fired,
+            requests,
+            stop,
+        }
+    }
+
+    /// The digests of the blobs fetched so far (`GET .../blobs/DIGEST`), one per request.
+    pub fn blob_gets(&self) -> Vec<String> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with("GET "))
+            .filter_map(|l| l.split("/blobs/").nth(1))
+            .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+            .collect()
     }
 }
 
@@ -491,6 +520,7 @@ fn relay(
     fault: Fault,
     fired: &AtomicUsize,
     blobs: &AtomicUsize,
+    seen: &Mutex<Vec<String>>,
 ) {
     // A TLS hello (a client trying HTTPS first) is refused as a plain HTTP server would.
     let mut first = [0u8; 1];
@@ -550,6 +580,7 @@ fn relay(
             .next()
             .unwrap_or("")
             .to_string();
+        seen.lock().unwrap().push(first.clone());
         match fault {
             Fault::Unavailable
                 if first.contains("/manifests/") && fired.fetch_add(1, Ordering::SeqCst) == 0 =>

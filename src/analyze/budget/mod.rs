@@ -28,7 +28,8 @@ pub use config::{ConfigError, Raw, compile_glob, merge, parse_config};
 pub use dive_ci::parse_dive_ci;
 pub use flags::{FlagRules, apply_flags};
 pub use rules::{
-    CATEGORIES, Check, Level, Measure, Origin, RuleSpec, VCS_GLOBS, category_limits, default_rules,
+    CATEGORIES, Check, Level, Measure, Origin, RuleSpec, VCS_GLOBS, answered_by_manifest,
+    category_limits, default_rules,
 };
 pub use size::{Amount, parse_amount, parse_percent, parse_size};
 

@@ -117,6 +117,25 @@ impl Check {
     pub fn is_minimum(&self) -> bool {
         matches!(self, Check::DiveEfficiency)
     }
+
+    /// True when an image's manifest and config alone give this figure exactly: the
+    /// stored sizes of the layer blobs (their descriptors' sizes), how many layers, and
+    /// the configured user. Every other figure needs the layers' files: content sizes,
+    /// dive's figures, paths, and every finding category, since each also counts files
+    /// (`secret` key files beside `Env` secrets, `root_user` setuid files beside the
+    /// user, `dockerfile_pattern` the installed packages beside the history).
+    pub fn answered_by_manifest(&self) -> bool {
+        matches!(self, Check::BlobBytes | Check::Layers | Check::RootUser)
+    }
+}
+
+/// True when every rule of `rules` that is evaluated (not `off`) is
+/// [answered by the manifest](Check::answered_by_manifest): then a registry image is
+/// checked without downloading a layer.
+pub fn answered_by_manifest(rules: &[RuleSpec]) -> bool {
+    rules
+        .iter()
+        .all(|r| r.level == Level::Off || r.check.answered_by_manifest())
 }
 
 /// Where a rule came from.
