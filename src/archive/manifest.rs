@@ -463,6 +463,7 @@ fn oci_candidates(
             Some((g, parent_refs, parent_ann)) => (*g, parent_refs.clone(), parent_ann.clone()),
             None => (usize::MAX, refs, BTreeMap::new()),
         };
+        let attestation = is_attestation(d, &annotations);
         let mut all_annotations = inherited;
         all_annotations.extend(annotations);
         let digest_str = d.digest().to_string();
@@ -483,7 +484,7 @@ fn oci_candidates(
                 depth + 1,
                 out,
             )?;
-        } else if is_manifest(d.media_type()) {
+        } else if is_manifest(d.media_type()) && !attestation {
             let platform = d.platform().as_ref().map(|p| Platform {
                 os: p.os().to_string(),
                 architecture: p.architecture().to_string(),
@@ -514,6 +515,21 @@ fn oci_candidates(
         // Other media types (attestations, signatures, artifacts) are not images.
     }
     Ok(())
+}
+
+/// Docker 25+ (BuildKit) attestation manifests, provenance and SBOMs, listed in an image's
+/// index beside the image with platform `unknown/unknown` and the annotation
+/// `vnd.docker.reference.type: attestation-manifest`: never offered as images (the
+/// registry source skips them the same way).
+fn is_attestation(d: &Descriptor, annotations: &BTreeMap<String, String>) -> bool {
+    let unknown = d.platform().as_ref().is_some_and(|p| {
+        p.os().to_string() == "unknown" || p.architecture().to_string() == "unknown"
+    });
+    unknown
+        || annotations
+            .get("vnd.docker.reference.type")
+            .map(String::as_str)
+            == Some("attestation-manifest")
 }
 
 fn describe_candidate(c: &Candidate) -> String {

@@ -1,5 +1,6 @@
 //! The integration tests: one binary, modules by subject.
 
+mod attestations;
 mod check;
 mod ci_templates;
 mod common;
@@ -15,6 +16,7 @@ mod hostile;
 mod html;
 mod inputs;
 mod layering;
+mod manifest_check;
 mod meta;
 mod overlay;
 mod pipeline;

@@ -163,7 +163,7 @@ fn registry_images_read_as_their_archives() {
 
 /// A multi-platform OCI layout like `docker buildx --platform linux/amd64,linux/arm64`
 /// writes: two images sharing layers, and an attestation manifest (`unknown/unknown`).
-fn multi_platform_layout(from: &Path, dir: &Path) {
+pub(crate) fn multi_platform_layout(from: &Path, dir: &Path) {
     let status = std::process::Command::new("tar")
         .arg("-xf")
         .arg(from)
