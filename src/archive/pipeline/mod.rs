@@ -19,7 +19,8 @@ pub(super) mod parallel;
 use super::chunk::{Chunk, Piece, RingWriter};
 use super::digest::Digest;
 use super::hashing::{FileHasher, Inline, Offloaded};
-use super::layer::{Compression, ContentSink, LayerSink, TarSource};
+use super::layer::{self, Compression, ContentSink, LayerBlob, LayerSink, TarSource};
+use super::sniff::looks_like_tar;
 use super::{MemberContent, ReadOptions};
 use parallel::Batch;
 use sha2::{Digest as _, Sha256};
@@ -334,7 +335,7 @@ fn parse_members(
             end: None,
             tar_sha: None,
         };
-        let parsed = super::read_layer_blob(
+        let parsed = read_layer_blob(
             &name,
             compression,
             &mut reader,
@@ -511,6 +512,43 @@ impl TarSource for ChannelReader<'_> {
         }
         Ok(n - left)
     }
+}
+
+/// Parses a layer blob's tar (`stream`, already decompressed by the reader thread) into
+/// `sink`. A compressed blob whose content is not a tar is recorded as `Other`. With
+/// [`ReadOptions::verify`], a compressed blob's tar is hashed: its diff_id.
+fn read_layer_blob(
+    name: &str,
+    compression: Compression,
+    stream: &mut ChannelReader<'_>,
+    sink: &mut dyn LayerSink,
+    opts: &ReadOptions,
+    hasher: &mut dyn FileHasher,
+    before: u64,
+) -> Result<MemberContent, String> {
+    let what = compression.layer_noun();
+    if opts.verify && compression != Compression::None {
+        stream.hash_all();
+    }
+    let head = stream.peek(512).map_err(|e| layer::describe_io(&e, what))?;
+    if compression != Compression::None && (!looks_like_tar(head) || head.len() < 512) {
+        return Ok(MemberContent::Other {
+            looks_like: format!("{} data that is not a tar", compression.name()),
+        });
+    }
+    sink.begin_layer(name);
+    let entries = layer::parse_layer(&mut *stream, sink, &opts.limits, hasher, before)
+        .map_err(|e| e.replacen("layer", what, 1))?;
+    let diff_id = stream.finish().map_err(|e| layer::describe_io(&e, what))?;
+    Ok(MemberContent::Layer(LayerBlob {
+        compression,
+        blob_bytes: 0,
+        blob_digest: Digest::default(),
+        diff_id: diff_id.unwrap_or_default(),
+        tar_bytes: 0,
+        entries,
+        verified: opts.verify,
+    }))
 }
 
 #[cfg(test)]

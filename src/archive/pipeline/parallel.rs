@@ -56,7 +56,7 @@ pub(crate) fn plan(path: &Path) -> Option<Vec<Planned>> {
     let mut file = File::open(path).ok()?;
     let mut head = [0u8; 512];
     file.read_exact(&mut head).ok()?;
-    if !super::super::looks_like_tar(&head) {
+    if !super::super::sniff::looks_like_tar(&head) {
         return None;
     }
     file.seek(SeekFrom::Start(0)).ok()?;

@@ -1,0 +1,495 @@
+//! The reader's walks: over a stream (a tar, maybe compressed as a whole, its compressed
+//! layers maybe read in parallel by workers), over a layout folder, and over the members
+//! a [`MemberSource`] yields; each hands every member to [`read_member`] and merges what
+//! the parser thread learned ([`finish`]).
+
+use super::digest;
+use super::layer::{self, Compression, LayerSink};
+use super::pipeline;
+use super::sniff::{Sniffed, describe, looks_like_tar, peek, sniff, starts_like_tar_header};
+use super::{
+    Counting, Member, MemberContent, RawArchive, ReadOptions, Walk, normalize_member, read_member,
+};
+use crate::error::{Error, Location, Result};
+use crate::source::MemberSource;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Reads an archive from any reader (a file, a pipe, bytes in memory), named `label` in
+/// messages.
+pub fn read_stream<R: Read>(
+    label: &str,
+    input: R,
+    sink: &mut (dyn LayerSink + Send),
+    opts: &ReadOptions,
+) -> Result<RawArchive> {
+    let (result, outcome) =
+        pipeline::run(sink, opts, |feeder| walk_stream(label, input, feeder, opts));
+    finish(label, result, outcome)
+}
+
+/// Whether the archive file at `path` is read with its compressed layers decoded in
+/// parallel ([`parallel`]), and by how many workers: not on one core, not when it holds
+/// fewer than two compressed layers or is compressed as a whole, and not for a sink whose
+/// capture choices cannot be made off its own thread.
+pub(super) fn plan_parallel(
+    path: &Path,
+    sink: &(dyn LayerSink + Send),
+) -> Option<(Vec<pipeline::parallel::Planned>, usize)> {
+    let cores = pipeline::cores();
+    if cores < 2 {
+        return None;
+    }
+    sink.capture_policy()?;
+    let planned = pipeline::parallel::plan(path)?;
+    let workers = pipeline::parallel::in_flight(cores, planned.len());
+    Some((planned, workers))
+}
+
+/// [`read_stream`] of the archive file `file` at `path`, whose `planned` compressed
+/// layers `workers` workers read beside the main pass, each from its own offset.
+pub(super) fn read_file_parallel(
+    label: &str,
+    path: &Path,
+    file: std::fs::File,
+    planned: Vec<pipeline::parallel::Planned>,
+    workers: usize,
+    sink: &mut (dyn LayerSink + Send),
+    opts: &ReadOptions,
+) -> Result<RawArchive> {
+    let Some(policy) = sink.capture_policy() else {
+        return read_stream(label, file, sink, opts);
+    };
+    let (jobs, recordings) = pipeline::parallel::jobs(planned);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let _cpu = crate::timings::ThreadCpu("layer worker");
+                pipeline::parallel::work(path, label, &jobs, &next, opts, policy);
+            });
+        }
+        let (result, outcome) = pipeline::run(sink, opts, |feeder| {
+            feeder.defer(recordings);
+            walk_stream(label, file, feeder, opts)
+        });
+        // After a failure, the workers take no new layer (the recordings' receivers
+        // are gone, so the current ones stop at their next batch).
+        next.store(jobs.len(), Ordering::Relaxed);
+        finish(label, result, outcome)
+    })
+}
+
+/// Merges what the parser thread learned into the reader's archive, and picks the error
+/// to report: the parser's when it stopped the reader, else the reader's own.
+fn finish(
+    label: &str,
+    result: Result<RawArchive, Walk>,
+    outcome: pipeline::Outcome,
+) -> Result<RawArchive> {
+    let parser_error = outcome.error.map(|(member, problem)| {
+        Error::at(
+            Location {
+                file: label.to_string(),
+                member: Some(member),
+                layer: None,
+            },
+            problem,
+        )
+    });
+    let mut raw = match (result, parser_error) {
+        (Ok(raw), None) => raw,
+        (Err(Walk::Stopped), Some(e)) | (Ok(_), Some(e)) => return Err(e),
+        (Err(Walk::Failed(e)), _) => return Err(e),
+        (Err(Walk::Stopped), None) => {
+            return Err(Error::input(
+                label,
+                "internal error: reading stopped without a reason",
+            ));
+        }
+    };
+    for (name, content) in outcome.results {
+        if let Some(member) = raw.members.get_mut(&name) {
+            member.content = content;
+        }
+    }
+    for (name, sha256) in outcome.stored {
+        if let Some(member) = raw.members.get_mut(&name) {
+            member.sha256 = Some(sha256);
+        }
+    }
+    Ok(raw)
+}
+
+fn walk_stream<R: Read>(
+    label: &str,
+    input: R,
+    feeder: &pipeline::Feeder,
+    opts: &ReadOptions,
+) -> Result<RawArchive, Walk> {
+    let mut raw = RawArchive {
+        label: label.to_string(),
+        ..RawArchive::default()
+    };
+    let total = Arc::new(AtomicU64::new(0));
+    let counting = Counting {
+        inner: input,
+        progress: opts.progress.clone(),
+        total: Arc::clone(&total),
+    };
+    let buffered = BufReader::with_capacity(64 * 1024, counting);
+    let io_err = |e: io::Error| Error::input(label, layer::describe_io(&e, "archive"));
+    let (head, stream) = peek(buffered, 512).map_err(io_err)?;
+    let decoded: Box<dyn Read> = match sniff(&head) {
+        Sniffed::Empty => {
+            return Err(Error::input(label, "empty file: not an image archive").into());
+        }
+        Sniffed::Gzip => {
+            raw.outer_compression = Some(Compression::Gzip);
+            Box::new(flate2::read::MultiGzDecoder::new(stream))
+        }
+        Sniffed::Zstd => {
+            raw.outer_compression = Some(Compression::Zstd);
+            Box::new(zstd::stream::read::Decoder::new(stream).map_err(io_err)?)
+        }
+        _ => Box::new(stream),
+    };
+    let what = if raw.outer_compression.is_some() {
+        "compressed archive"
+    } else {
+        "archive"
+    };
+    let (head, stream) =
+        peek(decoded, 512).map_err(|e| Error::input(label, layer::describe_io(&e, what)))?;
+    if head.len() < 512 && starts_like_tar_header(&head) {
+        return Err(Error::input(
+            label,
+            format!(
+                "truncated archive: the input ends after {} bytes, inside the first tar header",
+                head.len()
+            ),
+        )
+        .into());
+    }
+    if !looks_like_tar(&head) || head.len() < 512 {
+        let hint = match sniff(&head) {
+            Sniffed::Json => {
+                " (a JSON file: `inspect` reads saved images; `diff` also takes JSON reports)"
+            }
+            _ => "",
+        };
+        return Err(Error::input(
+            label,
+            format!("not a tar archive: {}{hint}", describe(&head)),
+        )
+        .into());
+    }
+    let mut archive = tar::Archive::new(stream);
+    let entries = archive
+        .entries()
+        .map_err(|e| Error::input(label, layer::describe_io(&e, "archive")))?;
+    for entry in entries {
+        let mut entry =
+            entry.map_err(|e| Error::input(label, layer::describe_io(&e, "archive")))?;
+        let name_bytes = entry.path_bytes().into_owned();
+        let display = String::from_utf8_lossy(&name_bytes).into_owned();
+        let Some(name) = normalize_member(&display) else {
+            raw.warnings.push(format!(
+                "member {display} climbs above the archive root; skipped"
+            ));
+            continue;
+        };
+        let kind = entry.header().entry_type();
+        match kind {
+            tar::EntryType::Directory => continue,
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
+            tar::EntryType::Symlink | tar::EntryType::Link => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| String::from_utf8_lossy(&t).into_owned())
+                    .unwrap_or_default();
+                // A symlink is relative to its own folder; a hard link names a member.
+                let joined = if kind == tar::EntryType::Symlink && !target.starts_with('/') {
+                    match name.rsplit_once('/') {
+                        Some((dir, _)) => format!("{dir}/{target}"),
+                        None => target.clone(),
+                    }
+                } else {
+                    target.clone()
+                };
+                let resolved = if target.starts_with('/') {
+                    None
+                } else {
+                    normalize_member(&joined)
+                };
+                match resolved {
+                    Some(t) => {
+                        insert_member(
+                            &mut raw,
+                            name,
+                            Member {
+                                size: 0,
+                                sha256: None,
+                                content: MemberContent::Link(t),
+                            },
+                        );
+                    }
+                    None => {
+                        insert_member(
+                            &mut raw,
+                            name,
+                            Member {
+                                size: 0,
+                                sha256: None,
+                                content: MemberContent::Other {
+                                    looks_like: format!(
+                                        "a link to {target}, which points outside the archive"
+                                    ),
+                                },
+                            },
+                        );
+                    }
+                }
+            }
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                let size = entry.size();
+                if let Some(p) = &opts.progress {
+                    p.set_member(&name);
+                }
+                if let Some(recording) = feeder.take_deferred(entry.raw_file_position()) {
+                    let member = pass_deferred(&raw, &name, size, &mut entry, recording, feeder)?;
+                    insert_member(&mut raw, name, member);
+                    continue;
+                }
+                let member = read_member(&raw, &name, size, &mut entry, feeder, opts)?;
+                insert_member(&mut raw, name, member);
+            }
+            other => raw.warnings.push(format!(
+                "member {name} has tar type {:?}; skipped",
+                char::from(other.as_byte())
+            )),
+        }
+    }
+    // Drain what follows the end-of-archive marker so the byte count is the input's.
+    let mut rest = archive.into_inner();
+    digest::drain(&mut rest).map_err(|e| Error::input(label, layer::describe_io(&e, what)))?;
+    raw.input_bytes = total.load(Ordering::Relaxed);
+    Ok(raw)
+}
+
+fn insert_member(raw: &mut RawArchive, name: String, member: Member) {
+    if raw.members.contains_key(&name) {
+        raw.warnings.push(format!(
+            "member {name} appears more than once in the archive; the last copy is used"
+        ));
+    }
+    raw.members.insert(name, member);
+}
+
+/// Passes over a member that a worker reads ([`parallel`]), and hands its recording to the
+/// parser in its turn.
+fn pass_deferred<R: Read>(
+    raw: &RawArchive,
+    name: &str,
+    size: u64,
+    reader: R,
+    recording: std::sync::mpsc::Receiver<pipeline::parallel::Batch>,
+    feeder: &pipeline::Feeder,
+) -> Result<Member, Walk> {
+    let fail = |problem: String| Walk::Failed(raw.error(name, problem));
+    let mut reader = reader;
+    let read = digest::drain(&mut reader).map_err(|e| fail(layer::describe_io(&e, "member")))?;
+    if read != size {
+        return Err(fail(format!(
+            "truncated archive: the member holds {read} of its {size} bytes"
+        )));
+    }
+    feeder
+        .deferred(name, recording)
+        .map_err(|_| Walk::Stopped)?;
+    Ok(Member {
+        size,
+        sha256: None,
+        content: MemberContent::Other {
+            looks_like: "a layer".to_string(),
+        },
+    })
+}
+
+/// Reads a layout folder (OCI image layout, skopeo `dir:`, an extracted `docker save`):
+/// every file below it, as members named by their relative paths. Symlinks are recorded as
+/// links between members and never followed on the host.
+pub(super) fn read_folder(
+    label: &str,
+    root: &Path,
+    sink: &mut (dyn LayerSink + Send),
+    opts: &ReadOptions,
+) -> Result<RawArchive> {
+    let (result, outcome) =
+        pipeline::run(sink, opts, |feeder| walk_folder(label, root, feeder, opts));
+    finish(label, result, outcome)
+}
+
+fn walk_folder(
+    label: &str,
+    root: &Path,
+    feeder: &pipeline::Feeder,
+    opts: &ReadOptions,
+) -> Result<RawArchive, Walk> {
+    let mut raw = RawArchive {
+        label: label.to_string(),
+        ..RawArchive::default()
+    };
+    // Read nothing of a folder that is not a layout: it may be anyone's home directory.
+    let markers = ["index.json", "oci-layout", "manifest.json", "repositories"];
+    if !markers.iter().any(|m| root.join(m).is_file()) {
+        return Err(Error::input(
+            label,
+            "a folder that is not an image layout (no index.json, oci-layout, manifest.json or repositories)",
+        )
+        .into());
+    }
+    let mut stack: Vec<(PathBuf, String, usize)> = vec![(root.to_path_buf(), String::new(), 0)];
+    let io_error = |path: &Path, e: io::Error| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    };
+    while let Some((dir, prefix, depth)) = stack.pop() {
+        if depth > 16 {
+            raw.warnings
+                .push(format!("{prefix}: folders nested too deep; not read"));
+            continue;
+        }
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| io_error(&dir, e))?
+            .filter_map(|e| e.ok())
+            .collect();
+        names.sort_by_key(|e| e.file_name());
+        for entry in names {
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let name = if prefix.is_empty() {
+                file_name.clone()
+            } else {
+                format!("{prefix}/{file_name}")
+            };
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).map_err(|e| io_error(&path, e))?;
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&path).map_err(|e| io_error(&path, e))?;
+                let target = target.to_string_lossy().into_owned();
+                let joined = match name.rsplit_once('/') {
+                    Some((d, _)) => format!("{d}/{target}"),
+                    None => target.clone(),
+                };
+                let content = match normalize_member(&joined).filter(|_| !target.starts_with('/')) {
+                    Some(t) => MemberContent::Link(t),
+                    None => MemberContent::Other {
+                        looks_like: format!("a link to {target}, which points outside the folder"),
+                    },
+                };
+                insert_member(
+                    &mut raw,
+                    name,
+                    Member {
+                        size: 0,
+                        sha256: None,
+                        content,
+                    },
+                );
+            } else if meta.is_dir() {
+                stack.push((path, name, depth + 1));
+            } else if meta.is_file() {
+                if let Some(p) = &opts.progress {
+                    p.set_member(&name);
+                }
+                let file = std::fs::File::open(&path).map_err(|e| io_error(&path, e))?;
+                let counting = Counting {
+                    inner: file,
+                    progress: opts.progress.clone(),
+                    total: Arc::new(AtomicU64::new(0)),
+                };
+                let member = read_member(&raw, &name, meta.len(), counting, feeder, opts)?;
+                raw.input_bytes += member.size;
+                insert_member(&mut raw, name, member);
+            }
+        }
+    }
+    if raw.members.is_empty() {
+        return Err(Error::input(label, "an empty folder, not an image layout").into());
+    }
+    Ok(raw)
+}
+
+/// Reads a layout's members as a [`MemberSource`] yields them (a registry's blobs), each
+/// as [`read_folder`] reads a layout file.
+pub(super) fn read_members(
+    label: &str,
+    mut members: Box<dyn MemberSource>,
+    sink: &mut (dyn LayerSink + Send),
+    opts: &ReadOptions,
+) -> Result<RawArchive> {
+    let (result, outcome) = pipeline::run(sink, opts, |feeder| {
+        walk_members(label, members.as_mut(), feeder, opts)
+    });
+    finish(label, result, outcome)
+}
+
+fn walk_members(
+    label: &str,
+    members: &mut dyn MemberSource,
+    feeder: &pipeline::Feeder,
+    opts: &ReadOptions,
+) -> Result<RawArchive, Walk> {
+    let mut raw = RawArchive {
+        label: label.to_string(),
+        ..RawArchive::default()
+    };
+    loop {
+        let Some(crate::source::SourceMember {
+            name: given,
+            size,
+            reader,
+        }) = members.next_member()?
+        else {
+            break;
+        };
+        let Some(name) = normalize_member(&given) else {
+            return Err(
+                Error::input(label, format!("member {given:?}: not a relative path")).into(),
+            );
+        };
+        if let Some(p) = &opts.progress {
+            p.set_member(&name);
+        }
+        let counting = Counting {
+            inner: reader,
+            progress: opts.progress.clone(),
+            total: Arc::new(AtomicU64::new(0)),
+        };
+        let member = match read_member(&raw, &name, size, counting, feeder, opts) {
+            Ok(member) => member,
+            Err(e) => {
+                // A blob that failed its digest explains what the decoder said of it.
+                return Err(match members.failure() {
+                    Some(problem) => Walk::Failed(Error::at(
+                        Location {
+                            file: label.to_string(),
+                            member: Some(name),
+                            layer: None,
+                        },
+                        problem,
+                    )),
+                    None => e,
+                });
+            }
+        };
+        raw.input_bytes += member.size;
+        insert_member(&mut raw, name, member);
+    }
+    if raw.members.is_empty() {
+        return Err(Error::input(label, "no members: not an image").into());
+    }
+    Ok(raw)
+}
