@@ -9,8 +9,8 @@ use super::{Analysis, BaseSource};
 use crate::index::Index;
 use crate::model::inspect::{
     BaseInfo, BuildArg, ByCauseInfo, DirInfo, DiveInfo, DuplicateInfo, FileInfo, FindingInfo,
-    HiddenInfo, ImageInfo, InefficientInfo, InspectReport, LayerInfo, OwnInfo, PackageInfo,
-    SCHEMA_VERSION, SourceInfo, SummaryInfo, Tool, TotalsInfo,
+    FindingPackage, HiddenInfo, ImageInfo, InefficientInfo, InspectReport, LayerInfo, OwnInfo,
+    PackageInfo, SCHEMA_VERSION, SourceInfo, SummaryInfo, Tool, TotalsInfo,
 };
 
 /// How much of the long lists a report holds.
@@ -243,6 +243,14 @@ pub fn add_findings(report: &mut InspectReport, f: &Findings, index: &Index) {
             fix: x.fix.clone(),
             saving_bytes: x.saving_bytes,
             message: x.message.clone(),
+            packages: x
+                .packages
+                .iter()
+                .map(|(name, bytes)| FindingPackage {
+                    name: name.clone(),
+                    bytes: *bytes,
+                })
+                .collect(),
         })
         .collect();
     report.packages = f

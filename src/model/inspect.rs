@@ -81,6 +81,21 @@ pub struct FindingInfo {
     /// One line saying what was found.
     #[serde(default)]
     pub message: String,
+    /// For a package finding (dev dependencies, build toolchain): the packages its fix
+    /// removes, those it names first, then those only they need (the closure
+    /// `apt-get purge --autoremove` or pip-autoremove would take along). `bytes` above
+    /// counts each of their files once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<FindingPackage>,
+}
+
+/// A package a finding's fix removes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct FindingPackage {
+    /// The package's name.
+    pub name: String,
+    /// Bytes of its files present in the final filesystem.
+    pub bytes: u64,
 }
 
 /// An installed package.

@@ -18,4 +18,4 @@ pub mod inspect;
 
 pub use check::{CHECK_SCHEMA_VERSION, CheckReport};
 pub use diff::{DIFF_SCHEMA_VERSION, DiffReport, ImageDiff};
-pub use inspect::{FindingInfo, InspectReport, SCHEMA_VERSION, Tool};
+pub use inspect::{FindingInfo, FindingPackage, InspectReport, SCHEMA_VERSION, Tool};

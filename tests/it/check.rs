@@ -55,6 +55,7 @@ fn finding(category: &str, severity: &str, bytes: u64, path: &str) -> FindingInf
         fix: "remove it".to_string(),
         saving_bytes: bytes,
         message: format!("{path} found"),
+        packages: Vec::new(),
     }
 }
 

@@ -189,6 +189,7 @@ fn finding(rule: &str, category: &str, bytes: u64, paths: &[&str]) -> FindingInf
         fix: format!("fix {rule}"),
         saving_bytes: bytes,
         message: String::new(),
+        packages: Vec::new(),
     }
 }
 

@@ -3,6 +3,7 @@
 mod attestations;
 mod check;
 mod ci_templates;
+mod closures;
 mod common;
 mod daemon;
 mod diff;

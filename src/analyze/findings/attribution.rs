@@ -32,7 +32,9 @@ pub(super) fn attribute_packages(ctx: &Ctx<'_>, visible: &VisibleByPath<'_>) -> 
             .cmp(&a.bytes)
             .then(a.manager.cmp(b.manager))
             .then(a.name.cmp(&b.name))
+            .then(a.scope.cmp(&b.scope))
     });
+    super::closure::link(c, &is_visible, &mut out);
     out
 }
 
@@ -174,7 +176,9 @@ fn db_packages(
             Record::DpkgList { package, paths } => {
                 lists.insert(package.as_str(), paths.as_slice());
             }
-            Record::PipMetadata { dir, name, version } => {
+            Record::PipMetadata {
+                dir, name, version, ..
+            } => {
                 pip_meta.insert(dir, (name.as_str(), version.as_str()));
             }
             Record::PipRecord { dir, paths } => {
@@ -204,6 +208,10 @@ fn db_packages(
                         dev,
                         toolchain,
                         entries,
+                        scope: Box::default(),
+                        needs: Vec::new(),
+                        keeps: Vec::new(),
+                        manual: true,
                     });
                 }
             }
@@ -220,6 +228,10 @@ fn db_packages(
                         dev,
                         toolchain,
                         entries,
+                        scope: Box::default(),
+                        needs: Vec::new(),
+                        keeps: Vec::new(),
+                        manual: true,
                     });
                 }
             }
@@ -241,6 +253,10 @@ fn db_packages(
             dev: py_dev.contains(&packages::normalise_py(name)),
             toolchain: false,
             entries,
+            scope: (*dir).into(),
+            needs: Vec::new(),
+            keeps: Vec::new(),
+            manual: true,
         });
     }
 }
@@ -277,6 +293,10 @@ fn npm_packages(
                 dev: app_npm_dev.contains(name.as_str()),
                 toolchain: false,
                 entries: Vec::new(),
+                scope: dir.clone(),
+                needs: Vec::new(),
+                keeps: Vec::new(),
+                manual: true,
             });
         }
     }
@@ -333,7 +353,9 @@ pub(super) fn owners(ctx: &Ctx<'_>, wanted: &[PathId]) -> HashMap<PathId, Owner>
     };
     let mut pip_names: HashMap<&[u8], (&str, &str)> = HashMap::new();
     for (e, r) in &ctx.collected.records {
-        if let Record::PipMetadata { dir, name, version } = r
+        if let Record::PipMetadata {
+            dir, name, version, ..
+        } = r
             && is_visible(*e)
         {
             pip_names.insert(dir, (name.as_str(), version.as_str()));

@@ -3,9 +3,11 @@
 //! libraries whoever installed them. A package's bytes are those of its files the final tree
 //! shows ([`super::attribution`]).
 
+use super::closure;
 use super::model::{Category, Package, Severity};
 use super::shipped::{Acc, Ctx, Shipped, VisibleByPath};
 use crate::index::PathId;
+use foldhash::HashSet;
 
 /// The visible files among `entries`, outside the ignore globs.
 fn shipped_of(ctx: &Ctx<'_>, visible: &VisibleByPath<'_>, entries: &[u32]) -> Vec<Shipped> {
@@ -45,13 +47,22 @@ fn name_list(packages: &[&Package]) -> String {
 /// Package names a fix spells out.
 const NAMES_SHOWN: usize = 12;
 
-/// Findings of development packages and build toolchains, by package manager.
+/// Findings of development packages and build toolchains, by package manager. Each
+/// counts the closure of the packages it names ([`closure::closure`]): what `apt-get
+/// purge --autoremove` (or pip-autoremove, `apk del`, `npm prune --omit=dev`) takes along.
+/// The toolchain goes first: a `-dev` package that only the compilers need (libc6-dev
+/// under build-essential) is part of the toolchain's fix, not a second one.
 pub(super) fn package_findings(
     ctx: &Ctx<'_>,
     acc: &mut Acc<'_>,
     visible: &VisibleByPath<'_>,
     packages: &[Package],
 ) {
+    let tool_roots: Vec<usize> = (0..packages.len())
+        .filter(|&i| packages[i].toolchain)
+        .collect();
+    let tools = closure::closure(packages, &tool_roots);
+    let in_tools: HashSet<usize> = tools.iter().copied().collect();
     for (manager, rule, fix) in [
         (
             "pip",
@@ -74,47 +85,47 @@ pub(super) fn package_findings(
             "`apk add --virtual .build-deps {names}` and `apk del .build-deps` in the same RUN",
         ),
     ] {
-        let devs: Vec<&Package> = packages
-            .iter()
-            .filter(|p| p.manager == manager && p.dev && !p.toolchain)
+        let roots: Vec<usize> = (0..packages.len())
+            .filter(|&i| {
+                let p = &packages[i];
+                p.manager == manager && p.dev && !p.toolchain && !in_tools.contains(&i)
+            })
             .collect();
-        if devs.is_empty() {
+        if roots.is_empty() {
             continue;
         }
-        let entries: Vec<u32> = devs
-            .iter()
-            .flat_map(|p| p.entries.iter().copied())
-            .collect();
+        let mut all = closure::closure(packages, &roots);
+        all.retain(|i| !in_tools.contains(i));
+        let devs: Vec<&Package> = roots.iter().map(|&i| &packages[i]).collect();
         let names: Vec<String> = devs
             .iter()
             .map(|p| format!("{} {}", p.name, p.version))
             .collect();
         let message = format!(
-            "{} development {} installed: {}",
+            "{} development {} installed: {}{}",
             devs.len(),
             if devs.len() == 1 {
                 "package"
             } else {
                 "packages"
             },
-            names.join(", ")
+            names.join(", "),
+            taken_along(packages, &all, roots.len())
         );
-        acc.push_files(
-            rule,
-            Category::DevDependency,
-            Severity::Warning,
-            &shipped_of(ctx, visible, &entries),
+        push_closure(
+            ctx,
+            acc,
+            visible,
+            packages,
+            &all,
+            (rule, Category::DevDependency),
             &fix.replace("{names}", &name_list(&devs)),
             message,
         );
     }
-    let tools: Vec<&Package> = packages.iter().filter(|p| p.toolchain).collect();
-    if !tools.is_empty() {
-        let entries: Vec<u32> = tools
-            .iter()
-            .flat_map(|p| p.entries.iter().copied())
-            .collect();
-        let names: Vec<String> = tools
+    if !tool_roots.is_empty() {
+        let tools_named: Vec<&Package> = tool_roots.iter().map(|&i| &packages[i]).collect();
+        let names: Vec<String> = tools_named
             .iter()
             .map(|p| format!("{} {}", p.name, p.version))
             .collect();
@@ -123,7 +134,7 @@ pub(super) fn package_findings(
             ("dpkg", "`apt-get purge --autoremove -y {names}`"),
             ("apk", "`apk del {names}`"),
         ] {
-            let of: Vec<&Package> = tools
+            let of: Vec<&Package> = tools_named
                 .iter()
                 .copied()
                 .filter(|p| p.manager == manager)
@@ -135,14 +146,77 @@ pub(super) fn package_findings(
                 ));
             }
         }
-        acc.push_files(
-            "build_toolchain.packages",
-            Category::BuildToolchain,
-            Severity::Warning,
-            &shipped_of(ctx, visible, &entries),
-            &fix,
-            format!("build tools installed: {}", names.join(", ")),
+        let message = format!(
+            "build tools installed: {}{}",
+            names.join(", "),
+            taken_along(packages, &tools, tool_roots.len())
         );
+        push_closure(
+            ctx,
+            acc,
+            visible,
+            packages,
+            &tools,
+            ("build_toolchain.packages", Category::BuildToolchain),
+            &fix,
+            message,
+        );
+    }
+}
+
+/// `, and the 3 packages only they need: a, b, c` for the part of `closure` past its
+/// `roots` first members; empty when there is none.
+fn taken_along(packages: &[Package], closure: &[usize], roots: usize) -> String {
+    let extra: Vec<&Package> = closure.iter().skip(roots).map(|&i| &packages[i]).collect();
+    if extra.is_empty() {
+        return String::new();
+    }
+    format!(
+        ", and the {} only {} {}: {}",
+        if extra.len() == 1 {
+            "1 package".to_string()
+        } else {
+            format!("{} packages", extra.len())
+        },
+        if roots == 1 { "it" } else { "they" },
+        if roots == 1 { "needs" } else { "need" },
+        name_list(&extra)
+    )
+}
+
+/// Pushes a package finding over the files of the packages `closure` names, and lists
+/// them in the finding.
+#[allow(clippy::too_many_arguments)]
+fn push_closure(
+    ctx: &Ctx<'_>,
+    acc: &mut Acc<'_>,
+    visible: &VisibleByPath<'_>,
+    packages: &[Package],
+    closure: &[usize],
+    (rule, category): (&str, Category),
+    fix: &str,
+    message: String,
+) {
+    let entries: Vec<u32> = closure
+        .iter()
+        .flat_map(|&i| packages[i].entries.iter().copied())
+        .collect();
+    let before = acc.findings.len();
+    acc.push_files(
+        rule,
+        category,
+        Severity::Warning,
+        &shipped_of(ctx, visible, &entries),
+        fix,
+        message,
+    );
+    if acc.findings.len() > before
+        && let Some(f) = acc.findings.last_mut()
+    {
+        f.packages = closure
+            .iter()
+            .map(|&i| (packages[i].name.clone(), packages[i].bytes))
+            .collect();
     }
 }
 

@@ -167,6 +167,9 @@ pub struct Finding {
     pub message: String,
     /// The entries whose bytes it counts (for deduplicated totals).
     pub entries: Vec<u32>,
+    /// For a package finding, the packages its fix removes (the closure: the packages
+    /// named, then what only they need) and the bytes of each one's files.
+    pub packages: Vec<(String, u64)>,
 }
 
 /// An installed package and the bytes of its files in the final tree.
@@ -186,6 +189,19 @@ pub struct Package {
     pub toolchain: bool,
     /// The visible entries of its files.
     pub entries: Vec<u32>,
+    /// Where its manager resolves its dependencies from: the dist-info directory (pip),
+    /// the package directory (npm); empty for dpkg and apk.
+    pub scope: Box<[u8]>,
+    /// The packages it needs (indexes into the package list): what removing it may
+    /// take along ([`Package::manual`] and the kept packages' needs permitting).
+    pub needs: Vec<u32>,
+    /// Packages it only keeps: apt's `Suggests`, pip's extras. Keeping it keeps them;
+    /// removing it does not take them along.
+    pub keeps: Vec<u32>,
+    /// Asked for by name (apt not `Auto-Installed`, an `Essential` package, pip
+    /// `REQUESTED`, apk `world`, the app's npm `dependencies`): an autoremover never
+    /// removes it.
+    pub manual: bool,
 }
 
 /// A line to add to `.dockerignore`.

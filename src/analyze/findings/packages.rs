@@ -1,13 +1,18 @@
 //! Package databases, parsed as the reader streams them: dpkg (`status`, `info/*.list`),
-//! pip (`*.dist-info/METADATA` and `RECORD`), npm (`package.json`), apk
-//! (`lib/apk/db/installed`), and pip requirements files. Parsing keeps names, versions and
-//! file lists only; bytes are attributed later from the files the final tree shows.
+//! pip (`*.dist-info/METADATA`, `RECORD`, `INSTALLER`, `REQUESTED`), npm (`package.json`,
+//! the lock), apk (`lib/apk/db/installed`, `etc/apk/world`), apt's `extended_states`, and
+//! pip requirements files. Parsing keeps names, versions, dependency names ([`super::deps`])
+//! and file lists only; bytes are attributed later from the files the final tree shows.
+
+use super::deps;
 
 /// What a captured package-database file holds.
 #[derive(Debug, Clone)]
 pub enum Record {
     /// `/var/lib/dpkg/status`: installed packages.
     DpkgStatus(Vec<DpkgPackage>),
+    /// `/var/lib/apt/extended_states`: the packages apt installed as dependencies.
+    AptAuto(Vec<String>),
     /// `/var/lib/dpkg/info/NAME[:ARCH].list`: the package's paths.
     DpkgList {
         /// The package name (arch qualifier dropped).
@@ -23,6 +28,17 @@ pub enum Record {
         name: String,
         /// `Version:`.
         version: String,
+        /// `Requires-Dist:` names (normalised) that are always needed.
+        requires: Vec<String>,
+        /// `Requires-Dist:` names needed only under an `extra == ...` marker.
+        extra_requires: Vec<String>,
+    },
+    /// A pip `*.dist-info/REQUESTED` (the user asked for the distribution) or `INSTALLER`.
+    PipFlag {
+        /// The dist-info directory.
+        dir: Box<[u8]>,
+        /// `None` for `REQUESTED`; the installer's name for `INSTALLER`.
+        installer: Option<String>,
     },
     /// A pip `*.dist-info/RECORD`: absolute paths of the distribution's files.
     PipRecord {
@@ -41,11 +57,20 @@ pub enum Record {
         version: String,
         /// Keys of `devDependencies`.
         dev_dependencies: Vec<String>,
+        /// Keys of `dependencies`, `optionalDependencies` and `peerDependencies`.
+        dependencies: Vec<String>,
         /// True when it lies inside a `node_modules` tree (an installed package).
         installed: bool,
     },
+    /// An npm lock: the package directories only devDependencies need.
+    NpmLock {
+        /// The directories, absolute.
+        dev: Vec<Box<[u8]>>,
+    },
     /// `lib/apk/db/installed`.
     Apk(Vec<ApkPackage>),
+    /// `etc/apk/world`: the packages asked for.
+    ApkWorld(Vec<String>),
     /// A pip requirements file.
     Requirements {
         /// Its file name.
@@ -69,6 +94,16 @@ pub struct DpkgPackage {
     /// `Section:` (`devel`, `libdevel`, `kernel`, `vcs`, `libs`...), without an area
     /// prefix (`contrib/devel` is `devel`).
     pub section: String,
+    /// `Depends`, `Pre-Depends` and `Recommends` ([`super::deps::dpkg_relations`]):
+    /// what apt's autoremover keeps for it (`APT::AutoRemove::RecommendsImportant`).
+    pub depends: Vec<String>,
+    /// `Suggests`: apt keeps these too (`SuggestsImportant`), but removing the package
+    /// does not pull them along.
+    pub suggests: Vec<String>,
+    /// `Provides` (virtual package names).
+    pub provides: Vec<String>,
+    /// `Essential: yes`, `Protected: yes` or `Important: yes`: apt never removes it.
+    pub essential: bool,
 }
 
 /// An apk package.
@@ -78,6 +113,10 @@ pub struct ApkPackage {
     pub name: String,
     /// `V:`.
     pub version: String,
+    /// `D:` names ([`super::deps::apk_name`]), conflicts dropped.
+    pub depends: Vec<String>,
+    /// `p:` names (`so:`, `cmd:`, `pc:` and virtual names).
+    pub provides: Vec<String>,
     /// Its files.
     pub paths: Vec<Box<[u8]>>,
 }
@@ -89,6 +128,8 @@ pub fn db_kind(path: &[u8]) -> Option<DbKind> {
     let parent_name = parent.rsplit(|&b| b == b'/').next().unwrap_or_default();
     if path == b"/var/lib/dpkg/status" {
         Some(DbKind::DpkgStatus)
+    } else if path == b"/var/lib/apt/extended_states" {
+        Some(DbKind::AptStates)
     } else if parent == b"/var/lib/dpkg/info" && name.ends_with(b".list") {
         Some(DbKind::DpkgList)
     } else if parent_name.ends_with(b".dist-info") && name == b"METADATA"
@@ -97,12 +138,19 @@ pub fn db_kind(path: &[u8]) -> Option<DbKind> {
         Some(DbKind::PipMetadata)
     } else if parent_name.ends_with(b".dist-info") && name == b"RECORD" {
         Some(DbKind::PipRecord)
+    } else if parent_name.ends_with(b".dist-info") && (name == b"REQUESTED" || name == b"INSTALLER")
+    {
+        Some(DbKind::PipFlag)
     } else if parent_name.ends_with(b".egg-info") && name == b"installed-files.txt" {
         Some(DbKind::EggFiles)
     } else if name == b"package.json" {
         Some(DbKind::Npm)
+    } else if name == b"package-lock.json" || name == b".package-lock.json" {
+        Some(DbKind::NpmLock)
     } else if path == b"/lib/apk/db/installed" {
         Some(DbKind::Apk)
+    } else if path == b"/etc/apk/world" {
+        Some(DbKind::ApkWorld)
     } else if name.starts_with(b"requirements") && name.ends_with(b".txt") {
         Some(DbKind::Requirements)
     } else {
@@ -115,6 +163,14 @@ pub fn db_kind(path: &[u8]) -> Option<DbKind> {
 pub enum DbKind {
     /// dpkg status.
     DpkgStatus,
+    /// apt's extended_states.
+    AptStates,
+    /// pip `REQUESTED` or `INSTALLER`.
+    PipFlag,
+    /// An npm lock.
+    NpmLock,
+    /// apk world.
+    ApkWorld,
     /// dpkg file list.
     DpkgList,
     /// pip metadata.
@@ -136,6 +192,28 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
     let text_str = String::from_utf8_lossy(text);
     match kind {
         DbKind::DpkgStatus => Some(Record::DpkgStatus(parse_dpkg_status(&text_str))),
+        DbKind::AptStates => Some(Record::AptAuto(deps::apt_auto_installed(&text_str))),
+        DbKind::ApkWorld => Some(Record::ApkWorld(deps::apk_world(&text_str))),
+        DbKind::PipFlag => {
+            let requested = path.ends_with(b"/REQUESTED");
+            Some(Record::PipFlag {
+                dir: parent(path).into(),
+                installer: (!requested).then(|| text_str.trim().to_string()),
+            })
+        }
+        DbKind::NpmLock => {
+            let v: serde_json::Value = serde_json::from_slice(text).ok()?;
+            let dir = parent(path);
+            // The hidden lock lives in node_modules; its keys are relative to the project.
+            let project = if dir.ends_with(b"/node_modules") {
+                parent(dir)
+            } else {
+                dir
+            };
+            Some(Record::NpmLock {
+                dev: deps::npm_lock_dev(project, &v),
+            })
+        }
         DbKind::DpkgList => {
             let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
             let stem = name.strip_suffix(b".list").unwrap_or(name);
@@ -152,6 +230,7 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
         DbKind::PipMetadata => {
             let mut name = String::new();
             let mut version = String::new();
+            let (mut requires, mut extra_requires) = (Vec::new(), Vec::new());
             for line in text_str.lines() {
                 if line.is_empty() {
                     break;
@@ -160,12 +239,23 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
                     name = v.trim().to_string();
                 } else if let Some(v) = line.strip_prefix("Version:") {
                     version = v.trim().to_string();
+                } else if let Some((dep, hard)) = line
+                    .strip_prefix("Requires-Dist:")
+                    .and_then(deps::requires_dist)
+                {
+                    if hard {
+                        requires.push(dep);
+                    } else {
+                        extra_requires.push(dep);
+                    }
                 }
             }
             (!name.is_empty()).then(|| Record::PipMetadata {
                 dir: parent(path).into(),
                 name,
                 version,
+                requires,
+                extra_requires,
             })
         }
         DbKind::PipRecord => {
@@ -211,6 +301,11 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
                     .and_then(|d| d.as_object())
                     .map(|o| o.keys().cloned().collect())
                     .unwrap_or_default(),
+                dependencies: ["dependencies", "optionalDependencies", "peerDependencies"]
+                    .iter()
+                    .filter_map(|k| v.get(k).and_then(|d| d.as_object()))
+                    .flat_map(|o| o.keys().cloned())
+                    .collect(),
                 installed,
             })
         }
@@ -286,6 +381,8 @@ fn parse_dpkg_status(text: &str) -> Vec<DpkgPackage> {
         let mut kib = 0;
         let mut installed = false;
         let mut section = "";
+        let (mut depends, mut suggests, mut provides) = (Vec::new(), Vec::new(), Vec::new());
+        let mut essential = false;
         for line in para.lines() {
             if let Some(v) = line.strip_prefix("Package:") {
                 name = v.trim();
@@ -297,6 +394,20 @@ fn parse_dpkg_status(text: &str) -> Vec<DpkgPackage> {
                 installed = v.trim().ends_with(" installed");
             } else if let Some(v) = line.strip_prefix("Section:") {
                 section = v.trim().rsplit('/').next().unwrap_or_default();
+            } else if let Some(v) = ["Depends:", "Pre-Depends:", "Recommends:"]
+                .iter()
+                .find_map(|k| line.strip_prefix(k))
+            {
+                depends.extend(deps::dpkg_relations(v));
+            } else if let Some(v) = line.strip_prefix("Suggests:") {
+                suggests = deps::dpkg_relations(v);
+            } else if let Some(v) = line.strip_prefix("Provides:") {
+                provides = deps::dpkg_relations(v);
+            } else if let Some(v) = ["Essential:", "Protected:", "Important:"]
+                .iter()
+                .find_map(|k| line.strip_prefix(k))
+            {
+                essential |= v.trim() == "yes";
             }
         }
         if installed && !name.is_empty() {
@@ -305,6 +416,10 @@ fn parse_dpkg_status(text: &str) -> Vec<DpkgPackage> {
                 version: version.to_string(),
                 installed_kib: kib,
                 section: section.to_string(),
+                depends,
+                suggests,
+                provides,
+                essential,
             });
         }
     }
@@ -317,6 +432,8 @@ fn parse_apk(text: &str) -> Vec<ApkPackage> {
         let mut pkg = ApkPackage {
             name: String::new(),
             version: String::new(),
+            depends: Vec::new(),
+            provides: Vec::new(),
             paths: Vec::new(),
         };
         let mut dir = String::new();
@@ -325,6 +442,12 @@ fn parse_apk(text: &str) -> Vec<ApkPackage> {
                 pkg.name = v.to_string();
             } else if let Some(v) = line.strip_prefix("V:") {
                 pkg.version = v.to_string();
+            } else if let Some(v) = line.strip_prefix("D:") {
+                pkg.depends
+                    .extend(v.split_whitespace().filter_map(deps::apk_name));
+            } else if let Some(v) = line.strip_prefix("p:") {
+                pkg.provides
+                    .extend(v.split_whitespace().filter_map(deps::apk_name));
             } else if let Some(v) = line.strip_prefix("F:") {
                 dir = v.to_string();
             } else if let Some(v) = line.strip_prefix("R:") {

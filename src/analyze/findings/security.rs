@@ -96,6 +96,7 @@ pub(super) fn file_secrets(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
             saving_bytes: 0,
             message,
             entries: vec![*e],
+            packages: Vec::new(),
         });
     }
 }
@@ -137,6 +138,7 @@ fn package_fixture(
             owner.manager, owner.name
         ),
         entries: vec![entry],
+        packages: Vec::new(),
     }
 }
 

@@ -191,6 +191,7 @@ impl Acc<'_> {
             saving_bytes: bytes,
             message,
             entries,
+            packages: Vec::new(),
         });
     }
 
@@ -216,6 +217,7 @@ impl Acc<'_> {
             saving_bytes: 0,
             message,
             entries: Vec::new(),
+            packages: Vec::new(),
         });
     }
 }
