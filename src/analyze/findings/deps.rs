@@ -40,7 +40,7 @@ pub fn apt_auto_installed(text: &str) -> Vec<String> {
     out
 }
 
-/// A `Requires-Dist` value (`name[extra] (>=1) ; marker`): the normalised name, and
+/// A `Requires-Dist` value (`name[extra] (>=1) ; marker`): the name as written, and
 /// whether the dependency is hard. One that applies only under an `extra == ...` marker
 /// is not: the extra may not have been asked for. Other markers (`python_version`,
 /// `sys_platform`) count as met, the safe side for keeping a package.
@@ -54,7 +54,7 @@ pub fn requires_dist(value: &str) -> Option<(String, bool)> {
     if name.is_empty() {
         return None;
     }
-    Some((super::packages::normalise_py(name), !mentions_extra(marker)))
+    Some((name.to_string(), !mentions_extra(marker)))
 }
 
 /// True when a PEP 508 marker tests the `extra` variable (outside quoted strings).
@@ -94,8 +94,8 @@ pub fn apk_world(text: &str) -> Vec<String> {
 
 /// The package directories an npm lock (`package-lock.json`, or the hidden
 /// `node_modules/.package-lock.json`, lockfile v2/v3) flags `dev: true`: only
-/// devDependencies need them. `project` is the directory the lock's keys are relative to.
-pub fn npm_lock_dev(project: &[u8], v: &serde_json::Value) -> Vec<Box<[u8]>> {
+/// devDependencies need them. Relative to the project directory, as the lock keys them.
+pub fn npm_lock_dev(v: &serde_json::Value) -> Vec<&str> {
     let Some(pkgs) = v.get("packages").and_then(|p| p.as_object()) else {
         return Vec::new();
     };
@@ -103,7 +103,7 @@ pub fn npm_lock_dev(project: &[u8], v: &serde_json::Value) -> Vec<Box<[u8]>> {
         .filter(|(k, p)| {
             !k.is_empty() && p.get("dev").and_then(serde_json::Value::as_bool) == Some(true)
         })
-        .map(|(k, _)| super::packages::resolve(project, k.as_bytes()).into_boxed_slice())
+        .map(|(k, _)| k.as_str())
         .collect()
 }
 
@@ -131,7 +131,7 @@ mod tests {
     fn requires_dist_markers() {
         assert_eq!(
             requires_dist("Werkzeug (>=3.0.0)"),
-            Some(("werkzeug".into(), true))
+            Some(("Werkzeug".into(), true))
         );
         assert_eq!(
             requires_dist("colorama; platform_system == \"Windows\""),
@@ -152,7 +152,7 @@ mod tests {
         );
         assert_eq!(
             requires_dist("Typing_Extensions[x]>=4"),
-            Some(("typing-extensions".into(), true))
+            Some(("Typing_Extensions".into(), true))
         );
         assert_eq!(requires_dist("   "), None);
     }
@@ -178,15 +178,8 @@ mod tests {
             r#"{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/jest":{"dev":true},"node_modules/a/node_modules/b":{"dev":true},"node_modules/left-pad":{}}}"#,
         )
         .unwrap();
-        let dev = npm_lock_dev(b"/app", &v);
-        let mut got: Vec<&[u8]> = dev.iter().map(|b| &b[..]).collect();
+        let mut got = npm_lock_dev(&v);
         got.sort();
-        assert_eq!(
-            got,
-            [
-                &b"/app/node_modules/a/node_modules/b"[..],
-                b"/app/node_modules/jest"
-            ]
-        );
+        assert_eq!(got, ["node_modules/a/node_modules/b", "node_modules/jest"]);
     }
 }

@@ -211,7 +211,10 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
                 dir
             };
             Some(Record::NpmLock {
-                dev: deps::npm_lock_dev(project, &v),
+                dev: deps::npm_lock_dev(&v)
+                    .into_iter()
+                    .map(|k| resolve(project, k.as_bytes()).into_boxed_slice())
+                    .collect(),
             })
         }
         DbKind::DpkgList => {
@@ -243,6 +246,7 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
                     .strip_prefix("Requires-Dist:")
                     .and_then(deps::requires_dist)
                 {
+                    let dep = normalise_py(&dep);
                     if hard {
                         requires.push(dep);
                     } else {
