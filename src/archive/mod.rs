@@ -53,6 +53,11 @@ pub struct Progress {
     pub bytes: AtomicU64,
     /// The member being read.
     pub member: Mutex<String>,
+    /// Layer blobs begun so far (members that are tars, plain or compressed).
+    pub layer: AtomicU64,
+    /// Layer blobs the input holds, when a look at a file's tar headers told before
+    /// reading; 0 when not known (a pipe, a folder, a registry).
+    pub layers: AtomicU64,
     /// Set once reading has ended (the analysis after it reports no progress).
     pub done: AtomicBool,
 }
@@ -61,6 +66,10 @@ impl Progress {
     /// Marks reading as ended.
     pub fn finish(&self) {
         self.done.store(true, Ordering::Relaxed);
+    }
+
+    fn layer_begun(&self) {
+        self.layer.fetch_add(1, Ordering::Relaxed);
     }
 
     fn set_member(&self, name: &str) {
@@ -154,12 +163,19 @@ pub fn read(
 ) -> Result<RawArchive> {
     match opened {
         Opened::Stream(stream) => read_stream(label, stream, sink, opts),
-        Opened::File { path, file } => match plan_parallel(&path, sink) {
-            Some((planned, workers)) => {
-                read_file_parallel(label, &path, file, planned, workers, sink, opts)
+        Opened::File { path, file } => {
+            if let Some(p) = &opts.progress
+                && let Some(n) = read::count_layers(&path)
+            {
+                p.layers.store(n, Ordering::Relaxed);
             }
-            None => read_stream(label, file, sink, opts),
-        },
+            match plan_parallel(&path, sink) {
+                Some((planned, workers)) => {
+                    read_file_parallel(label, &path, file, planned, workers, sink, opts)
+                }
+                None => read_stream(label, file, sink, opts),
+            }
+        }
         Opened::Folder(path) => read_folder(label, &path, sink, opts),
         Opened::Members(members) => read_members(label, members, sink, opts),
     }
@@ -241,6 +257,9 @@ fn read_member<R: Read>(
             };
             if !opts.verify {
                 stream.get_mut().1.stop_hashing();
+            }
+            if let Some(p) = &opts.progress {
+                p.layer_begun();
             }
             feeder.begin(name, compression).map_err(stop)?;
             let pumped = match compression {

@@ -259,6 +259,9 @@ fn walk_stream<R: Read>(
                     p.set_member(&name);
                 }
                 if let Some(recording) = feeder.take_deferred(entry.raw_file_position()) {
+                    if let Some(p) = &opts.progress {
+                        p.layer_begun();
+                    }
                     let member = pass_deferred(&raw, &name, size, &mut entry, recording, feeder)?;
                     insert_member(&mut raw, name, member);
                     continue;
@@ -492,4 +495,58 @@ fn walk_members(
         return Err(Error::input(label, "no members: not an image").into());
     }
     Ok(raw)
+}
+
+/// How many members of the archive file at `path` are layer blobs (tars, plain or
+/// compressed), from its tar headers and each member's first bytes, for a progress
+/// display's "layer N/M". Seeks past member bodies, so it costs a read per member, not a
+/// pass over the file. `None` for anything but a regular file holding a plain tar (a pipe
+/// must not be read twice; a compressed archive would need decompressing).
+pub(super) fn count_layers(path: &Path) -> Option<u64> {
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut head = vec![0u8; 512];
+    pipeline::parallel::read_at(&file, &mut head, 0).ok()?;
+    if !looks_like_tar(&head) {
+        return None;
+    }
+    let mut archive = tar::Archive::new(&file);
+    let mut layers = 0;
+    for entry in archive.entries_with_seek().ok()? {
+        let entry = entry.ok()?;
+        if !matches!(
+            entry.header().entry_type(),
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse
+        ) {
+            continue;
+        }
+        let n = usize::try_from(entry.size().min(512)).unwrap_or(512);
+        let head = head.get_mut(..n)?;
+        if pipeline::parallel::read_at(&file, head, entry.raw_file_position()).is_err() {
+            continue;
+        }
+        if matches!(sniff(head), Sniffed::Gzip | Sniffed::Zstd | Sniffed::Tar) {
+            layers += 1;
+        }
+    }
+    Some(layers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_the_layer_members_of_a_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        // 7 layer tars (`tar tvf`: the .tar members), 7 symlinks to them (not counted),
+        // a config and v1 json files.
+        let sample = root.join("testdata/sample/sample.docker.tar");
+        assert_eq!(count_layers(&sample), Some(7));
+        // Not a tar, or not a file: unknown.
+        assert_eq!(count_layers(&root.join("Cargo.toml")), None);
+        assert_eq!(count_layers(&root.join("src")), None);
+    }
 }

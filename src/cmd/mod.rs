@@ -7,6 +7,7 @@ pub mod explore;
 pub mod init;
 pub mod inspect;
 pub mod meta;
+pub mod progress;
 pub mod source;
 
 use anyhow::{Context, Result};
@@ -20,7 +21,6 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use crate::cli::{InputArgs, LimitArgs};
 
@@ -58,48 +58,6 @@ pub fn parse_platform(arg: Option<&str>) -> Result<Option<manifest::Platform>> {
         ))
     })?;
     Ok(Some(platform))
-}
-
-/// A progress bar on standard error while `progress` shows reading under way; stopped
-/// by the flag returned, or when reading ends.
-fn spawn_bar(
-    source: &Source,
-    progress: Arc<Progress>,
-) -> (
-    std::thread::JoinHandle<()>,
-    Arc<std::sync::atomic::AtomicBool>,
-) {
-    let total = source.size_hint();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stop_flag = Arc::clone(&stop);
-    let handle = std::thread::spawn(move || {
-        let bar = match total {
-            Some(t) => indicatif::ProgressBar::new(t),
-            None => indicatif::ProgressBar::new_spinner(),
-        };
-        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        let style = if total.is_some() {
-            "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}"
-        } else {
-            "{spinner} {bytes} {bytes_per_sec} {msg}"
-        };
-        if let Ok(s) = indicatif::ProgressStyle::with_template(style) {
-            bar.set_style(s);
-        }
-        // Only show a bar for reads that take a while.
-        let started = std::time::Instant::now();
-        while !stop_flag.load(Ordering::Relaxed) && !progress.done.load(Ordering::Relaxed) {
-            if started.elapsed() > Duration::from_millis(300) {
-                bar.set_position(progress.bytes.load(Ordering::Relaxed));
-                if let Ok(m) = progress.member.lock() {
-                    bar.set_message(m.chars().take(40).collect::<String>());
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        bar.finish_and_clear();
-    });
-    (handle, stop)
 }
 
 /// Writes `bytes` to `--output` or standard output, all at once: a report is written
@@ -175,7 +133,7 @@ pub fn with_bar<T>(
     let progress =
         (!quiet && std::io::stderr().is_terminal()).then(|| Arc::new(Progress::default()));
     opts.read.progress = progress.clone();
-    let bar = progress.map(|p| spawn_bar(source, p));
+    let bar = progress.map(|p| progress::spawn(source, p));
     let result = run(opts);
     if let Some((bar, stop)) = bar {
         stop.store(true, Ordering::Relaxed);

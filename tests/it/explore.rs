@@ -637,3 +637,51 @@ fn explore_reads_the_image_from_a_pipe_and_the_keys_from_the_terminal() {
     t.send(&["Escape", "q"]);
     t.wait_for(&["explore-exit=0"]);
 }
+
+/// The progress bar in a real terminal, on an image that arrives through a FIFO in two
+/// parts: while the reader waits inside the first layer, standard error shows the bytes
+/// in the report's SI units and "layer 1" (a pipe's layer count is not known ahead, so
+/// no "/7"; the unit test in src/cmd/progress.rs covers "layer N/M").
+#[test]
+fn progress_bar_in_tmux_counts_si_units_and_layers() {
+    let image = std::fs::read(testdata("sample/sample.docker.tar")).expect("sample");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("image.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success(), "mkfifo");
+    let command = format!(
+        "{} inspect {} >/dev/null; echo inspect-exit=$?; sleep 30",
+        shell_quote(env!("CARGO_BIN_EXE_deadweight")),
+        shell_quote(&fifo.display().to_string())
+    );
+    let Some(t) = Tmux::start(&command) else {
+        return;
+    };
+    // The first member (at 512) is a 2 MB layer tar: stop a megabyte into it.
+    let mut writer = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .expect("open the FIFO");
+    use std::io::Write;
+    writer.write_all(&image[..1_000_000]).expect("first part");
+    let screen = t.wait_for(&["layer 1"]);
+    let bar = screen
+        .lines()
+        .find(|l| l.contains("layer 1"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(bar.contains(" kB") || bar.contains(" MB"), "{bar}");
+    assert!(!bar.contains("iB"), "binary units: {bar}");
+    assert!(
+        !bar.contains("layer 1/"),
+        "a pipe's layers are not counted: {bar}"
+    );
+    writer.write_all(&image[1_000_000..]).expect("the rest");
+    drop(writer);
+    let screen = t.wait_for(&["inspect-exit="]);
+    assert!(screen.contains("inspect-exit=0"), "{screen}");
+    assert!(!screen.contains("layer 1"), "the bar is cleared: {screen}");
+}

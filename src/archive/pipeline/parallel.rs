@@ -54,6 +54,11 @@ pub(crate) struct Planned {
 /// there is nothing to run in parallel.
 pub(crate) fn plan(path: &Path) -> Option<Vec<Planned>> {
     let mut file = File::open(path).ok()?;
+    // A FIFO (`<(docker save x)`) must not be read here: these bytes would be gone for
+    // the main pass.
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
     let mut head = [0u8; 512];
     file.read_exact(&mut head).ok()?;
     if !super::super::sniff::looks_like_tar(&head) {
@@ -82,7 +87,7 @@ pub(crate) fn plan(path: &Path) -> Option<Vec<Planned>> {
     (found.len() >= 2).then_some(found)
 }
 
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
     #[cfg(unix)]
     {
         std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
