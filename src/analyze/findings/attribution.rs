@@ -7,7 +7,7 @@
 
 use super::collect::Collected;
 use super::model::Package;
-use super::packages::{self, BuildUse, Record};
+use super::packages::{self, BuildUse, PathList, Record};
 use super::shipped::{Ctx, VisibleByPath};
 use crate::analyze::waste::VisibleFile;
 use crate::index::{Fate, Index, PathId, PathTable};
@@ -39,11 +39,11 @@ pub(super) fn attribute_packages(ctx: &Ctx<'_>, visible: &VisibleByPath<'_>) -> 
 }
 
 /// The bytes and entries of the visible files of `list`, each once.
-fn files_of(paths: &PathTable, visible: &VisibleByPath<'_>, list: &[Box<[u8]>]) -> (u64, Vec<u32>) {
+fn files_of(paths: &PathTable, visible: &VisibleByPath<'_>, list: &PathList) -> (u64, Vec<u32>) {
     let mut bytes = 0;
     let mut entries = Vec::new();
     let mut seen = HashSet::new();
-    for p in list {
+    for p in list.iter() {
         if let Some(id) = paths.find(p)
             && let Some((e, b, _)) = visible.get(id)
             && seen.insert(e)
@@ -165,16 +165,16 @@ fn db_packages(
     let paths = &index.paths;
     let build_dirs: Vec<PathId> = BUILD_PLACES.iter().filter_map(|p| paths.find(p)).collect();
     // dpkg.
-    let mut lists: HashMap<&str, &[Box<[u8]>]> = HashMap::new();
+    let mut lists: HashMap<&str, &PathList> = HashMap::new();
     let mut pip_meta: HashMap<&[u8], (&str, &str)> = HashMap::new();
-    let mut pip_record: HashMap<&[u8], &[Box<[u8]>]> = HashMap::new();
+    let mut pip_record: HashMap<&[u8], &PathList> = HashMap::new();
     for (e, r) in &c.records {
         if !is_visible(*e) {
             continue;
         }
         match r {
             Record::DpkgList { package, paths } => {
-                lists.insert(package.as_str(), paths.as_slice());
+                lists.insert(package.as_str(), paths);
             }
             Record::PipMetadata {
                 dir, name, version, ..
@@ -182,7 +182,7 @@ fn db_packages(
                 pip_meta.insert(dir, (name.as_str(), version.as_str()));
             }
             Record::PipRecord { dir, paths } => {
-                pip_record.insert(dir, paths.as_slice());
+                pip_record.insert(dir, paths);
             }
             _ => {}
         }
@@ -344,9 +344,9 @@ pub(super) fn owners(ctx: &Ctx<'_>, wanted: &[PathId]) -> HashMap<PathId, Owner>
             .get(e as usize)
             .is_some_and(|x| x.fate == Fate::Visible)
     };
-    let mut claim = |list: &[Box<[u8]>], owner: &dyn Fn() -> Owner| {
-        for p in list {
-            if let Some(&id) = by_bytes.get(p.as_ref()) {
+    let mut claim = |list: &PathList, owner: &dyn Fn() -> Owner| {
+        for p in list.iter() {
+            if let Some(&id) = by_bytes.get(p) {
                 out.entry(id).or_insert_with(owner);
             }
         }

@@ -330,9 +330,7 @@ fn link_npm(
     let mut lock_dev: Option<HashSet<&[u8]>> = None;
     for r in visible {
         if let Record::NpmLock { dev } = r {
-            lock_dev
-                .get_or_insert_with(HashSet::new)
-                .extend(dev.iter().map(|d| &d[..]));
+            lock_dev.get_or_insert_with(HashSet::new).extend(dev.iter());
         }
     }
     let mut direct: Vec<u32> = Vec::new();

@@ -47,6 +47,7 @@ pub mod matcher;
 pub mod model;
 mod names;
 pub mod packages;
+mod path_list;
 pub mod rules;
 pub mod secrets;
 mod security;

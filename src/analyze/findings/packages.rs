@@ -5,6 +5,7 @@
 //! and file lists only; bytes are attributed later from the files the final tree shows.
 
 use super::deps;
+pub use super::path_list::PathList;
 
 /// What a captured package-database file holds.
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ pub enum Record {
         /// The package name (arch qualifier dropped).
         package: String,
         /// Its paths.
-        paths: Vec<Box<[u8]>>,
+        paths: PathList,
     },
     /// A pip `*.dist-info/METADATA` (or egg-info `PKG-INFO`).
     PipMetadata {
@@ -45,7 +46,7 @@ pub enum Record {
         /// The dist-info directory.
         dir: Box<[u8]>,
         /// Its files.
-        paths: Vec<Box<[u8]>>,
+        paths: PathList,
     },
     /// A `package.json`.
     Npm {
@@ -65,7 +66,7 @@ pub enum Record {
     /// An npm lock: the package directories only devDependencies need.
     NpmLock {
         /// The directories, absolute.
-        dev: Vec<Box<[u8]>>,
+        dev: PathList,
     },
     /// `lib/apk/db/installed`.
     Apk(Vec<ApkPackage>),
@@ -118,7 +119,7 @@ pub struct ApkPackage {
     /// `p:` names (`so:`, `cmd:`, `pc:` and virtual names).
     pub provides: Vec<String>,
     /// Its files.
-    pub paths: Vec<Box<[u8]>>,
+    pub paths: PathList,
 }
 
 /// The kind of database a path is, if it is one; `path` is normalised (leading `/`).
@@ -213,7 +214,7 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
             Some(Record::NpmLock {
                 dev: deps::npm_lock_dev(&v)
                     .into_iter()
-                    .map(|k| resolve(project, k.as_bytes()).into_boxed_slice())
+                    .map(|k| resolve(project, k.as_bytes()))
                     .collect(),
             })
         }
@@ -226,7 +227,6 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
                 paths: text
                     .split(|&b| b == b'\n')
                     .filter(|l| l.first() == Some(&b'/') && l.len() > 1)
-                    .map(Box::from)
                     .collect(),
             })
         }
@@ -268,7 +268,7 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
             let paths = text_str
                 .lines()
                 .filter_map(record_path)
-                .map(|rel| resolve(base, rel.as_bytes()).into_boxed_slice())
+                .map(|rel| resolve(base, rel.as_bytes()))
                 .collect();
             Some(Record::PipRecord {
                 dir: dir.into(),
@@ -281,7 +281,7 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
-                .map(|rel| resolve(dir, rel.as_bytes()).into_boxed_slice())
+                .map(|rel| resolve(dir, rel.as_bytes()))
                 .collect();
             Some(Record::PipRecord {
                 dir: dir.into(),
@@ -438,7 +438,7 @@ fn parse_apk(text: &str) -> Vec<ApkPackage> {
             version: String::new(),
             depends: Vec::new(),
             provides: Vec::new(),
-            paths: Vec::new(),
+            paths: PathList::default(),
         };
         let mut dir = String::new();
         for line in para.lines() {
@@ -456,10 +456,11 @@ fn parse_apk(text: &str) -> Vec<ApkPackage> {
                 dir = v.to_string();
             } else if let Some(v) = line.strip_prefix("R:") {
                 pkg.paths
-                    .push(format!("/{dir}/{v}").replace("//", "/").into_bytes().into());
+                    .push(format!("/{dir}/{v}").replace("//", "/").as_bytes());
             }
         }
         if !pkg.name.is_empty() {
+            pkg.paths.shrink_to_fit();
             out.push(pkg);
         }
     }
