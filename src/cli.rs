@@ -230,6 +230,15 @@ pub enum UnitsArg {
     Iec,
 }
 
+/// What `inspect --sort` orders the lists by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// Bytes in the image (uncompressed).
+    Size,
+    /// Pull cost: the layer blobs' bytes (compressed where they are).
+    Stored,
+}
+
 /// `deadweight inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -265,6 +274,10 @@ pub struct InspectArgs {
     /// Include every visible file (path, bytes, layer, sha256) in the JSON report.
     #[arg(long)]
     pub all_files: bool,
+    /// Order the largest files, directories and each category's findings by bytes
+    /// (`size`) or by pull cost (`stored`: the compressed bytes a pull downloads).
+    #[arg(long, value_enum, default_value_t = SortArg::Size)]
+    pub sort: SortArg,
     /// Print the final filesystem as a directory tree, biggest first (`--depth` levels,
     /// `--top` entries per directory), instead of the report.
     #[arg(long, conflicts_with_all = ["format", "suggest_dockerignore", "all_files"])]

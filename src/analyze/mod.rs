@@ -128,10 +128,14 @@ impl Analysis {
         }
     }
 
-    /// Visible files, largest first (ties by path), at most `n`.
-    pub fn top_files(&self, index: &Index, n: usize) -> Vec<VisibleFile> {
+    /// Visible files, largest first (ties by path), at most `n`; by pull cost
+    /// ([`VisibleFile::stored`]) with `by_stored`.
+    pub fn top_files(&self, index: &Index, n: usize, by_stored: bool) -> Vec<VisibleFile> {
+        let key = |f: &VisibleFile| {
+            if by_stored { f.stored(index) } else { f.bytes }
+        };
         // The n-th largest size first (8 bytes per file), then only the files that large.
-        let mut sizes: Vec<u64> = self.waste.visible.iter().map(|f| f.bytes).collect();
+        let mut sizes: Vec<u64> = self.waste.visible.iter().map(key).collect();
         keep_largest(&mut sizes, n, |b| *b);
         let cut = sizes.iter().copied().min().unwrap_or(0);
         drop(sizes);
@@ -139,10 +143,10 @@ impl Analysis {
             .waste
             .visible
             .iter()
-            .filter(|f| f.bytes >= cut)
+            .filter(|f| key(f) >= cut)
             .copied()
             .collect();
-        files.sort_by_cached_key(|f| (Reverse(f.bytes), index.paths.path_bytes(f.path)));
+        files.sort_by_cached_key(|f| (Reverse(key(f)), index.paths.path_bytes(f.path)));
         files.truncate(n);
         files
     }
@@ -164,18 +168,46 @@ impl Analysis {
         out
     }
 
+    /// Pull cost per directory, rolled up like [`Analysis::dir_bytes`]: the stored bytes
+    /// of the visible files below it ([`VisibleFile::stored`]).
+    pub fn dir_stored(&self, index: &Index) -> Vec<u64> {
+        let mut out = vec![0u64; index.paths.len()];
+        for f in &self.waste.visible {
+            let stored = f.stored(index);
+            if stored == 0 {
+                continue;
+            }
+            for anc in index.paths.ancestors(f.path) {
+                if let Some(b) = out.get_mut(anc as usize) {
+                    *b += stored;
+                }
+            }
+        }
+        out
+    }
+
     /// The largest directories at most `depth` levels deep (the root excluded), largest
-    /// first; a directory and its subdirectories may both appear.
-    pub fn top_dirs(&self, index: &Index, depth: u32, n: usize) -> Vec<(PathId, u64)> {
-        let mut dirs: Vec<(PathId, u64)> = self
+    /// first, with their bytes and pull cost; a directory and its subdirectories may both
+    /// appear.
+    pub fn top_dirs(
+        &self,
+        index: &Index,
+        depth: u32,
+        n: usize,
+        by_stored: bool,
+    ) -> Vec<(PathId, u64, u64)> {
+        let key = |d: &(PathId, u64, u64)| if by_stored { d.2 } else { d.1 };
+        let stored = self.dir_stored(index);
+        let mut dirs: Vec<(PathId, u64, u64)> = self
             .dir_bytes(index)
             .into_iter()
             .enumerate()
-            .map(|(p, b)| (p as PathId, b))
-            .filter(|&(p, b)| b > 0 && p != ROOT && index.paths.depth(p) <= depth)
+            .map(|(p, b)| (p as PathId, b, stored.get(p).copied().unwrap_or(0)))
+            .filter(|&(p, b, _)| b > 0 && p != ROOT && index.paths.depth(p) <= depth)
             .collect();
-        keep_largest(&mut dirs, n, |d| d.1);
-        dirs.sort_by_cached_key(|d| (Reverse(d.1), index.paths.path_bytes(d.0)));
+        drop(stored);
+        keep_largest(&mut dirs, n, key);
+        dirs.sort_by_cached_key(|d| (Reverse(key(d)), index.paths.path_bytes(d.0)));
         dirs.truncate(n);
         dirs
     }

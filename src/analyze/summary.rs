@@ -22,6 +22,8 @@ pub struct Limits {
     pub depth: u32,
     /// Include every visible file.
     pub all_files: bool,
+    /// The top lists by pull cost (stored bytes) rather than bytes (`--sort stored`).
+    pub by_stored: bool,
 }
 
 impl Default for Limits {
@@ -31,6 +33,7 @@ impl Default for Limits {
             top: 10,
             depth: 3,
             all_files: false,
+            by_stored: false,
         }
     }
 }
@@ -51,6 +54,7 @@ pub fn summarize(index: &Index, a: &Analysis, source_path: &str, limits: Limits)
             .map(|f| FileInfo {
                 path: paths.display(f.path),
                 bytes: f.bytes,
+                stored_bytes: f.stored(index),
                 layer: usize::from(f.layer),
                 sha256: index
                     .entries
@@ -93,6 +97,8 @@ pub fn summarize(index: &Index, a: &Analysis, source_path: &str, limits: Limits)
                     diff_id: l.blob.diff_id.to_string(),
                     compression: l.blob.compression.name().to_string(),
                     blob_bytes: l.blob.blob_bytes,
+                    entries_stored_bytes: l.counts.stored_bytes,
+                    end_stored_bytes: l.blob.blob_bytes.saturating_sub(l.counts.stored_bytes),
                     content_bytes: l.counts.content_bytes,
                     entries: l.counts.entries,
                     files: l.counts.files,
@@ -137,21 +143,23 @@ pub fn summarize(index: &Index, a: &Analysis, source_path: &str, limits: Limits)
             layers: index.layers.len() as u64,
         },
         top_files: a
-            .top_files(index, limits.top)
+            .top_files(index, limits.top, limits.by_stored)
             .iter()
             .map(|f| FileInfo {
                 path: paths.display(f.path),
                 bytes: f.bytes,
+                stored_bytes: f.stored(index),
                 layer: usize::from(f.layer),
                 sha256: None,
             })
             .collect(),
         top_dirs: a
-            .top_dirs(index, limits.depth, limits.top)
+            .top_dirs(index, limits.depth, limits.top, limits.by_stored)
             .iter()
-            .map(|(p, b)| DirInfo {
-                path: paths.display(*p),
-                bytes: *b,
+            .map(|&(p, b, stored)| DirInfo {
+                path: paths.display(p),
+                bytes: b,
+                stored_bytes: stored,
             })
             .collect(),
         duplicates: a
@@ -224,6 +232,17 @@ pub fn summarize(index: &Index, a: &Analysis, source_path: &str, limits: Limits)
     }
 }
 
+/// The pull cost of `entries` (indexes into the index's entries), each once.
+fn stored_of(index: &Index, entries: &[u32]) -> u64 {
+    let mut seen: Vec<u32> = entries.to_vec();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.iter()
+        .filter_map(|&e| index.entries.get(e as usize))
+        .map(|e| e.stored)
+        .sum()
+}
+
 /// Fills `findings`, `packages` and `summary` of `report` from the findings stage.
 pub fn add_findings(report: &mut InspectReport, f: &Findings, index: &Index) {
     report.findings = f
@@ -234,6 +253,7 @@ pub fn add_findings(report: &mut InspectReport, f: &Findings, index: &Index) {
             category: x.category.name().to_string(),
             severity: x.severity.name().to_string(),
             bytes: x.bytes,
+            stored_bytes: stored_of(index, &x.entries),
             layer: x.layer,
             created_by: x
                 .layer

@@ -60,6 +60,21 @@ pub struct VisibleFile {
     pub layer: u16,
 }
 
+impl VisibleFile {
+    /// Its pull cost: the stored bytes of the entry that carried its content (a hard
+    /// link's target, on the path that counts the inode's bytes), else of its own entry.
+    pub fn stored(&self, index: &Index) -> u64 {
+        let Some(e) = index.entries.get(self.entry as usize) else {
+            return 0;
+        };
+        if self.bytes > 0 {
+            index.inode_entry(e).stored
+        } else {
+            e.stored
+        }
+    }
+}
+
 /// Bytes a layer shipped that the final filesystem does not show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HiddenFile {

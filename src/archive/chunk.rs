@@ -7,6 +7,7 @@
 //! marking it free. So the reader never allocates per piece once it is running, and what
 //! is in flight is bounded by what the reader may have outstanding.
 
+use super::marks::Marks;
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::ops::Deref;
@@ -16,8 +17,12 @@ use std::sync::mpsc::{self, Receiver, Sender};
 /// A piece of a layer tar, shared by the parser and the hasher thread.
 pub(crate) type Chunk = Arc<Piece>;
 
-/// Bytes of a layer tar: a buffer of their own, or a stretch of a ring.
-pub(crate) struct Piece(Backing);
+/// Bytes of a layer tar: a buffer of their own, or a stretch of a ring; and where the
+/// blob's stored stream was as they were produced ([`Marks`]).
+pub(crate) struct Piece {
+    backing: Backing,
+    marks: Marks,
+}
 
 enum Backing {
     /// A buffer that goes back to `home` when dropped.
@@ -37,22 +42,39 @@ enum Backing {
 impl Piece {
     /// A piece of its own buffer, which goes back to `home` (when given) once no one
     /// holds the piece.
+    #[cfg(test)]
     pub(crate) fn owned(buf: Vec<u8>, home: Option<Sender<Vec<u8>>>) -> Chunk {
-        Arc::new(Piece(Backing::Owned { buf, home }))
+        Piece::marked(buf, home, Marks::default())
+    }
+
+    /// [`Piece::owned`], with the stored positions its bytes were produced at.
+    pub(crate) fn marked(buf: Vec<u8>, home: Option<Sender<Vec<u8>>>, marks: Marks) -> Chunk {
+        Arc::new(Piece {
+            backing: Backing::Owned { buf, home },
+            marks,
+        })
+    }
+
+    /// Where the stored stream was as its bytes were produced.
+    pub(crate) fn marks(&self) -> &Marks {
+        &self.marks
     }
 
     /// True for a stretch of a ring, whose writer waits for it to come back.
     pub(crate) fn is_ring(&self) -> bool {
-        matches!(self.0, Backing::Ring { .. })
+        matches!(self.backing, Backing::Ring { .. })
     }
 }
 
 impl Default for Piece {
     fn default() -> Piece {
-        Piece(Backing::Owned {
-            buf: Vec::new(),
-            home: None,
-        })
+        Piece {
+            backing: Backing::Owned {
+                buf: Vec::new(),
+                home: None,
+            },
+            marks: Marks::default(),
+        }
     }
 }
 
@@ -60,7 +82,7 @@ impl Deref for Piece {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        match &self.0 {
+        match &self.backing {
             Backing::Owned { buf, .. } => buf,
             Backing::Ring {
                 ring, start, len, ..
@@ -71,7 +93,7 @@ impl Deref for Piece {
 
 impl Drop for Piece {
     fn drop(&mut self) {
-        match &mut self.0 {
+        match &mut self.backing {
             Backing::Owned { buf, home } => {
                 if let Some(home) = home
                     && buf.capacity() > 0
@@ -134,6 +156,8 @@ pub(crate) struct RingWriter {
     write: usize,
     /// Where the bytes written but not handed out yet start.
     pending: usize,
+    /// The stored positions of the bytes not handed out yet.
+    marks: Marks,
 }
 
 impl RingWriter {
@@ -152,6 +176,7 @@ impl RingWriter {
             next_seq: 0,
             write: 0,
             pending: 0,
+            marks: Marks::default(),
         }
     }
 
@@ -211,6 +236,13 @@ impl RingWriter {
         self.write = (self.write + n).min(self.len());
     }
 
+    /// The bytes written so far were produced once `stored` bytes of the blob had been
+    /// consumed. True when the marks are full: time to hand out the piece.
+    pub(crate) fn stored(&mut self, stored: u64) -> bool {
+        self.marks.push(self.write - self.pending, stored);
+        self.marks.is_full()
+    }
+
     /// Hands out the bytes written since the last hand-out, as one piece.
     pub(crate) fn flush<E>(
         &mut self,
@@ -229,12 +261,17 @@ impl RingWriter {
             released: false,
         });
         self.pending = end;
-        send(Arc::new(Piece(Backing::Ring {
-            ring: Arc::clone(&self.ring),
-            seq,
-            start,
-            len: end - start,
-        })))
+        let marks = self.marks;
+        self.marks.clear();
+        send(Arc::new(Piece {
+            backing: Backing::Ring {
+                ring: Arc::clone(&self.ring),
+                seq,
+                start,
+                len: end - start,
+            },
+            marks,
+        }))
     }
 
     fn mark(&mut self, seq: u64) {

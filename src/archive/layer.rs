@@ -57,6 +57,12 @@ pub struct RawEntry<'a> {
     pub head: &'a [u8],
     /// The whole content, when [`LayerSink::capture`] asked for it and it fit.
     pub content: Option<&'a [u8]>,
+    /// Pull cost: the layer blob's bytes (compressed where it is) from the end of the
+    /// previous entry to the end of this one's content, so its headers (and the previous
+    /// entry's padding) included. The first entry's count starts at the blob's first byte
+    /// (the gzip or zstd header); what follows the last entry (end-of-archive blocks,
+    /// trailers) belongs to no entry. See `archive/marks.rs`.
+    pub stored: u64,
 }
 
 /// How many leading bytes of every regular file [`RawEntry::head`] holds.
@@ -233,6 +239,8 @@ pub(crate) fn parse_layer<S: TarSource>(
     let mut name: Vec<u8> = Vec::new();
     let mut sparse: Vec<u8> = Vec::new();
     let mut head = Head::default();
+    // The blob position at the end of the previous entry.
+    let mut stored_before = 0u64;
     // "With seek" so that the tar crate moves past padding, and past content passed to
     // the hasher behind its back, through `Skipping::seek`.
     let entries = archive
@@ -317,6 +325,9 @@ pub(crate) fn parse_layer<S: TarSource>(
             ));
         }
         let link = entry.link_name_bytes();
+        let stored_here = stream.borrow_mut().stored();
+        let stored = stored_here.saturating_sub(stored_before);
+        stored_before = stored_before.max(stored_here);
         sink.entry(&RawEntry {
             path: &path,
             link: link.as_deref(),
@@ -327,6 +338,7 @@ pub(crate) fn parse_layer<S: TarSource>(
             gid,
             head: head.bytes(),
             content: full.then_some(content.as_slice()),
+            stored,
         })?;
         pass_digests(hasher, sink, false)?;
     }
@@ -422,11 +434,20 @@ pub(crate) trait TarSource: Read {
     /// there were: fewer than `n` only at the end of the stream. Does not end the file in
     /// the hasher.
     fn content(&mut self, n: u64, to: &mut ContentSink<'_>) -> io::Result<u64>;
+    /// Bytes of the blob as stored that had been consumed when the `consumed` bytes of
+    /// tar read so far had been produced: `consumed` itself for a plain tar.
+    fn stored(&mut self, consumed: u64) -> u64 {
+        consumed
+    }
 }
 
 impl<T: TarSource + ?Sized> TarSource for &mut T {
     fn content(&mut self, n: u64, to: &mut ContentSink<'_>) -> io::Result<u64> {
         (**self).content(n, to)
+    }
+
+    fn stored(&mut self, consumed: u64) -> u64 {
+        (**self).stored(consumed)
     }
 }
 
@@ -497,6 +518,11 @@ struct Skipping<S> {
 }
 
 impl<S: TarSource> Skipping<S> {
+    /// The blob position of the tar bytes consumed so far.
+    fn stored(&mut self) -> u64 {
+        self.inner.stored(self.pos)
+    }
+
     fn content(&mut self, n: u64, to: &mut ContentSink<'_>) -> io::Result<u64> {
         let got = self.inner.content(n, to)?;
         self.pos += got;

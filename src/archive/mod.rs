@@ -22,6 +22,7 @@ pub use crate::source::digest;
 mod hashing;
 pub mod layer;
 pub mod manifest;
+mod marks;
 
 mod pipeline;
 mod read;
@@ -263,10 +264,15 @@ fn read_member<R: Read>(
             }
             feeder.begin(name, compression).map_err(stop)?;
             let pumped = match compression {
-                Compression::None => feeder.pump(&mut stream),
-                Compression::Gzip => feeder.pump(&mut flate2::read::MultiGzDecoder::new(
-                    BufReader::with_capacity(256 * 1024, &mut stream),
-                )),
+                Compression::None => feeder.pump(&mut stream, None),
+                Compression::Gzip => {
+                    let stored = std::cell::Cell::new(0);
+                    let input = marks::Consumed::new(&mut stream, 256 * 1024, &stored);
+                    feeder.pump(
+                        &mut flate2::bufread::MultiGzDecoder::new(input),
+                        Some(&stored),
+                    )
+                }
                 Compression::Zstd => {
                     feeder.pump_zstd(&mut BufReader::with_capacity(256 * 1024, &mut stream))
                 }

@@ -130,6 +130,8 @@ pub(crate) fn decode<R: BufRead, E>(
 ) -> Result<u64, E> {
     let dctx = DCtx::new().map_err(&io_error)?;
     let mut total = 0u64;
+    // Bytes of `input` consumed: the stored position each block's output is marked with.
+    let mut consumed = 0u64;
     let mut src: Vec<u8> = Vec::new();
     // One frame per turn, while there is input.
     while !input.fill_buf().map_err(&io_error)?.is_empty() {
@@ -153,6 +155,7 @@ pub(crate) fn decode<R: BufRead, E>(
                     // skipped here as it streams past, and the next frame starts the
                     // context afresh.
                     skip(input, need).map_err(&io_error)?;
+                    consumed += need as u64;
                     break;
                 }
                 return Err(io_error(io::Error::other(format!(
@@ -235,11 +238,13 @@ pub(crate) fn decode<R: BufRead, E>(
             if direct {
                 input.consume(need);
             }
+            consumed += need as u64;
             if made > 0 {
                 total += made as u64;
                 if let Some(writer) = ring.as_mut() {
                     writer.wrote(made);
-                    if writer.pending() >= PIECE {
+                    let full = writer.stored(consumed);
+                    if full || writer.pending() >= PIECE {
                         writer.flush(send)?;
                     }
                 }

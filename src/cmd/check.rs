@@ -186,6 +186,7 @@ fn report_limits() -> Limits {
         top: 10,
         depth: 3,
         all_files: true,
+        by_stored: false,
     }
 }
 

@@ -36,6 +36,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
         depth: args.depth,
         width: width(),
         all_files: true,
+        sort_stored: false,
     };
     let mut buf = Vec::new();
     match args.format {
@@ -90,5 +91,6 @@ fn limits(args: &DiffArgs) -> deadweight::analyze::summary::Limits {
         top: args.top,
         depth: args.depth,
         all_files: true,
+        by_stored: false,
     }
 }

@@ -37,6 +37,7 @@ pub fn run(args: &ExploreArgs) -> Result<ExitStatus> {
             top: 10,
             depth: 3,
             all_files: false,
+            by_stored: false,
         },
     )?;
     let view = ImageView::new(&seen.index, &seen.analysis, &seen.findings);

@@ -19,6 +19,7 @@ pub fn run(args: &InspectArgs) -> Result<ExitStatus> {
         depth: args.depth,
         width: width(),
         all_files: args.all_files,
+        sort_stored: args.sort == crate::cli::SortArg::Stored,
     };
     let seen = inspect_input(
         &args.input,
@@ -28,6 +29,7 @@ pub fn run(args: &InspectArgs) -> Result<ExitStatus> {
             top: opts.top,
             depth: opts.depth,
             all_files: opts.all_files,
+            by_stored: opts.sort_stored,
         },
     )?;
     let mut buf = Vec::new();

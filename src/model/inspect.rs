@@ -68,6 +68,10 @@ pub struct FindingInfo {
     pub severity: String,
     /// Bytes at stake (deduplicated within the category).
     pub bytes: u64,
+    /// Pull cost: the layer blobs' bytes (compressed where they are) that carry the
+    /// entries it covers, each entry once.
+    #[serde(default)]
+    pub stored_bytes: u64,
     /// The layer that wrote it, where one did.
     pub layer: Option<usize>,
     /// That layer's instruction.
@@ -195,6 +199,15 @@ pub struct LayerInfo {
     pub compression: String,
     /// Bytes as stored.
     pub blob_bytes: u64,
+    /// Pull cost of its entries: the blob's bytes from its start to the end of its last
+    /// entry, each entry's from the end of the one before (headers and the gzip or zstd
+    /// header included).
+    #[serde(default)]
+    pub entries_stored_bytes: u64,
+    /// The blob's bytes after its last entry: tar end-of-archive blocks, the gzip or zstd
+    /// trailer. With `entries_stored_bytes`, exactly `blob_bytes`.
+    #[serde(default)]
+    pub end_stored_bytes: u64,
     /// Sum of its regular-file sizes.
     pub content_bytes: u64,
     /// Tar entries.
@@ -287,6 +300,10 @@ pub struct FileInfo {
     pub path: String,
     /// Bytes attributed to it (a hard-linked inode counts on one path).
     pub bytes: u64,
+    /// Pull cost: the bytes of its layer's blob (compressed where it is) that carried it,
+    /// its tar header included; on the path that `bytes` counts a hard-linked inode on.
+    #[serde(default)]
+    pub stored_bytes: u64,
     /// The layer that wrote it.
     pub layer: usize,
     /// Its content digest (in `files` only).
@@ -301,6 +318,9 @@ pub struct DirInfo {
     pub path: String,
     /// Visible bytes below it.
     pub bytes: u64,
+    /// Pull cost of the visible files below it (see [`FileInfo::stored_bytes`]).
+    #[serde(default)]
+    pub stored_bytes: u64,
 }
 
 /// A duplicate group.

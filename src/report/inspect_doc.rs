@@ -285,17 +285,23 @@ fn files(r: &InspectReport, opts: &Options, out: &mut Vec<Block>) {
     let width = usize::from(opts.width);
     let mut ft = Grid::new(vec![
         Col::num("bytes"),
+        Col::num("pull cost"),
         Col::num("% image"),
         Col::num("layer"),
-        Col::code("largest visible files"),
+        Col::code(if opts.sort_stored {
+            "visible files, largest pull cost first"
+        } else {
+            "largest visible files"
+        }),
     ]);
     let shown: u64 = r.top_files.iter().map(|f| f.bytes).sum();
     for f in &r.top_files {
         ft.row([
             b(f.bytes),
+            b(f.stored_bytes),
             percent(f.bytes, t.visible_bytes),
             f.layer.to_string(),
-            cut(&f.path, width.saturating_sub(40).max(30)),
+            cut(&f.path, width.saturating_sub(50).max(30)),
         ]);
     }
     let rest_count = t.visible_files.saturating_sub(r.top_files.len() as u64);
@@ -303,6 +309,7 @@ fn files(r: &InspectReport, opts: &Options, out: &mut Vec<Block>) {
     if rest_count > 0 {
         ft.total([
             b(rest),
+            String::new(),
             percent(rest, t.visible_bytes),
             String::new(),
             format!("and {}", count(rest_count, "smaller file", "smaller files")),
@@ -310,6 +317,7 @@ fn files(r: &InspectReport, opts: &Options, out: &mut Vec<Block>) {
     }
     ft.total([
         b(t.visible_bytes),
+        String::new(),
         percent(t.visible_bytes, t.visible_bytes),
         String::new(),
         "total visible".to_string(),
@@ -319,14 +327,23 @@ fn files(r: &InspectReport, opts: &Options, out: &mut Vec<Block>) {
     if !r.top_dirs.is_empty() {
         let mut dt = Grid::new(vec![
             Col::num("bytes"),
+            Col::num("pull cost"),
             Col::num("% image"),
-            Col::code(format!("largest directories (up to {} deep)", opts.depth)),
+            Col::code(if opts.sort_stored {
+                format!(
+                    "directories (up to {} deep), largest pull cost first",
+                    opts.depth
+                )
+            } else {
+                format!("largest directories (up to {} deep)", opts.depth)
+            }),
         ]);
         for d in &r.top_dirs {
             dt.row([
                 b(d.bytes),
+                b(d.stored_bytes),
                 percent(d.bytes, t.visible_bytes),
-                cut(&d.path, width.saturating_sub(30).max(30)),
+                cut(&d.path, width.saturating_sub(40).max(30)),
             ]);
         }
         out.push(Block::Table(dt));
@@ -382,7 +399,11 @@ fn dead_weight(r: &InspectReport, opts: &Options, out: &mut Vec<Block>) {
         } else {
             cat.to_string()
         }));
-        let of_cat: Vec<&FindingInfo> = r.findings.iter().filter(|f| f.category == *cat).collect();
+        let mut of_cat: Vec<&FindingInfo> =
+            r.findings.iter().filter(|f| f.category == *cat).collect();
+        if opts.sort_stored {
+            of_cat.sort_by_key(|f| std::cmp::Reverse(f.stored_bytes));
+        }
         for f in of_cat.iter().take(per_category) {
             finding(f, opts, out);
         }
@@ -406,6 +427,12 @@ fn finding(f: &FindingInfo, opts: &Options, out: &mut Vec<Block>) {
     } else {
         String::new()
     };
+    // The pull cost beside the bytes, where the finding covers files.
+    let pull = if f.stored_bytes > 0 {
+        format!("  pull cost {}", opts.bytes.format(f.stored_bytes))
+    } else {
+        String::new()
+    };
     let layer = f
         .layer
         .map(|l| {
@@ -413,13 +440,14 @@ fn finding(f: &FindingInfo, opts: &Options, out: &mut Vec<Block>) {
                 "  layer {l}: {}",
                 cut(
                     &instruction(f.created_by.as_deref()),
-                    width.saturating_sub(50).max(20)
+                    // The pull cost takes its room from the instruction.
+                    width.saturating_sub(50 + pull.chars().count()).max(20)
                 )
             )
         })
         .unwrap_or_default();
     out.push(line(format!(
-        "  {bytes:>9}  {:<7}  {}{layer}",
+        "  {bytes:>9}  {:<7}  {}{pull}{layer}",
         f.severity, f.rule
     )));
     out.push(line(format!(

@@ -50,6 +50,8 @@ pub struct Options {
     pub width: u16,
     /// Include every visible file in JSON.
     pub all_files: bool,
+    /// Lists by pull cost rather than bytes (`--sort stored`).
+    pub sort_stored: bool,
 }
 
 impl Default for Options {
@@ -60,6 +62,7 @@ impl Default for Options {
             depth: 3,
             width: 120,
             all_files: false,
+            sort_stored: false,
         }
     }
 }

@@ -25,6 +25,7 @@ fn sample_report() -> InspectReport {
             top: 10,
             depth: 3,
             all_files: true,
+            by_stored: false,
         },
     )
 }
@@ -49,6 +50,7 @@ fn finding(category: &str, severity: &str, bytes: u64, path: &str) -> FindingInf
         category: category.to_string(),
         severity: severity.to_string(),
         bytes,
+        stored_bytes: 0,
         layer: Some(1),
         created_by: None,
         paths: vec![path.to_string()],

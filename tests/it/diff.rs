@@ -15,6 +15,7 @@ const ALL: Limits = Limits {
     top: 10,
     depth: 3,
     all_files: true,
+    by_stored: false,
 };
 
 /// The shared base layer: `etc/os` 100 B, `usr/lib/libx.so` 1000 B.
@@ -183,6 +184,7 @@ fn finding(rule: &str, category: &str, bytes: u64, paths: &[&str]) -> FindingInf
         category: category.to_string(),
         severity: "warning".to_string(),
         bytes,
+        stored_bytes: 0,
         layer: Some(1),
         created_by: None,
         paths: paths.iter().map(|p| p.to_string()).collect(),
@@ -702,6 +704,7 @@ fn file(
     deadweight::model::inspect::FileInfo {
         path: path.to_string(),
         bytes,
+        stored_bytes: 0,
         layer,
         sha256: Some(digest.to_string()),
     }

@@ -276,6 +276,7 @@ fn report_of(layers: Vec<Layer>, tag: &str) -> (InspectReport, FsTree) {
         top: 10,
         depth: 3,
         all_files: true,
+        by_stored: false,
     };
     let report = summarize(&index, &analysis, tag, limits);
     (report, FsTree::from_analysis(&index, &analysis))

@@ -21,6 +21,7 @@ mod manifest_check;
 mod meta;
 mod overlay;
 mod pipeline;
+mod pullcost;
 mod registry;
 mod schemas;
 mod servers;

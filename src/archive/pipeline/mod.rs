@@ -20,11 +20,12 @@ use super::chunk::{Chunk, Piece, RingWriter};
 use super::digest::Digest;
 use super::hashing::{FileHasher, Inline, Offloaded};
 use super::layer::{self, Compression, ContentSink, LayerBlob, LayerSink, TarSource};
+use super::marks::{GZIP_STEP, Marks, Stored};
 use super::sniff::looks_like_tar;
 use super::{MemberContent, ReadOptions};
 use parallel::Batch;
 use sha2::{Digest as _, Sha256};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::Arc;
@@ -110,19 +111,35 @@ impl Feeder {
     }
 
     /// Sends everything `stream` yields, in chunks; returns how many bytes that was.
-    pub(crate) fn pump<R: Read + ?Sized>(&self, stream: &mut R) -> Result<u64, Stop> {
+    /// `stored` counts the blob bytes a decoder has consumed: each chunk is marked with
+    /// it every [`GZIP_STEP`] bytes. Without it the stream is the blob (an uncompressed
+    /// layer) and a chunk's end is its own stored position.
+    pub(crate) fn pump<R: Read + ?Sized>(
+        &self,
+        stream: &mut R,
+        stored: Option<&Cell<u64>>,
+    ) -> Result<u64, Stop> {
         let mut total = 0u64;
+        // A step per read: the whole chunk when no decoder is counted.
+        let step = if stored.is_some() { GZIP_STEP } else { CHUNK };
         loop {
             if self.failed.load(Ordering::Relaxed) {
                 return Err(Stop::ParserFailed);
             }
             let mut buf = self.recycle.try_recv().unwrap_or_default();
             buf.resize(CHUNK, 0);
+            let mut marks = Marks::default();
             let mut filled = 0;
             while filled < CHUNK {
-                match stream.read(buf.get_mut(filled..).unwrap_or_default()) {
+                let end = CHUNK.min(filled + step);
+                match stream.read(buf.get_mut(filled..end).unwrap_or_default()) {
                     Ok(0) => break,
-                    Ok(n) => filled += n,
+                    Ok(n) => {
+                        filled += n;
+                        if let Some(stored) = stored {
+                            marks.push(filled, stored.get());
+                        }
+                    }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(Stop::Io(e)),
                 }
@@ -131,8 +148,15 @@ impl Feeder {
                 return Ok(total);
             }
             total += filled as u64;
+            if stored.is_none() {
+                marks.push(filled, total);
+            }
             buf.truncate(filled);
-            self.send(Msg::Data(Piece::owned(buf, Some(self.home.clone()))))?;
+            self.send(Msg::Data(Piece::marked(
+                buf,
+                Some(self.home.clone()),
+                marks,
+            )))?;
             if filled < CHUNK {
                 return Ok(total);
             }
@@ -334,6 +358,7 @@ fn parse_members(
             pos: 0,
             end: None,
             tar_sha: None,
+            stored: Stored::default(),
         };
         let parsed = read_layer_blob(
             &name,
@@ -392,6 +417,8 @@ pub(crate) struct ChannelReader<'a> {
     end: Option<(Option<Digest>, u64, u64)>,
     /// The SHA-256 of every byte consumed, when [`ChannelReader::hash_all`] asked for it.
     tar_sha: Option<Sha256>,
+    /// Where the stored stream was at the start of `chunk`.
+    stored: Stored,
 }
 
 impl ChannelReader<'_> {
@@ -425,6 +452,7 @@ impl ChannelReader<'_> {
             let Some(next) = self.next_chunk()? else {
                 return Ok(None);
             };
+            self.stored.next_piece(self.chunk.marks());
             self.chunk = next;
             self.pos = 0;
         }
@@ -443,24 +471,43 @@ impl ChannelReader<'_> {
             let Some(next) = self.next_chunk()? else {
                 break;
             };
+            self.stored.next_piece(self.chunk.marks());
             self.chunk = next;
             self.pos = 0;
         }
         let rest = self.chunk.len().saturating_sub(self.pos);
         if rest < n && self.end.is_none() {
-            // Rare: the bytes run across chunks. Gather them into one of their own.
+            // Rare: the bytes run across chunks. Gather them into one of their own, with
+            // their marks.
+            let start = self.stored_here();
             let mut joined = self.chunk.get(self.pos..).unwrap_or_default().to_vec();
+            let mut marks = Marks::default();
+            for &(o, s) in self.chunk.marks().as_slice() {
+                if o > self.pos {
+                    marks.push(o - self.pos, s);
+                }
+            }
             while joined.len() < n {
                 let Some(next) = self.next_chunk()? else {
                     break;
                 };
+                for &(o, s) in next.marks().as_slice() {
+                    marks.push(joined.len() + o, s);
+                }
                 joined.extend_from_slice(&next);
             }
-            self.chunk = Piece::owned(joined, None);
+            self.chunk = Piece::marked(joined, None, marks);
             self.pos = 0;
+            self.stored.restart(start);
         }
         let end = self.chunk.len().min(self.pos.saturating_add(n));
         Ok(self.chunk.get(self.pos..end).unwrap_or_default())
+    }
+
+    /// Blob bytes the decoder had consumed when the tar bytes consumed so far had been
+    /// produced (see [`super::marks`]).
+    pub(crate) fn stored_here(&mut self) -> u64 {
+        self.stored.at(self.chunk.marks(), self.pos)
     }
 
     /// Hashes every byte consumed from here on: [`ChannelReader::finish`] returns the
@@ -500,6 +547,10 @@ impl Read for ChannelReader<'_> {
 }
 
 impl TarSource for ChannelReader<'_> {
+    fn stored(&mut self, _consumed: u64) -> u64 {
+        self.stored_here()
+    }
+
     /// Without a copy: the hasher gets the content where it lies in the chunks.
     fn content(&mut self, n: u64, to: &mut ContentSink<'_>) -> io::Result<u64> {
         let mut left = n;

@@ -113,6 +113,7 @@ pub(crate) struct Recorded {
     mode: u32,
     uid: u64,
     gid: u64,
+    stored: u64,
 }
 
 /// One call a layer's parse made on its sink.
@@ -151,6 +152,7 @@ impl Events {
             gid: e.gid,
             head: at(&e.head),
             content: e.content.as_ref().map(at),
+            stored: e.stored,
         }
     }
 
@@ -221,6 +223,7 @@ impl LayerSink for Recorder {
             mode: e.mode,
             uid: e.uid,
             gid: e.gid,
+            stored: e.stored,
         };
         self.push(Event::Entry(recorded));
         Ok(())
