@@ -3,6 +3,8 @@
 #
 #   benches/sources.sh [DEADWEIGHT] [FIXTURES]   (default target/release/deadweight,
 #                                                 ../shared/fixtures)
+#   DW_CHECK=target/debug/deadweight ...           the binary whose `check` answers from the
+#                                                 manifest (default DEADWEIGHT)
 #
 # Starts docker-registry on a free port and `podman system service` in temporary folders
 # (both killed by PID at the end), pushes the README sample and the largest fixture with
@@ -10,6 +12,7 @@
 # blobs as an OCI archive file, `skopeo copy docker://... oci:DIR` (copying alone), and
 # `docker-daemon:` against `podman save | deadweight -`. Prints median seconds and peak RSS.
 set -euo pipefail
+echo "load before: $(uptime)"; lscpu | grep -E 'Model name|^CPU\(s\)'
 DW=$(realpath "${1:-target/release/deadweight}")
 FIX=$(realpath "${2:-../shared/fixtures}")
 RUNS=${RUNS:-5}
@@ -32,13 +35,18 @@ skopeo copy -q --src-tls-verify=false "docker://$REG/sample:1" "oci-archive:$wor
 cp "$FIX/corpus/svc-bloated.oci-zstd.tar" "$work/bloated.oci.tar"
 "${P[@]}" load -q -i testdata/sample/sample.docker.tar >/dev/null
 "${P[@]}" tag "$("${P[@]}" images -q | head -1)" sample:1
-"${P[@]}" load -q -i "$FIX/corpus/svc-bloated.oci-zstd.tar" >/dev/null
+# Podman cannot export zstd layers as a `docker save` archive (its API's /images/get and
+# `podman save` both refuse them): the daemon holds the same image with gzip layers.
+skopeo copy -q --dest-compress --dest-compress-format gzip \
+  "oci-archive:$FIX/corpus/svc-bloated.oci-zstd.tar" "oci-archive:$work/bloated-gz.oci.tar"
+"${P[@]}" load -q -i "$work/bloated-gz.oci.tar" >/dev/null
 "${P[@]}" tag "$("${P[@]}" images -q | head -1)" bloated:1
 
 declare -A T M
 run() { # name, command...
   local name=$1; shift
-  local out; out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  local out="failed failed"
+  if /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>&1; then out=$(tail -1 "$work/time"); fi
   T[$name]+="${out% *} "; M[$name]+="${out#* } "
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -52,7 +60,14 @@ for i in $(seq "$RUNS"); do
   done
 done
 printf '%-26s %10s %12s\n' case 'median s' 'peak RSS KB'
-for k in $(printf '%s\n' "${!T[@]}" | sort); do
+while IFS= read -r k; do
   printf '%-26s %10s %12s\n' "$k" "$(echo "${T[$k]}" | median)" "$(echo "${M[$k]}" | median)"
+done < <(printf '%s\n' "${!T[@]}" | sort)
+echo "load after: $(uptime)"
+# `check` answered from the manifest and config (rules on stored size, layer count, user):
+# the requests and bytes it took, against the stored bytes a full read downloads.
+for img in sample bloated; do
+  stored=$("$DW" inspect -q --format json "docker://$REG/$img:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["blob_bytes"])')
+  traffic=$("${DW_CHECK:-$DW}" check -q --max-blob-bytes 10GB --max-layers 1000 --root-user warn "docker://$REG/$img:1" | grep -o '[0-9]* HTTP requests, [0-9]* bytes' || echo 'no manifest answer')
+  printf '%-8s manifest-only check: %s; a full read downloads %s stored bytes\n' "$img" "$traffic" "$stored"
 done
-# The manifest-only view: requests and bytes (DEADWEIGHT_TRAFFIC prints them).
