@@ -51,7 +51,7 @@ const DEBS: &[Deb] = &[
     // The removable roots (toolchain by name). build-essential is asked for, make too.
     Deb {
         name: "build-essential",
-        fields: "Depends: libfoo1 (>= 1.0), perl:any | perl-alt, c-compiler, libmk, base-ess, libsug\nPre-Depends: cyc-a\nRecommends: librec\n",
+        fields: "Depends: libfoo1 (>= 1.0), perl:any | perl-alt, c-compiler, libmk, base-ess, libsug, libdd\nPre-Depends: cyc-a\nRecommends: librec\n",
         size: 1,
     },
     Deb {
@@ -123,6 +123,18 @@ const DEBS: &[Deb] = &[
         fields: "",
         size: 60,
     },
+    // A -dev package asked for, removable too: what it and the toolchain need (libdd)
+    // goes with the toolchain; its own finding keeps to what is left.
+    Deb {
+        name: "libfoo-dev",
+        fields: "Depends: libdd\n",
+        size: 7,
+    },
+    Deb {
+        name: "libdd",
+        fields: "",
+        size: 5,
+    },
     // Auto-installed, needed by nothing: not the fix's business.
     Deb {
         name: "orphan",
@@ -133,7 +145,7 @@ const DEBS: &[Deb] = &[
 
 const AUTO: &[&str] = &[
     "libfoo1", "perl", "tinycc", "libmk", "cyc-a", "cyc-b", "librec", "base-ess", "libsug",
-    "orphan",
+    "orphan", "libdd",
 ];
 
 fn dpkg_image() -> Layer {
@@ -174,22 +186,27 @@ fn dpkg_closure_as_apt_autoremove() {
             "libmk",
             "tinycc",
             "libfoo1",
-            "librec"
+            "librec",
+            "libdd"
         ]
     );
     assert_eq!(
         tools.bytes,
-        10 + 1 + 2_000_000 + 1_000_000 + 100_000 + 10_000 + 100 + 20
+        10 + 1 + 2_000_000 + 1_000_000 + 100_000 + 10_000 + 100 + 20 + 5
     );
     assert_eq!(tools.saving_bytes, tools.bytes);
     assert!(
-        tools
-            .message
-            .contains("and the 6 packages only they need: cyc-b cyc-a libmk tinycc libfoo1 librec"),
+        tools.message.contains(
+            "and the 7 packages only they need: cyc-b cyc-a libmk tinycc libfoo1 librec libdd"
+        ),
         "{}",
         tools.message
     );
     assert_eq!(tools.packages[2], ("cyc-b".to_string(), 2_000_000));
+    // libfoo-dev's own finding: libdd went with the toolchain.
+    let dev = the(&f, "dev_dependency.dpkg-dev-packages");
+    assert_eq!(names(dev), ["libfoo-dev"]);
+    assert_eq!(dev.bytes, 7);
 }
 
 /// Without apt's extended_states every package counts as asked for (apt's reading): the

@@ -61,7 +61,10 @@ pub(super) fn package_findings(
     let tool_roots: Vec<usize> = (0..packages.len())
         .filter(|&i| packages[i].toolchain)
         .collect();
-    let tools = closure::closure(packages, &tool_roots);
+    let removable: Vec<usize> = (0..packages.len())
+        .filter(|&i| packages[i].toolchain || packages[i].dev)
+        .collect();
+    let tools = closure::closure(packages, &tool_roots, &removable);
     let in_tools: HashSet<usize> = tools.iter().copied().collect();
     for (manager, rule, fix) in [
         (
@@ -94,7 +97,7 @@ pub(super) fn package_findings(
         if roots.is_empty() {
             continue;
         }
-        let mut all = closure::closure(packages, &roots);
+        let mut all = closure::closure(packages, &roots, &removable);
         all.retain(|i| !in_tools.contains(i));
         let devs: Vec<&Package> = roots.iter().map(|&i| &packages[i]).collect();
         let names: Vec<String> = devs

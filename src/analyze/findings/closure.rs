@@ -21,17 +21,20 @@ use super::packages::{Record, normalise_py, parent};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// The closure of `roots` (indexes into `packages`): the roots first, in the order given,
-/// then what only they need, heaviest first.
-pub(super) fn closure(packages: &[Package], roots: &[usize]) -> Vec<usize> {
+/// then what only they or other `removable` packages need, heaviest first. The
+/// `removable` ones (every package the advice says to remove) are not kept roots: a
+/// library that only gcc and libc6-dev need goes with the toolchain.
+pub(super) fn closure(packages: &[Package], roots: &[usize], removable: &[usize]) -> Vec<usize> {
     let n = packages.len();
     let mut removed = vec![false; n];
-    for &r in roots {
+    for &r in roots.iter().chain(removable) {
         if let Some(x) = removed.get_mut(r) {
             *x = true;
         }
     }
-    // Mark what the kept packages need or keep. The walk goes through the removal set
-    // too: a dependency of a root that a kept package needs through it stays.
+    // Mark what the kept packages need or keep, as apt does over the planned state: the
+    // removed packages are gone from it, so the walk does not go through them (python3-pip
+    // recommends build-essential; that keeps nothing once build-essential is purged).
     let mut marked = vec![false; n];
     let mut stack: Vec<usize> = (0..n)
         .filter(|&i| !removed[i] && packages[i].manual)
@@ -44,14 +47,20 @@ pub(super) fn closure(packages: &[Package], roots: &[usize]) -> Vec<usize> {
             let j = j as usize;
             if let Some(m) = marked.get_mut(j)
                 && !*m
+                && !removed[j]
             {
                 *m = true;
                 stack.push(j);
             }
         }
     }
-    // Sweep: what the removal set needs that nothing kept does.
-    let mut taken = removed.clone();
+    // Sweep: what the roots need that nothing kept does.
+    let mut taken = vec![false; n];
+    for &r in roots {
+        if let Some(x) = taken.get_mut(r) {
+            *x = true;
+        }
+    }
     let mut extra = Vec::new();
     let mut stack: Vec<usize> = roots.iter().copied().filter(|&r| r < n).collect();
     while let Some(i) = stack.pop() {
