@@ -51,11 +51,16 @@ if [ -z "$base_bin" ]; then
   base_bin=$target/json-identical/deadweight-$commit
   if [ ! -x "$base_bin" ]; then
     wt=$(mktemp -d /tmp/json-identical-base.XXXXXX)
+    # Removed at exit (and before the runs): a later `trap ... EXIT` would replace this
+    # one, which left one registered worktree per base build behind.
     trap 'git -C "$repo" worktree remove --force "$wt" >/dev/null 2>&1 || true; rm -rf "$wt"' EXIT
     git worktree add --detach "$wt" "$commit" >/dev/null 2>&1
     echo "json-identical: building base $base_rev ($commit)" >&2
     (cd "$wt" && CARGO_TARGET_DIR=$target cargo build --quiet --bin deadweight) || exit 2
     cp "$target/debug/deadweight" "$base_bin"
+    git -C "$repo" worktree remove --force "$wt" >/dev/null 2>&1 || true
+    rm -rf "$wt"
+    trap - EXIT
   fi
 fi
 if [ -z "$new_bin" ]; then

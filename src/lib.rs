@@ -2,15 +2,20 @@
 //! did this change make it heavier?
 //!
 //! The library is one pass from where an image lives to the documents deadweight writes,
-//! in stages, each a module that depends only on the ones above it here:
+//! in stages, each a module that depends only on the ones above it here, except `model`:
+//! the documents' plain types, drawn where the data becomes them, import nothing of the
+//! crate and are used by `analyze` (which builds them) and `report` (which renders them):
 //!
 //! ```text
 //! file | folder | stdin | bytes in memory
 //!   -> source    where the image lives: `Source::open` hands over a byte stream of a
 //!                saved archive, a layout folder, or a layout's members one by one
-//!   -> archive   read the outer stream once, front to back; sniff members by their first
-//!                bytes; stream layer entries into a LayerSink (reader, parser and hasher
-//!                threads); resolve manifests, index and config after EOF
+//!   -> archive   read the outer stream once, front to back (`read`: a stream, a folder,
+//!                members; compressed layers of a file by parallel workers); sniff members
+//!                by their first bytes (`sniff`); stream layer entries into a LayerSink
+//!                (`pipeline`: reader, parser and hasher threads); count bytes and layers
+//!                for a progress display; after EOF `manifest` finds the images
+//!                (`candidates`), resolves the chosen one's layout and config
 //!   -> index     intern paths, apply the layers in order (whiteouts, opaque directories,
 //!                overwrites, hard links): the final tree and every entry's fate
 //!   -> analyze   totals, hidden bytes by cause, duplicates, dive's figures, findings,

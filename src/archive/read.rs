@@ -163,29 +163,7 @@ fn walk_stream<R: Read>(
     };
     let (head, stream) =
         peek(decoded, 512).map_err(|e| Error::input(label, layer::describe_io(&e, what)))?;
-    if head.len() < 512 && starts_like_tar_header(&head) {
-        return Err(Error::input(
-            label,
-            format!(
-                "truncated archive: the input ends after {} bytes, inside the first tar header",
-                head.len()
-            ),
-        )
-        .into());
-    }
-    if !looks_like_tar(&head) || head.len() < 512 {
-        let hint = match sniff(&head) {
-            Sniffed::Json => {
-                " (a JSON file: `inspect` reads saved images; `diff` also takes JSON reports)"
-            }
-            _ => "",
-        };
-        return Err(Error::input(
-            label,
-            format!("not a tar archive: {}{hint}", describe(&head)),
-        )
-        .into());
-    }
+    check_tar_start(label, &head)?;
     let mut archive = tar::Archive::new(stream);
     let entries = archive
         .entries()
@@ -210,48 +188,8 @@ fn walk_stream<R: Read>(
                     .link_name_bytes()
                     .map(|t| String::from_utf8_lossy(&t).into_owned())
                     .unwrap_or_default();
-                // A symlink is relative to its own folder; a hard link names a member.
-                let joined = if kind == tar::EntryType::Symlink && !target.starts_with('/') {
-                    match name.rsplit_once('/') {
-                        Some((dir, _)) => format!("{dir}/{target}"),
-                        None => target.clone(),
-                    }
-                } else {
-                    target.clone()
-                };
-                let resolved = if target.starts_with('/') {
-                    None
-                } else {
-                    normalize_member(&joined)
-                };
-                match resolved {
-                    Some(t) => {
-                        insert_member(
-                            &mut raw,
-                            name,
-                            Member {
-                                size: 0,
-                                sha256: None,
-                                content: MemberContent::Link(t),
-                            },
-                        );
-                    }
-                    None => {
-                        insert_member(
-                            &mut raw,
-                            name,
-                            Member {
-                                size: 0,
-                                sha256: None,
-                                content: MemberContent::Other {
-                                    looks_like: format!(
-                                        "a link to {target}, which points outside the archive"
-                                    ),
-                                },
-                            },
-                        );
-                    }
-                }
+                let member = link_member(&name, &target, kind == tar::EntryType::Symlink);
+                insert_member(&mut raw, name, member);
             }
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                 let size = entry.size();
@@ -280,6 +218,63 @@ fn walk_stream<R: Read>(
     digest::drain(&mut rest).map_err(|e| Error::input(label, layer::describe_io(&e, what)))?;
     raw.input_bytes = total.load(Ordering::Relaxed);
     Ok(raw)
+}
+
+/// The outer archive's first 512 bytes (`head`, fewer at EOF) must start a tar: else a
+/// truncated header, or what the bytes are in words.
+fn check_tar_start(label: &str, head: &[u8]) -> Result<()> {
+    if head.len() < 512 && starts_like_tar_header(head) {
+        return Err(Error::input(
+            label,
+            format!(
+                "truncated archive: the input ends after {} bytes, inside the first tar header",
+                head.len()
+            ),
+        ));
+    }
+    if !looks_like_tar(head) || head.len() < 512 {
+        let hint = match sniff(head) {
+            Sniffed::Json => {
+                " (a JSON file: `inspect` reads saved images; `diff` also takes JSON reports)"
+            }
+            _ => "",
+        };
+        return Err(Error::input(
+            label,
+            format!("not a tar archive: {}{hint}", describe(head)),
+        ));
+    }
+    Ok(())
+}
+
+/// The member a tar link entry `name` -> `target` records: a link to the member it names
+/// (a symlink relative to its own folder, a hard link by member name), or, when it points
+/// outside the archive, a member that says so.
+fn link_member(name: &str, target: &str, symlink: bool) -> Member {
+    let joined = if symlink && !target.starts_with('/') {
+        match name.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{target}"),
+            None => target.to_string(),
+        }
+    } else {
+        target.to_string()
+    };
+    let resolved = if target.starts_with('/') {
+        None
+    } else {
+        normalize_member(&joined)
+    };
+    let content = match resolved {
+        Some(t) => MemberContent::Link(t),
+        None => MemberContent::Other {
+            looks_like: format!("a link to {target}, which points outside the archive"),
+        },
+    };
+    Member {
+        size: 0,
+        sha256: None,
+        content,
+    }
 }
 
 fn insert_member(raw: &mut RawArchive, name: String, member: Member) {
