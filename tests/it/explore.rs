@@ -287,6 +287,14 @@ fn slash_filters_by_substring_or_glob_and_esc_clears() {
     assert_eq!(st.filter.as_ref().map(|f| f.matched), Some(1));
     keys(&mut st, "[");
     assert!(st.filter.as_ref().is_some_and(|f| f.error.is_some()));
+    // The error's words, as before the typed error.
+    let error = st.filter.as_ref().and_then(|f| f.error.clone());
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("not a glob: ")),
+        "{error:?}"
+    );
 }
 
 #[test]

@@ -656,7 +656,7 @@ impl<'a> State<'a> {
                         }
                     }
                 }
-                Err(e) => error = Some(e),
+                Err(e) => error = Some(e.to_string()),
             }
         } else {
             shown.iter_mut().for_each(|s| *s = true);
@@ -753,7 +753,12 @@ impl<'a> State<'a> {
     }
 }
 
-fn matcher(text: &str) -> Result<Matcher, String> {
+/// A filter that reads as a glob but is not one; shown as the filter's error.
+#[derive(Debug, thiserror::Error)]
+#[error("not a glob: {0}")]
+struct NotAGlob(globset::ErrorKind);
+
+fn matcher(text: &str) -> Result<Matcher, NotAGlob> {
     if text.contains(['*', '?', '[', '{']) {
         // Unanchored at the start, so `*.py` and `app/*.py` match at any depth.
         let pattern = if text.starts_with('/') || text.starts_with('*') {
@@ -764,12 +769,12 @@ fn matcher(text: &str) -> Result<Matcher, String> {
         let glob = globset::GlobBuilder::new(&pattern)
             .literal_separator(false)
             .build()
-            .map_err(|e| format!("not a glob: {}", e.kind()))?;
+            .map_err(|e| NotAGlob(e.kind().clone()))?;
         let mut set = globset::GlobSetBuilder::new();
         set.add(glob);
         set.build()
             .map(Matcher::Glob)
-            .map_err(|e| format!("not a glob: {}", e.kind()))
+            .map_err(|e| NotAGlob(e.kind().clone()))
     } else {
         let fold = !text.chars().any(char::is_uppercase);
         Ok(Matcher::Substring {
