@@ -47,6 +47,20 @@ pub struct Connect {
     pub timeout_secs: u64,
 }
 
+/// Which schemes [`Client::connect`] tries, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schemes {
+    /// HTTPS alone: a registry elsewhere, certificates verified.
+    HttpsOnly,
+    /// HTTPS, then plain HTTP if no TLS connection could be made (`--tls-verify=false`).
+    HttpsThenPlain,
+    /// Plain HTTP, then HTTPS: a loopback registry. Loopback is plain HTTP as a rule
+    /// (every registry client allows it), and trying it first needs no TLS set-up at all;
+    /// the ping carries no credentials, and a TLS registry on loopback answers it with
+    /// 400 or a closed connection, after which HTTPS is tried.
+    PlainThenHttps,
+}
+
 /// Why a request failed, in words that name the registry and what to do.
 pub type Failure = String;
 
@@ -82,55 +96,99 @@ pub struct Got {
     pub response: ureq::Response,
 }
 
-fn tls_connector(connect: &Connect) -> Result<native_tls::TlsConnector, Failure> {
-    let mut b = native_tls::TlsConnector::builder();
-    if !connect.tls_verify {
-        b.danger_accept_invalid_certs(true);
-        b.danger_accept_invalid_hostnames(true);
-    }
-    if let Some(dir) = &connect.cert_dir {
-        let entries =
-            std::fs::read_dir(dir).map_err(|e| format!("--cert-dir {}: {e}", dir.display()))?;
-        let mut names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-        names.sort();
-        for path in names {
-            // containers-certs.d(5): `*.crt` are CAs (`*.cert`/`*.key` a client's).
-            if path.extension().and_then(|e| e.to_str()) != Some("crt") {
-                continue;
+/// The TLS side of a client, built on the first HTTPS connection and shared by every
+/// connection after it.
+///
+/// Why lazy: native-tls parses the system CA bundle twice when it builds a connector
+/// (OpenSSL's default verify paths, then openssl-probe's file: the same
+/// `/etc/ssl/certs/ca-certificates.crt`), about 30 ms each. `strace -tt` showed that as
+/// 60 of the 85 ms of an `inspect --manifest-only` against a plain-HTTP loopback
+/// registry, which made no TLS connection at all. The `--cert-dir` files are read and
+/// parsed up front, so a bad one is still an error before any request.
+struct LazyTls {
+    tls_verify: bool,
+    extra_roots: Vec<native_tls::Certificate>,
+    built: std::sync::OnceLock<Result<native_tls::TlsConnector, String>>,
+}
+
+impl LazyTls {
+    fn new(connect: &Connect) -> Result<LazyTls, Failure> {
+        let mut extra_roots = Vec::new();
+        if let Some(dir) = &connect.cert_dir {
+            let entries =
+                std::fs::read_dir(dir).map_err(|e| format!("--cert-dir {}: {e}", dir.display()))?;
+            let mut names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+            names.sort();
+            for path in names {
+                // containers-certs.d(5): `*.crt` are CAs (`*.cert`/`*.key` a client's).
+                if path.extension().and_then(|e| e.to_str()) != Some("crt") {
+                    continue;
+                }
+                let pem = std::fs::read(&path)
+                    .map_err(|e| format!("--cert-dir: {}: {e}", path.display()))?;
+                let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
+                    format!("--cert-dir: {}: not a PEM certificate: {e}", path.display())
+                })?;
+                extra_roots.push(cert);
             }
-            let pem =
-                std::fs::read(&path).map_err(|e| format!("--cert-dir: {}: {e}", path.display()))?;
-            let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
-                format!("--cert-dir: {}: not a PEM certificate: {e}", path.display())
-            })?;
-            b.add_root_certificate(cert);
+        }
+        Ok(LazyTls {
+            tls_verify: connect.tls_verify,
+            extra_roots,
+            built: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn build(&self) -> Result<native_tls::TlsConnector, String> {
+        let mut b = native_tls::TlsConnector::builder();
+        if !self.tls_verify {
+            b.danger_accept_invalid_certs(true);
+            b.danger_accept_invalid_hostnames(true);
+        }
+        for cert in &self.extra_roots {
+            b.add_root_certificate(cert.clone());
+        }
+        b.build().map_err(|e| format!("cannot set up TLS: {e}"))
+    }
+}
+
+impl ureq::TlsConnector for LazyTls {
+    fn connect(
+        &self,
+        dns_name: &str,
+        io: Box<dyn ureq::ReadWrite>,
+    ) -> Result<Box<dyn ureq::ReadWrite>, ureq::Error> {
+        match self.built.get_or_init(|| self.build()) {
+            Ok(tls) => ureq::TlsConnector::connect(tls, dns_name, io),
+            Err(e) => Err(io::Error::other(e.clone()).into()),
         }
     }
-    b.build().map_err(|e| format!("cannot set up TLS: {e}"))
 }
 
 impl Client {
     /// Connects to `registry` for `repository`: the ping that learns the scheme and the
-    /// challenge. `plain_ok` allows falling back to plain HTTP.
+    /// challenge, over the schemes `schemes` allows, in its order.
     pub fn connect(
         registry: &str,
         api_host: &str,
         repository: &str,
-        plain_ok: bool,
+        schemes: Schemes,
         connect: &Connect,
         credentials: Option<Credentials>,
         credential_origin: String,
     ) -> Result<Client, Failure> {
         let timeout = Duration::from_secs(connect.timeout_secs.max(1));
         let agent = ureq::AgentBuilder::new()
-            .tls_connector(Arc::new(tls_connector(connect)?))
+            .tls_connector(Arc::new(LazyTls::new(connect)?))
             .timeout_connect(timeout)
             .timeout_read(timeout)
             .user_agent(concat!("deadweight/", env!("CARGO_PKG_VERSION")))
             .build();
+        let https = format!("https://{api_host}");
+        let plain = format!("http://{api_host}");
         let mut client = Client {
             agent,
-            base: format!("https://{api_host}"),
+            base: https.clone(),
             registry: registry.to_string(),
             repository: repository.to_string(),
             credentials,
@@ -139,34 +197,60 @@ impl Client {
             token: Mutex::new(None),
             traffic: Arc::new(Traffic::default()),
         };
-        let https = client.ping();
-        let pinged = match https {
-            Err(Ping::Transport(e)) if plain_ok => {
-                client.base = format!("http://{api_host}");
-                client.ping().map_err(|plain| {
-                    let hint = if e.contains("certificate") {
-                        "; for a registry whose certificate a private CA signed, pass --cert-dir DIR (or --tls-verify=false)"
-                    } else {
-                        ""
-                    };
-                    format!(
-                        "registry {registry} does not answer over HTTPS ({e}) nor plain HTTP ({}){hint}",
-                        plain.describe()
-                    )
-                })?
+        let cert_hint = |e: &Ping| {
+            if matches!(e, Ping::Transport(t) if t.contains("certificate")) {
+                "; for a registry whose certificate a private CA signed, pass --cert-dir DIR (or --tls-verify=false)"
+            } else {
+                ""
             }
-            Err(p) => {
+        };
+        let pinged = match schemes {
+            Schemes::HttpsOnly => client.ping().map_err(|p| {
                 let hint = if matches!(p, Ping::Transport(_)) {
                     " (a registry without TLS needs --tls-verify=false; a private CA, --cert-dir DIR)"
                 } else {
                     ""
                 };
-                return Err(format!(
-                    "registry {registry} does not answer: {}{hint}",
-                    p.describe()
-                ));
+                format!("registry {registry} does not answer: {}{hint}", p.describe())
+            })?,
+            Schemes::HttpsThenPlain => match client.ping() {
+                Ok(c) => c,
+                Err(e @ Ping::Transport(_)) => {
+                    client.base = plain;
+                    client.ping().map_err(|p| {
+                        format!(
+                            "registry {registry} does not answer over HTTPS ({}) nor plain HTTP ({}){}",
+                            e.describe(),
+                            p.describe(),
+                            cert_hint(&e)
+                        )
+                    })?
+                }
+                Err(p) => {
+                    return Err(format!(
+                        "registry {registry} does not answer: {}",
+                        p.describe()
+                    ));
+                }
+            },
+            Schemes::PlainThenHttps => {
+                client.base = plain;
+                match client.ping() {
+                    Ok(c) => c,
+                    // A TLS registry answers plain HTTP with 400 or a closed connection.
+                    Err(p) => {
+                        client.base = https;
+                        client.ping().map_err(|e| {
+                            format!(
+                                "registry {registry} does not answer over HTTPS ({}) nor plain HTTP ({}){}",
+                                e.describe(),
+                                p.describe(),
+                                cert_hint(&e)
+                            )
+                        })?
+                    }
+                }
             }
-            Ok(c) => c,
         };
         client.challenge = pinged;
         Ok(client)
@@ -623,7 +707,7 @@ impl BlobReader {
 /// Loads the certificates of `--cert-dir` early, so a bad folder fails before any
 /// request (and the tests can check the message).
 pub fn check_cert_dir(dir: &Path) -> Result<(), Failure> {
-    tls_connector(&Connect {
+    LazyTls::new(&Connect {
         tls_verify: true,
         cert_dir: Some(dir.to_path_buf()),
         timeout_secs: 1,

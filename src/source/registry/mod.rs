@@ -15,7 +15,7 @@ pub mod client;
 
 use super::reference::Reference;
 use super::{MemberSource, SourceMember};
-use client::{BlobReader, Client, Connect, Traffic};
+use client::{BlobReader, Client, Connect, Schemes, Traffic};
 use sha2::{Digest as _, Sha256};
 use std::collections::VecDeque;
 use std::io::{self, Read};
@@ -130,12 +130,18 @@ pub fn open(reference: &Reference, opts: &Options) -> Result<RemoteImage, String
         opts.authfile.as_deref(),
     )
     .map_err(|e| format!("{label}: {e}"))?;
-    let plain_ok = reference.is_loopback() || !opts.connect.tls_verify;
+    let schemes = if reference.is_loopback() {
+        Schemes::PlainThenHttps
+    } else if !opts.connect.tls_verify {
+        Schemes::HttpsThenPlain
+    } else {
+        Schemes::HttpsOnly
+    };
     let client = Client::connect(
         &reference.registry,
         reference.api_host(),
         &reference.repository,
-        plain_ok,
+        schemes,
         &opts.connect,
         found.credentials,
         found.origin,
