@@ -12,6 +12,8 @@
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
+pub use super::category::Category;
+
 /// `deadweight.toml`: the budgets `deadweight check` gates on and the finding rules of
 /// `deadweight inspect`. A key left out is no rule at all; `"off"` keeps a rule but skips it.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -168,29 +170,6 @@ pub struct FindingRule {
     pub fix: Option<String>,
     /// Smaller files do not match.
     pub min_bytes: Option<u64>,
-}
-
-/// A finding category.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(missing_docs)]
-pub enum Category {
-    Vcs,
-    Dataset,
-    ModelWeights,
-    Notebook,
-    TestSuite,
-    Docs,
-    PackageCache,
-    DevDependency,
-    BuildToolchain,
-    TempFile,
-    LogFile,
-    Secret,
-    RootUser,
-    Duplicate,
-    Hidden,
-    DockerfilePattern,
 }
 
 /// A finding's severity.

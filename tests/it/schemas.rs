@@ -446,12 +446,14 @@ fn every_config_key_in_every_shape_is_read_by_check() {
 #[test]
 fn every_finding_category_and_severity_is_read_by_inspect() {
     let (schema, v) = config_validator();
-    let categories: Vec<&str> = schema["$defs"]["Category"]["enum"]
+    // One `const` per category, each with its description (the type is the findings' own).
+    let categories: Vec<&str> = schema["$defs"]["Category"]["oneOf"]
         .as_array()
-        .expect("category enum")
+        .expect("category oneOf")
         .iter()
-        .filter_map(Value::as_str)
+        .filter_map(|c| c["const"].as_str())
         .collect();
+    assert_eq!(categories.len(), 16, "{categories:?}");
     let severities = ["info", "warning", "error"];
     let mut text = String::from("[findings]\nignore = [\"/srv/fixtures/**\"]\n");
     for (i, c) in categories.iter().enumerate() {
