@@ -21,7 +21,7 @@ use crate::analyze::{Analysis, BaseHint};
 use crate::archive::manifest::{self, Selection};
 use crate::archive::{
     self, Compression, Digest, LayerBlob, LayerSink, Member, MemberContent, RawArchive, RawEntry,
-    ReadOptions,
+    ReadOptions, Refused,
 };
 use crate::error::{Error, Result};
 use crate::index::{ContentInspector, Index, IndexBuilder};
@@ -355,7 +355,7 @@ struct NullSink;
 
 impl LayerSink for NullSink {
     fn begin_layer(&mut self, _member: &str) {}
-    fn entry(&mut self, _entry: &RawEntry<'_>) -> std::result::Result<(), String> {
+    fn entry(&mut self, _entry: &RawEntry<'_>) -> std::result::Result<(), Refused> {
         Ok(())
     }
     fn end_layer(&mut self, _member: &str, _blob: &LayerBlob) {}

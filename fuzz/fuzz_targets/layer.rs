@@ -5,14 +5,14 @@
 
 use deadweight::pipeline::{self, Options};
 use deadweight::source::Source;
-use deadweight::archive::{LayerBlob, LayerSink, Limits, RawEntry, ReadOptions};
+use deadweight::archive::{LayerBlob, LayerSink, Limits, RawEntry, ReadOptions, Refused};
 use libfuzzer_sys::fuzz_target;
 
 struct Count(u64);
 
 impl LayerSink for Count {
     fn begin_layer(&mut self, _member: &str) {}
-    fn entry(&mut self, entry: &RawEntry<'_>) -> Result<(), String> {
+    fn entry(&mut self, entry: &RawEntry<'_>) -> Result<(), Refused> {
         self.0 += entry.size.min(1);
         Ok(())
     }

@@ -180,7 +180,7 @@ pub trait LayerSink {
         None
     }
     /// One entry of the current layer. An `Err` stops reading with that problem.
-    fn entry(&mut self, entry: &RawEntry<'_>) -> Result<(), String>;
+    fn entry(&mut self, entry: &RawEntry<'_>) -> Result<(), Refused>;
     /// The SHA-256 of the content of the oldest regular file of the current layer whose
     /// digest has not come yet. Digests come in the order of the files' entries, maybe
     /// some entries later (the content is hashed on another thread), and all of a
@@ -188,6 +188,20 @@ pub trait LayerSink {
     fn file_digest(&mut self, _digest: Digest) {}
     /// The current layer ended; `blob` describes it.
     fn end_layer(&mut self, member: &str, blob: &LayerBlob);
+}
+
+/// Why a [`LayerSink`] refused an entry; reading stops with these words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// An entry came before any [`LayerSink::begin_layer`].
+    #[error("an entry outside a layer")]
+    OutsideLayer,
+    /// The layer has more entries than the sink can number.
+    #[error("too many entries")]
+    TooManyEntries,
+    /// The sink's reader has gone (another thread stopped reading).
+    #[error("reading stopped")]
+    Stopped,
 }
 
 /// Limits that protect the reader from hostile input.
@@ -339,7 +353,8 @@ pub(crate) fn parse_layer<S: TarSource>(
             head: head.bytes(),
             content: full.then_some(content.as_slice()),
             stored,
-        })?;
+        })
+        .map_err(|e| e.to_string())?;
         pass_digests(hasher, sink, false)?;
     }
     pass_digests(hasher, sink, true)?;

@@ -32,7 +32,7 @@ mod unzstd;
 pub use digest::Digest;
 pub use layer::{
     Capture, CapturePolicy, Compression, HEAD_BYTES, LayerBlob, LayerSink, Limits, RawEntry,
-    RawKind,
+    RawKind, Refused,
 };
 
 use crate::error::{Error, Location, Result};

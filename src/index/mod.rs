@@ -24,7 +24,7 @@ pub use paths::{PathId, PathTable, ROOT, escape_bytes};
 
 use crate::archive::manifest::{HistoryEntry, ImageManifest};
 use crate::archive::{
-    Capture, Compression, Digest, LayerBlob, LayerSink, RawArchive, RawEntry, RawKind,
+    Capture, Compression, Digest, LayerBlob, LayerSink, RawArchive, RawEntry, RawKind, Refused,
 };
 use crate::error::{Error, Location, Result};
 use foldhash::{HashMap, HashMapExt};
@@ -479,12 +479,12 @@ impl LayerSink for IndexBuilder<'_> {
         }
     }
 
-    fn entry(&mut self, raw: &RawEntry<'_>) -> std::result::Result<(), String> {
+    fn entry(&mut self, raw: &RawEntry<'_>) -> std::result::Result<(), Refused> {
         let Some((member, layer)) = self.current.as_mut() else {
-            return Err("an entry outside a layer".to_string());
+            return Err(Refused::OutsideLayer);
         };
         let local = u32::try_from(self.entries.len() - layer.range.start)
-            .map_err(|_| "too many entries".to_string())?;
+            .map_err(|_| Refused::TooManyEntries)?;
         let name = raw
             .path
             .rsplit(|&b| b == b'/')

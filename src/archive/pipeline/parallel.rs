@@ -14,7 +14,9 @@
 //! decoded at once. The worker of the layer being replayed always makes progress, so the
 //! workers ahead of it wait at worst, never deadlock.
 
-use super::super::layer::{Capture, CapturePolicy, LayerBlob, LayerSink, RawEntry, RawKind};
+use super::super::layer::{
+    Capture, CapturePolicy, LayerBlob, LayerSink, RawEntry, RawKind, Refused,
+};
 use super::{Digest, MemberContent, ReadOptions};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -208,9 +210,9 @@ impl LayerSink for Recorder {
         (self.policy)(path, size)
     }
 
-    fn entry(&mut self, e: &RawEntry<'_>) -> Result<(), String> {
+    fn entry(&mut self, e: &RawEntry<'_>) -> Result<(), Refused> {
         if self.closed {
-            return Err("reading stopped".to_string());
+            return Err(Refused::Stopped);
         }
         let b = &mut self.batch;
         let recorded = Recorded {
@@ -364,7 +366,7 @@ pub(crate) fn replay(
                                 // policy); asking keeps its state as a read would.
                                 let _ = sink.capture(raw.path, e.size);
                             }
-                            sink.entry(&raw)?;
+                            sink.entry(&raw).map_err(|e| e.to_string())?;
                         }
                         Event::Digest(d) => sink.file_digest(*d),
                         Event::End(blob) => sink.end_layer(name, blob),
