@@ -107,19 +107,86 @@ fn read_opened(
     timings::phase("read");
     let image = manifest::resolve(&raw, &opts.selection)?;
     let index = builder.finish(&raw, image)?;
+    strict_check(&index, &raw.label, opts)?;
+    timings::phase("index");
+    Ok(index)
+}
+
+/// Two registry images inspected from one read, for `diff`: a layer both list (same
+/// digest) is fetched, decompressed and indexed once (`source/registry/pair.rs`). Each
+/// side is then picked from the shared index by its reference and analysed as
+/// [`inspect`] would: the same documents, `input_bytes` and all. Memory holds both
+/// images' entries, then both sides' indexes (copied from them), never blob bytes.
+/// `a` is best opened with [`registry::open_beside`] `b`, so that a config both name is
+/// fetched once too. Equal references are read as one image twice by the caller instead.
+pub fn inspect_pair(
+    b: registry::RemoteImage,
+    a: registry::RemoteImage,
+    opts: &Options,
+) -> Result<(Inspected, Inspected)> {
+    let names = [
+        (b.selection_name(), b.input_bytes(), b.label.clone()),
+        (a.selection_name(), a.input_bytes(), a.label.clone()),
+    ];
+    let label = format!("{} and {}", b.label, a.label);
+    let members = registry::pair::PairMembers::new(b, a);
+    let mut collector = Collector::default();
+    let inspect = std::env::var_os("DEADWEIGHT_NO_INSPECT").is_none();
+    let mut builder = match inspect {
+        true => IndexBuilder::with_inspector(&mut collector),
+        false => IndexBuilder::new(),
+    };
+    let read = archive::read(
+        &label,
+        Opened::Members(Box::new(members)),
+        &mut builder,
+        &opts.read,
+    );
+    if let Some(p) = &opts.read.progress {
+        p.finish();
+    }
+    let mut raw = read?;
+    timings::phase("read");
+    let mut indexes = Vec::with_capacity(2);
+    for (name, input_bytes, side_label) in &names {
+        let selection = Selection {
+            image: Some(name.clone()),
+            platform: opts.selection.platform.clone(),
+        };
+        raw.label = side_label.clone();
+        let image = manifest::resolve(&raw, &selection)?;
+        let mut index = builder.finish_copy(&raw, image)?;
+        index.input_bytes = *input_bytes;
+        strict_check(&index, side_label, opts)?;
+        indexes.push(index);
+    }
+    drop(builder);
+    timings::phase("index");
+    let mut sides = Vec::with_capacity(2);
+    for (index, (_, _, side_label)) in indexes.into_iter().zip(&names) {
+        sides.push(analyze(index, collector.clone(), side_label, opts)?);
+    }
+    let after = sides.pop();
+    match (sides.pop(), after) {
+        (Some(b), Some(a)) => Ok((b, a)),
+        _ => Err(Error::Internal("inspect_pair: two sides".to_string())),
+    }
+}
+
+/// `--strict`: the first warning of `index` is the error.
+fn strict_check(index: &Index, label: &str, opts: &Options) -> Result<()> {
     if opts.strict
         && let Some(first) = index.warnings.first()
     {
         return Err(Error::input(
-            &raw.label,
+            label,
             format!(
                 "{first} (--strict; {} warning(s) in all)",
                 index.warnings.len()
             ),
         ));
     }
-    timings::phase("index");
-    Ok(index)
+    Ok(())
 }
 
 /// The analyze stage on an index that `collector` watched being read, and the inspect

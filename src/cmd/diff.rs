@@ -9,19 +9,19 @@
 use super::{ExitStatus, emit, width};
 use crate::cli::{DiffArgs, DiffFormatArg, InputArgs};
 use anyhow::{Context, Result, bail};
+use deadweight::Error;
 use deadweight::analyze::diff::{self, DiffOptions};
 use deadweight::model::InspectReport;
 use deadweight::pipeline;
 use deadweight::report;
-use deadweight::source::Source;
+use deadweight::source::{Source, registry};
 
 /// Runs `diff`.
 pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     if args.before == "-" && args.after == "-" {
         bail!("BEFORE and AFTER are both `-`: standard input can feed only one side");
     }
-    let before = read_side(&args.before, args.before_image.as_deref(), args).context("BEFORE")?;
-    let after = read_side(&args.after, args.after_image.as_deref(), args).context("AFTER")?;
+    let (before, after) = read_sides(args)?;
     let diff = diff::compare(
         &before,
         &after,
@@ -66,8 +66,38 @@ pub fn run(args: &DiffArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// One side's report, from a JSON file, an image, or standard input holding either.
-fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<InspectReport> {
+/// Both sides' reports. Two different registry images are read together, so that a
+/// layer both list is fetched and indexed once ([`pipeline::inspect_pair`]); any other
+/// pair is read side by side.
+fn read_sides(args: &DiffArgs) -> Result<(InspectReport, InspectReport)> {
+    let (b, mut opts) =
+        resolve(&args.before, args.before_image.as_deref(), args).context("BEFORE")?;
+    let (a, _) = resolve(&args.after, args.after_image.as_deref(), args).context("AFTER")?;
+    if let (Source::Registry(rb), Source::Registry(ra)) = (&b, &a)
+        && rb.reference != ra.reference
+        && args.before_image.is_none()
+        && args.after_image.is_none()
+    {
+        let open = registry::open(&rb.reference, &rb.options).map_err(Error::Source);
+        let before = open.context("BEFORE")?;
+        let open = registry::open_beside(&ra.reference, &ra.options, Some(&before));
+        let after = open.map_err(Error::Source).context("AFTER")?;
+        let (before, after) = super::with_bar(&b, args.quiet, &mut opts, |o| {
+            pipeline::inspect_pair(before, after, o)
+        })?;
+        return Ok((before.report, after.report));
+    }
+    let before = read_side(&args.before, args.before_image.as_deref(), args).context("BEFORE")?;
+    let after = read_side(&args.after, args.after_image.as_deref(), args).context("AFTER")?;
+    Ok((before, after))
+}
+
+/// The source `arg` names, and the options to read it with.
+fn resolve(
+    arg: &str,
+    select: Option<&str>,
+    args: &DiffArgs,
+) -> Result<(Source, pipeline::Options)> {
     let input = InputArgs {
         image: arg.to_string(),
         select: select.map(str::to_string),
@@ -78,7 +108,12 @@ fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<Inspect
         remote: args.remote.clone(),
         quiet: args.quiet,
     };
-    let (source, mut opts) = super::source::resolve_with(&input, None, None, limits(args))?;
+    super::source::resolve_with(&input, None, None, limits(args))
+}
+
+/// One side's report, from a JSON file, an image, or standard input holding either.
+fn read_side(arg: &str, select: Option<&str>, args: &DiffArgs) -> Result<InspectReport> {
+    let (source, mut opts) = resolve(arg, select, args)?;
     // No bar on standard input: it may be the JSON side.
     let quiet = args.quiet || source == Source::Stdin;
     let loaded = super::with_bar(&source, quiet, &mut opts, |o| pipeline::load(&source, o))?;

@@ -272,6 +272,21 @@ impl<'i> IndexBuilder<'i> {
         }
     }
 
+    /// [`IndexBuilder::finish`] that leaves the builder as it is, for a read of several
+    /// images indexed in turn (`diff` of two registry images, which share layers): the
+    /// tables are copied, and the entries of `image`'s layers taken from them.
+    pub fn finish_copy(&self, raw: &RawArchive, image: ImageManifest) -> Result<Index> {
+        IndexBuilder {
+            paths: self.paths.clone(),
+            digests: self.digests.clone(),
+            link_targets: self.link_targets.clone(),
+            layers: self.layers.clone(),
+            entries: self.entries.clone(),
+            ..IndexBuilder::default()
+        }
+        .finish(raw, image)
+    }
+
     /// Puts the layers `image` names in order, applies them, and returns the index.
     pub fn finish(self, raw: &RawArchive, image: ImageManifest) -> Result<Index> {
         let IndexBuilder {

@@ -23,6 +23,7 @@ mod overlay;
 mod pipeline;
 mod pullcost;
 mod registry;
+mod registry_diff;
 mod schemas;
 mod servers;
 mod snapshots;

@@ -22,7 +22,7 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     if found.is_none() {
         assert!(
             std::env::var("DEADWEIGHT_REQUIRE_FIXTURES").as_deref() != Ok("1"),
-            "{name} is not installed and DEADWEIGHT_REQUIRE_FIXTURES=1 (apt-get install docker-registry skopeo podman openssl)"
+            "{name} is not installed and DEADWEIGHT_REQUIRE_FIXTURES=1 (apt-get install docker-registry skopeo podman openssl umoci)"
         );
         eprintln!("skipped: {name} is not installed");
     }

@@ -18,7 +18,7 @@ pub const MAX_TEXT_BYTES: u64 = 256 * 1024;
 const HITS_PER_FILE: usize = 8;
 
 /// What the collector keeps, by (member number, local entry index).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Collector {
     members: Vec<String>,
     member_ids: HashMap<String, u16>,

@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod pair;
 
 use super::reference::Reference;
 use super::{MemberSource, SourceMember};
@@ -122,6 +123,17 @@ fn s<'a>(v: &'a serde_json::Value, k: &str) -> Option<&'a str> {
 
 /// Connects, resolves the reference to one image manifest and fetches its config.
 pub fn open(reference: &Reference, opts: &Options) -> Result<RemoteImage, String> {
+    open_beside(reference, opts, None)
+}
+
+/// [`open`], taking the config from `known` (an image opened already, verified against
+/// the same digest) instead of fetching it again when both name one config: `diff` of
+/// two tags of one image.
+pub fn open_beside(
+    reference: &Reference,
+    opts: &Options,
+    known: Option<&RemoteImage>,
+) -> Result<RemoteImage, String> {
     let label = format!("docker://{reference}");
     let found = auth::lookup(
         &reference.registry,
@@ -197,14 +209,20 @@ pub fn open(reference: &Reference, opts: &Options) -> Result<RemoteImage, String
         .get("size")
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
-    let (config, _) = client
-        .get_small(
-            &format!("blobs/{config_digest}"),
-            &[],
-            opts.max_json_bytes,
-            &format!("config {config_digest}"),
-        )
-        .map_err(|e| format!("{label}: {e}"))?;
+    let config = match known.filter(|k| k.config_digest == config_digest) {
+        Some(k) => k.config.clone(),
+        None => {
+            client
+                .get_small(
+                    &format!("blobs/{config_digest}"),
+                    &[],
+                    opts.max_json_bytes,
+                    &format!("config {config_digest}"),
+                )
+                .map_err(|e| format!("{label}: {e}"))?
+                .0
+        }
+    };
     if sha256(&config) != config_digest || config.len() as u64 != config_size {
         return Err(format!(
             "{label}: config {config_digest}: the registry sent {} bytes whose SHA-256 is {}, not the manifest's {config_size} bytes; the blob is corrupt in the registry",
@@ -445,6 +463,19 @@ impl RemoteImage {
             "manifests": [entry]
         }))
         .unwrap_or_default()
+    }
+
+    /// The name that picks this image in a layout that holds it with others: its
+    /// reference, as `index.json` annotates it.
+    pub fn selection_name(&self) -> String {
+        self.reference.to_string()
+    }
+
+    /// The bytes a read of this image alone goes through (what its report states as
+    /// `input_bytes`): the layout's small members and each layer blob once.
+    pub fn input_bytes(&self) -> u64 {
+        let small: usize = self.small_members().iter().map(|(_, b)| b.len()).sum();
+        small as u64 + self.layer_members().iter().map(|m| m.size).sum::<u64>()
     }
 
     /// The small members: layout marker, index, manifest and config, with their bytes.
