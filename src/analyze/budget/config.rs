@@ -85,7 +85,7 @@ pub(super) fn read_value(kind: Kind, v: &Raw) -> Result<Measure, String> {
             Raw::Int(i) => u64::try_from(*i)
                 .map(Measure::Bytes)
                 .map_err(|_| format!("expected a size, got {i}")),
-            Raw::Str(s) => parse_size(s).map(Measure::Bytes),
+            Raw::Str(s) => parse_size(s).map(Measure::Bytes).map_err(|e| e.to_string()),
             other => Err(format!(
                 "expected a size like \"450MB\", got {}",
                 text(other)
@@ -95,10 +95,12 @@ pub(super) fn read_value(kind: Kind, v: &Raw) -> Result<Measure, String> {
             Raw::Int(i) => u64::try_from(*i)
                 .map(Measure::Bytes)
                 .map_err(|_| format!("expected a size, got {i}")),
-            Raw::Str(s) => parse_amount(s).map(|a| match a {
-                Amount::Bytes(b) => Measure::Bytes(b),
-                Amount::Percent(p) => Measure::Percent(p),
-            }),
+            Raw::Str(s) => parse_amount(s)
+                .map(|a| match a {
+                    Amount::Bytes(b) => Measure::Bytes(b),
+                    Amount::Percent(p) => Measure::Percent(p),
+                })
+                .map_err(|e| e.to_string()),
             other => Err(format!(
                 "expected a size like \"450MB\" or a percent like \"5%\", got {}",
                 text(other)
@@ -107,7 +109,9 @@ pub(super) fn read_value(kind: Kind, v: &Raw) -> Result<Measure, String> {
         Kind::Percent => match v {
             Raw::Int(i) if *i >= 0 => Ok(Measure::Percent(*i as f64)),
             Raw::Float(f) if f.is_finite() && *f >= 0.0 => Ok(Measure::Percent(*f)),
-            Raw::Str(s) => parse_percent(s).map(Measure::Percent),
+            Raw::Str(s) => parse_percent(s)
+                .map(Measure::Percent)
+                .map_err(|e| e.to_string()),
             other => Err(format!(
                 "expected a percentage like 5 or \"5%\", got {}",
                 text(other)
@@ -117,7 +121,9 @@ pub(super) fn read_value(kind: Kind, v: &Raw) -> Result<Measure, String> {
             let x = match v {
                 Raw::Int(i) => *i as f64,
                 Raw::Float(f) => *f,
-                Raw::Str(s) if s.trim().ends_with('%') => parse_percent(s)? / 100.0,
+                Raw::Str(s) if s.trim().ends_with('%') => {
+                    parse_percent(s).map_err(|e| e.to_string())? / 100.0
+                }
                 Raw::Str(s) => s
                     .trim()
                     .parse::<f64>()

@@ -31,7 +31,7 @@ pub use rules::{
     CATEGORIES, Check, Level, Measure, Origin, RuleSpec, VCS_GLOBS, answered_by_manifest,
     category_limits, default_rules,
 };
-pub use size::{Amount, parse_amount, parse_percent, parse_size};
+pub use size::{Amount, SizeError, parse_amount, parse_percent, parse_size};
 
 use crate::model::inspect::{FileInfo, FindingInfo, InspectReport, LayerInfo};
 

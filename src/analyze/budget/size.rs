@@ -11,10 +11,32 @@ pub enum Amount {
     Percent(f64),
 }
 
+/// Why a size or a percentage was not read; the words name the text as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    /// No number, or not a number.
+    #[error("expected a size like \"450MB\" or \"1.5GiB\", got {0:?}")]
+    NotASize(String),
+    /// A unit deadweight does not know.
+    #[error("unknown unit {unit:?} in {text:?} (use B, kB, MB, GB, TB or KiB, MiB, GiB, TiB)")]
+    UnknownUnit {
+        /// The unit, lowercased.
+        unit: String,
+        /// The whole text.
+        text: String,
+    },
+    /// More bytes than a `u64` holds.
+    #[error("{0:?} is too large")]
+    TooLarge(String),
+    /// Not a non-negative number, with or without `%`.
+    #[error("expected a percentage like \"5%\", got {0:?}")]
+    NotAPercent(String),
+}
+
 /// Parses a size: an integer or decimal number, then an optional unit, SI (`k`, `kB`,
 /// `MB`, `G`, ...: powers of 1000) or IEC (`KiB`, `Mi`, `GiB`, ...: powers of 1024),
 /// case-insensitive as in dive (so `20Mb` is 20,000,000 bytes). A bare number is bytes.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, SizeError> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
@@ -22,9 +44,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let (num, unit) = t.split_at(split);
     let num = num.replace('_', "");
     if num.is_empty() {
-        return Err(format!(
-            "expected a size like \"450MB\" or \"1.5GiB\", got {s:?}"
-        ));
+        return Err(SizeError::NotASize(s.to_string()));
     }
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -39,43 +59,42 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "ti" | "tib" => 1 << 40,
         "pi" | "pib" => 1 << 50,
         other => {
-            return Err(format!(
-                "unknown unit {other:?} in {s:?} (use B, kB, MB, GB, TB or KiB, MiB, GiB, TiB)"
-            ));
+            return Err(SizeError::UnknownUnit {
+                unit: other.to_string(),
+                text: s.to_string(),
+            });
         }
     };
     if let Ok(n) = num.parse::<u64>() {
         return n
             .checked_mul(mult)
-            .ok_or_else(|| format!("{s:?} is too large"));
+            .ok_or_else(|| SizeError::TooLarge(s.to_string()));
     }
     match num.parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => {
             let bytes = (x * mult as f64).round();
             if bytes >= u64::MAX as f64 {
-                Err(format!("{s:?} is too large"))
+                Err(SizeError::TooLarge(s.to_string()))
             } else {
                 Ok(bytes as u64)
             }
         }
-        _ => Err(format!(
-            "expected a size like \"450MB\" or \"1.5GiB\", got {s:?}"
-        )),
+        _ => Err(SizeError::NotASize(s.to_string())),
     }
 }
 
 /// Parses a percentage written `"5%"` (or `"5"`): a non-negative number.
-pub fn parse_percent(s: &str) -> Result<f64, String> {
+pub fn parse_percent(s: &str) -> Result<f64, SizeError> {
     let t = s.trim();
     let t = t.strip_suffix('%').unwrap_or(t).trim();
     match t.parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!("expected a percentage like \"5%\", got {s:?}")),
+        _ => Err(SizeError::NotAPercent(s.to_string())),
     }
 }
 
 /// Parses bytes or a percentage: `"450MB"`, `1000`, `"5%"`.
-pub fn parse_amount(s: &str) -> Result<Amount, String> {
+pub fn parse_amount(s: &str) -> Result<Amount, SizeError> {
     if s.trim().ends_with('%') {
         parse_percent(s).map(Amount::Percent)
     } else {
@@ -117,6 +136,27 @@ mod tests {
             assert!(parse_size(bad).is_err(), "{bad} should not parse");
         }
         assert!(parse_size("99999999999PB").is_err());
+    }
+
+    #[test]
+    fn errors_word_the_text_as_written() {
+        let words = |r: Result<u64, SizeError>| r.map_err(|e| e.to_string()).unwrap_err();
+        assert_eq!(
+            words(parse_size("MB")),
+            r#"expected a size like "450MB" or "1.5GiB", got "MB""#
+        );
+        assert_eq!(
+            words(parse_size("5 parsecs")),
+            r#"unknown unit "parsecs" in "5 parsecs" (use B, kB, MB, GB, TB or KiB, MiB, GiB, TiB)"#
+        );
+        assert_eq!(
+            words(parse_size("99999999999PB")),
+            r#""99999999999PB" is too large"#
+        );
+        assert_eq!(
+            parse_percent("x%").map_err(|e| e.to_string()),
+            Err(r#"expected a percentage like "5%", got "x%""#.to_string())
+        );
     }
 
     #[test]
