@@ -122,6 +122,8 @@ fn frame_needs(header: &[u8]) -> io::Result<Option<(usize, usize)>> {
 /// Decodes every frame of `input` into `ring` (made or grown as the frames need), handing
 /// the decoded bytes out through `send` in pieces. Returns how many bytes that was. `E`
 /// is the caller's error, made from an I/O error by `io_error`.
+// Over 120 lines on purpose: the per-block loop of every zstd layer, its ring and window
+// state shared by each step; not split without a benches/compare.sh measurement (none yet).
 pub(crate) fn decode<R: BufRead, E>(
     input: &mut R,
     ring: &mut Option<RingWriter>,

@@ -494,6 +494,8 @@ impl LayerSink for IndexBuilder<'_> {
         }
     }
 
+    // Over 120 lines on purpose: called once per tar entry of every layer (whiteouts,
+    // opaque markers, links, names in one pass); not split without a measurement (none yet).
     fn entry(&mut self, raw: &RawEntry<'_>) -> std::result::Result<(), Refused> {
         let Some((member, layer)) = self.current.as_mut() else {
             return Err(Refused::OutsideLayer);

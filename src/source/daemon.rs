@@ -36,9 +36,17 @@ impl std::fmt::Display for Endpoint {
     }
 }
 
+/// A daemon address that is neither `unix://`, `tcp://`/`http://` nor a path (the
+/// address as written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0}: a daemon address deadweight cannot reach (use unix:///PATH or tcp://HOST:PORT; ssh:// and TLS to a daemon are not supported)"
+)]
+pub struct UnknownAddress(pub String);
+
 impl Endpoint {
     /// Parses `unix:///path`, `tcp://host:port` (as `DOCKER_HOST` holds them) or a path.
-    pub fn parse(s: &str) -> Result<Endpoint, String> {
+    pub fn parse(s: &str) -> Result<Endpoint, UnknownAddress> {
         if let Some(p) = s.strip_prefix("unix://") {
             Ok(Endpoint::Unix(PathBuf::from(p)))
         } else if let Some(a) = s
@@ -49,9 +57,7 @@ impl Endpoint {
         } else if s.starts_with('/') {
             Ok(Endpoint::Unix(PathBuf::from(s)))
         } else {
-            Err(format!(
-                "{s}: a daemon address deadweight cannot reach (use unix:///PATH or tcp://HOST:PORT; ssh:// and TLS to a daemon are not supported)"
-            ))
+            Err(UnknownAddress(s.to_string()))
         }
     }
 }
@@ -362,7 +368,10 @@ mod tests {
             Endpoint::parse("tcp://127.0.0.1:2375"),
             Ok(Endpoint::Tcp("127.0.0.1:2375".into()))
         );
-        assert!(Endpoint::parse("ssh://me@host").is_err());
+        assert_eq!(
+            Endpoint::parse("ssh://me@host").map_err(|e| e.to_string()),
+            Err("ssh://me@host: a daemon address deadweight cannot reach (use unix:///PATH or tcp://HOST:PORT; ssh:// and TLS to a daemon are not supported)".to_string())
+        );
         assert_eq!(encode("app:pr"), "app:pr");
         assert_eq!(encode("a b"), "a%20b");
     }
