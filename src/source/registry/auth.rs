@@ -174,7 +174,9 @@ fn from_file(
     if let Some(helpers) = config.get("credHelpers").and_then(|h| h.as_object()) {
         for host in hosts(registry) {
             if let Some(helper) = helpers.get(&host).and_then(|h| h.as_str()) {
-                return helper_get(helper, &host).map(Some);
+                return helper_get(helper, &host)
+                    .map(Some)
+                    .map_err(|e| e.to_string());
             }
         }
     }
@@ -212,17 +214,58 @@ fn from_file(
         && !store.is_empty()
     {
         let host = hosts(registry).into_iter().next().unwrap_or_default();
-        return helper_get(store, &host).map(Some);
+        return helper_get(store, &host)
+            .map(Some)
+            .map_err(|e| e.to_string());
     }
     Ok(None)
 }
 
+/// Why a credential helper gave no credentials. The words never hold its answer (it may
+/// be a secret), only the program, the server and the exit status.
+#[derive(Debug, thiserror::Error)]
+pub enum HelperError {
+    /// `credsStore`/`credHelpers` names something that is not a program name.
+    #[error("credential helper name {0:?} is not a program name")]
+    NotAProgram(String),
+    /// The program could not be started.
+    #[error("credential helper {program}: cannot run it: {source}")]
+    CannotRun {
+        /// `docker-credential-NAME`.
+        program: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Its output could not be read.
+    #[error("credential helper {program}: {source}")]
+    Output {
+        /// `docker-credential-NAME`.
+        program: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It exited with a failure: nothing stored for the server.
+    #[error("credential helper {program} has no credentials for {server} ({status})")]
+    NoCredentials {
+        /// `docker-credential-NAME`.
+        program: String,
+        /// The server asked about.
+        server: String,
+        /// Its exit status.
+        status: std::process::ExitStatus,
+    },
+    /// Its answer is not JSON.
+    #[error("credential helper {program}: its answer is not JSON")]
+    NotJson {
+        /// `docker-credential-NAME`.
+        program: String,
+    },
+}
+
 /// Runs `docker-credential-NAME get` with the server on standard input, as Docker does.
-fn helper_get(name: &str, server: &str) -> Result<Credentials, String> {
+fn helper_get(name: &str, server: &str) -> Result<Credentials, HelperError> {
     if name.is_empty() || name.contains('/') {
-        return Err(format!(
-            "credential helper name {name:?} is not a program name"
-        ));
+        return Err(HelperError::NotAProgram(name.to_string()));
     }
     let program = format!("docker-credential-{name}");
     let mut child = Command::new(&program)
@@ -231,22 +274,29 @@ fn helper_get(name: &str, server: &str) -> Result<Credentials, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("credential helper {program}: cannot run it: {e}"))?;
+        .map_err(|source| HelperError::CannotRun {
+            program: program.clone(),
+            source,
+        })?;
     if let Some(mut stdin) = child.stdin.take() {
         // A helper that exits without reading closes the pipe: its exit status says why.
         let _ = stdin.write_all(server.as_bytes());
     }
     let out = child
         .wait_with_output()
-        .map_err(|e| format!("credential helper {program}: {e}"))?;
+        .map_err(|source| HelperError::Output {
+            program: program.clone(),
+            source,
+        })?;
     if !out.status.success() {
-        return Err(format!(
-            "credential helper {program} has no credentials for {server} ({})",
-            out.status
-        ));
+        return Err(HelperError::NoCredentials {
+            program,
+            server: server.to_string(),
+            status: out.status,
+        });
     }
-    let value: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .map_err(|_| format!("credential helper {program}: its answer is not JSON"))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|_| HelperError::NotJson { program })?;
     let field = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or_default();
     Ok(Credentials {
         username: field("Username").to_string(),
@@ -337,6 +387,22 @@ fn parse_params(s: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn helper_errors_name_the_program_not_the_answer() {
+        let words = |name: &str| helper_get(name, "r.example").unwrap_err().to_string();
+        assert_eq!(
+            words("a/b"),
+            r#"credential helper name "a/b" is not a program name"#
+        );
+        let e = words("deadweight-no-such-helper");
+        assert!(
+            e.starts_with(
+                "credential helper docker-credential-deadweight-no-such-helper: cannot run it: "
+            ),
+            "{e}"
+        );
+    }
 
     #[test]
     fn challenges_parse() {
