@@ -411,71 +411,87 @@ pub fn parse_config(text: &str, file: &str) -> Result<Vec<RuleSpec>, ConfigError
                     rules.push(spec);
                 }
             }
-            "paths" => {
-                let mut deny = Vec::new();
-                let mut allow = Vec::new();
-                let mut level = Level::Error;
-                for (key, v) in table {
-                    let label = format!("[paths] {key}");
-                    match key.as_str() {
-                        "deny" | "allow" => {
-                            let list = glob_list(v).map_err(|p| fail(&label, p))?;
-                            if key == "deny" {
-                                deny = list;
-                            } else {
-                                allow = list;
-                            }
-                        }
-                        "level" => {
-                            level = match v {
-                                toml::Value::String(s) => Level::parse(s),
-                                _ => None,
-                            }
-                            .ok_or_else(|| {
-                                fail(
-                                    &label,
-                                    "expected \"error\", \"warn\" or \"off\"".to_string(),
-                                )
-                            })?;
-                        }
-                        _ => {
-                            return Err(fail(
-                                &label,
-                                "unknown key in [paths] (expected deny, allow, level)".to_string(),
-                            ));
-                        }
-                    }
-                }
-                if !deny.is_empty() {
-                    rules.push(deny_rule(deny, allow, level, Origin::Config));
-                } else if !allow.is_empty() {
-                    return Err(fail(
-                        "[paths] allow",
-                        "allow exempts paths from deny, and there is no deny".to_string(),
-                    ));
-                }
-            }
-            "security" => {
-                for (key, v) in table {
-                    let label = format!("[security] {key}");
-                    if key != "root_user" {
-                        return Err(fail(
-                            &label,
-                            "unknown key in [security] (expected root_user)".to_string(),
-                        ));
-                    }
-                    let raw = toml_raw(v).ok_or_else(|| {
-                        fail(
-                            &label,
-                            "expected \"error\", \"warn\" or \"off\"".to_string(),
-                        )
-                    })?;
-                    rules.push(root_user_rule(&raw, Origin::Config).map_err(|p| fail(&label, p))?);
-                }
-            }
+            "paths" => rules.extend(paths_section(table, &fail)?),
+            "security" => rules.extend(security_section(table, &fail)?),
             // Another command's section ([findings], ...): not ours to judge.
             _ => {}
         }
+    }
+    Ok(rules)
+}
+
+/// `[paths]`: one deny rule (with its allow list and level), or none when `deny` is empty.
+fn paths_section(
+    table: &toml::Table,
+    fail: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<Option<RuleSpec>, ConfigError> {
+    let mut deny = Vec::new();
+    let mut allow = Vec::new();
+    let mut level = Level::Error;
+    for (key, v) in table {
+        let label = format!("[paths] {key}");
+        match key.as_str() {
+            "deny" | "allow" => {
+                let list = glob_list(v).map_err(|p| fail(&label, p))?;
+                if key == "deny" {
+                    deny = list;
+                } else {
+                    allow = list;
+                }
+            }
+            "level" => {
+                level = match v {
+                    toml::Value::String(s) => Level::parse(s),
+                    _ => None,
+                }
+                .ok_or_else(|| {
+                    fail(
+                        &label,
+                        "expected \"error\", \"warn\" or \"off\"".to_string(),
+                    )
+                })?;
+            }
+            _ => {
+                return Err(fail(
+                    &label,
+                    "unknown key in [paths] (expected deny, allow, level)".to_string(),
+                ));
+            }
+        }
+    }
+    if !deny.is_empty() {
+        Ok(Some(deny_rule(deny, allow, level, Origin::Config)))
+    } else if !allow.is_empty() {
+        Err(fail(
+            "[paths] allow",
+            "allow exempts paths from deny, and there is no deny".to_string(),
+        ))
+    } else {
+        Ok(None)
+    }
+}
+
+/// `[security]`: the `root_user` rule.
+fn security_section(
+    table: &toml::Table,
+    fail: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<Vec<RuleSpec>, ConfigError> {
+    let mut rules = Vec::new();
+    for (key, v) in table {
+        let label = format!("[security] {key}");
+        if key != "root_user" {
+            return Err(fail(
+                &label,
+                "unknown key in [security] (expected root_user)".to_string(),
+            ));
+        }
+        let raw = toml_raw(v).ok_or_else(|| {
+            fail(
+                &label,
+                "expected \"error\", \"warn\" or \"off\"".to_string(),
+            )
+        })?;
+        rules.push(root_user_rule(&raw, Origin::Config).map_err(|p| fail(&label, p))?);
     }
     Ok(rules)
 }
