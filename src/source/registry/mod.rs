@@ -135,31 +135,7 @@ pub fn open_beside(
     known: Option<&RemoteImage>,
 ) -> Result<RemoteImage, String> {
     let label = format!("docker://{reference}");
-    let found = auth::lookup(
-        &reference.registry,
-        &reference.repository,
-        opts.creds.as_deref(),
-        opts.authfile.as_deref(),
-    )
-    .map_err(|e| format!("{label}: {e}"))?;
-    let schemes = if reference.is_loopback() {
-        Schemes::PlainThenHttps
-    } else if !opts.connect.tls_verify {
-        Schemes::HttpsThenPlain
-    } else {
-        Schemes::HttpsOnly
-    };
-    let client = Client::connect(
-        &reference.registry,
-        reference.api_host(),
-        &reference.repository,
-        schemes,
-        &opts.connect,
-        found.credentials,
-        found.origin,
-    )
-    .map_err(|e| format!("{label}: {e}"))?;
-    let client = Arc::new(client);
+    let client = Arc::new(connect(reference, opts, &label)?);
     let wanted = reference.manifest_ref().to_string();
     let what = if reference.digest.is_some() {
         format!("manifest {wanted}")
@@ -230,7 +206,56 @@ pub fn open_beside(
             sha256(&config)
         ));
     }
-    let layers = manifest
+    let layers = layer_descriptors(&manifest, &label)?;
+    Ok(RemoteImage {
+        label,
+        reference: reference.clone(),
+        manifest_digest: sha256(&bytes),
+        manifest: bytes,
+        manifest_media_type: media,
+        config,
+        config_digest,
+        layers,
+        platform,
+        client,
+        jobs: opts.jobs.max(1),
+    })
+}
+
+/// Looks up credentials and connects to the registry of `reference`.
+fn connect(reference: &Reference, opts: &Options, label: &str) -> Result<Client, String> {
+    let found = auth::lookup(
+        &reference.registry,
+        &reference.repository,
+        opts.creds.as_deref(),
+        opts.authfile.as_deref(),
+    )
+    .map_err(|e| format!("{label}: {e}"))?;
+    let schemes = if reference.is_loopback() {
+        Schemes::PlainThenHttps
+    } else if !opts.connect.tls_verify {
+        Schemes::HttpsThenPlain
+    } else {
+        Schemes::HttpsOnly
+    };
+    Client::connect(
+        &reference.registry,
+        reference.api_host(),
+        &reference.repository,
+        schemes,
+        &opts.connect,
+        found.credentials,
+        found.origin,
+    )
+    .map_err(|e| format!("{label}: {e}"))
+}
+
+/// The manifest's layers; a foreign layer or a digest that is not sha256 is an error.
+fn layer_descriptors(
+    manifest: &serde_json::Value,
+    label: &str,
+) -> Result<Vec<LayerDescriptor>, String> {
+    manifest
         .get("layers")
         .and_then(|l| l.as_array())
         .map(|l| l.as_slice())
@@ -257,20 +282,7 @@ pub fn open_beside(
                 media_type: s(d, "mediaType").unwrap_or_default().to_string(),
             })
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(RemoteImage {
-        label,
-        reference: reference.clone(),
-        manifest_digest: sha256(&bytes),
-        manifest: bytes,
-        manifest_media_type: media,
-        config,
-        config_digest,
-        layers,
-        platform,
-        client,
-        jobs: opts.jobs.max(1),
-    })
+        .collect()
 }
 
 fn fetch_manifest(
