@@ -188,23 +188,7 @@ impl ImageView {
             layer_ends.push(slots.len());
         }
 
-        let mut hidden: HashMap<PathId, Vec<HiddenNote>> = HashMap::new();
-        let mut hidden_below = vec![0u64; n];
-        for h in &analysis.waste.hidden {
-            hidden.entry(h.path).or_default().push(HiddenNote {
-                bytes: h.bytes,
-                fate: h.fate,
-                written_by: h.written_by.into(),
-                hidden_by: h.hidden_by.into(),
-            });
-            if let Some(b) = hidden_below.get_mut(h.path as usize) {
-                *b += h.bytes;
-            }
-        }
-        for notes in hidden.values_mut() {
-            notes.sort_by_key(|h| (h.written_by, h.hidden_by));
-        }
-        roll_up(&mut hidden_below, &parents);
+        let (hidden, hidden_below) = hidden_notes(analysis, &parents);
 
         let mut duplicate_of = HashMap::new();
         let duplicates = analysis
@@ -224,38 +208,7 @@ impl ImageView {
             })
             .collect();
 
-        let top = index.layers.len().saturating_sub(1);
-        let mut claims: HashMap<PathId, Vec<usize>> = HashMap::new();
-        let mut targets = Vec::with_capacity(findings.findings.len());
-        for (f, finding) in findings.findings.iter().enumerate() {
-            let mut mine: Vec<(u64, Target)> = Vec::new();
-            for &e in &finding.entries {
-                let Some(entry) = index.entries.get(e as usize) else {
-                    continue;
-                };
-                let claimed = claims.entry(entry.path).or_default();
-                if claimed.last() != Some(&f) {
-                    claimed.push(f);
-                }
-                let layer = if entry.fate == Fate::Visible {
-                    top
-                } else {
-                    entry.layer.into()
-                };
-                mine.push((
-                    entry.size,
-                    Target {
-                        path: entry.path,
-                        layer,
-                    },
-                ));
-            }
-            // Heaviest first, each path once (at the first layer that shows it).
-            mine.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.path.cmp(&b.1.path)));
-            let mut seen = std::collections::HashSet::new();
-            mine.retain(|(_, t)| seen.insert(t.path));
-            targets.push(mine.into_iter().map(|(_, t)| t).collect());
-        }
+        let (claims, targets) = finding_targets(index, findings);
 
         let lower = full.to_ascii_lowercase();
         ImageView {
@@ -348,6 +301,73 @@ impl ImageView {
     pub fn tree_at(&self, layer: usize, sort: SortBy) -> LayerTree {
         LayerTree::new(self, layer, sort)
     }
+}
+
+/// The bytes each path hid (notes by path, in layer order) and, rolled up, below each
+/// directory.
+fn hidden_notes(
+    analysis: &Analysis,
+    parents: &[PathId],
+) -> (HashMap<PathId, Vec<HiddenNote>>, Vec<u64>) {
+    let n = parents.len();
+    let mut hidden: HashMap<PathId, Vec<HiddenNote>> = HashMap::new();
+    let mut hidden_below = vec![0u64; n];
+    for h in &analysis.waste.hidden {
+        hidden.entry(h.path).or_default().push(HiddenNote {
+            bytes: h.bytes,
+            fate: h.fate,
+            written_by: h.written_by.into(),
+            hidden_by: h.hidden_by.into(),
+        });
+        if let Some(b) = hidden_below.get_mut(h.path as usize) {
+            *b += h.bytes;
+        }
+    }
+    for notes in hidden.values_mut() {
+        notes.sort_by_key(|h| (h.written_by, h.hidden_by));
+    }
+    roll_up(&mut hidden_below, parents);
+    (hidden, hidden_below)
+}
+
+/// Which findings claim each path, and each finding's paths (heaviest first, each once).
+fn finding_targets(
+    index: &Index,
+    findings: &Findings,
+) -> (HashMap<PathId, Vec<usize>>, Vec<Vec<Target>>) {
+    let top = index.layers.len().saturating_sub(1);
+    let mut claims: HashMap<PathId, Vec<usize>> = HashMap::new();
+    let mut targets = Vec::with_capacity(findings.findings.len());
+    for (f, finding) in findings.findings.iter().enumerate() {
+        let mut mine: Vec<(u64, Target)> = Vec::new();
+        for &e in &finding.entries {
+            let Some(entry) = index.entries.get(e as usize) else {
+                continue;
+            };
+            let claimed = claims.entry(entry.path).or_default();
+            if claimed.last() != Some(&f) {
+                claimed.push(f);
+            }
+            let layer = if entry.fate == Fate::Visible {
+                top
+            } else {
+                entry.layer.into()
+            };
+            mine.push((
+                entry.size,
+                Target {
+                    path: entry.path,
+                    layer,
+                },
+            ));
+        }
+        // Heaviest first, each path once (at the first layer that shows it).
+        mine.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.path.cmp(&b.1.path)));
+        let mut seen = std::collections::HashSet::new();
+        mine.retain(|(_, t)| seen.insert(t.path));
+        targets.push(mine.into_iter().map(|(_, t)| t).collect());
+    }
+    (claims, targets)
 }
 
 /// The span of item `id` in a string indexed by `at` (`len` when it is the last one being
