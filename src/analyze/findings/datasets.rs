@@ -149,21 +149,54 @@ fn installed_place(dir: &[u8]) -> bool {
 
 /// `dir`, or the directory below it that holds all its data files (`/srv/dataset` rather
 /// than `/srv` when `/srv` holds nothing else of note).
-fn narrowest(paths: &PathTable, tally: &[Tally], dir: PathId) -> PathId {
+fn narrowest(paths: &PathTable, tally: &Tallies, dir: PathId) -> PathId {
     let mut d = dir;
     loop {
-        let Some(t) = tally.get(d as usize) else {
+        let Some(t) = tally.get(d) else {
             return d;
         };
         let all = paths.children(d).find(|&c| {
             tally
-                .get(c as usize)
+                .get(c)
                 .is_some_and(|ct| ct.data_files == t.data_files && ct.data_bytes == t.data_bytes)
         });
         match all {
             Some(c) => d = c,
             None => return d,
         }
+    }
+}
+
+/// A [`Tally`] per directory that holds a visible file, found by path id. Why not one per
+/// path: on the ML benchmark image (180k paths, most of them files) a `Tally` for every
+/// path was 4.3 MB at the findings' peak; a `u32` slot per path and a `Tally` per
+/// directory is about a fifth of that.
+struct Tallies {
+    slot: Vec<u32>,
+    dirs: Vec<Tally>,
+}
+
+impl Tallies {
+    fn new(paths: usize) -> Self {
+        Tallies {
+            slot: vec![u32::MAX; paths],
+            dirs: Vec::new(),
+        }
+    }
+
+    fn get(&self, id: PathId) -> Option<&Tally> {
+        let k = *self.slot.get(id as usize)?;
+        self.dirs.get(k as usize)
+    }
+
+    fn get_or_add(&mut self, id: PathId) -> Option<&mut Tally> {
+        let k = self.slot.get_mut(id as usize)?;
+        if *k == u32::MAX {
+            *k = u32::try_from(self.dirs.len()).ok()?;
+            self.dirs.push(Tally::default());
+        }
+        let k = *k as usize;
+        self.dirs.get_mut(k)
     }
 }
 
@@ -180,7 +213,7 @@ pub(super) fn dataset_dir_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>, packages: &
     }
     // Every visible file counts in each of its ancestors: its bytes, and whether it is a
     // data file no package owns.
-    let mut tally = vec![Tally::default(); paths.len()];
+    let mut tally = Tallies::new(paths.len());
     let mut data: Vec<bool> = Vec::with_capacity(visible.len());
     for f in visible {
         let magic = ctx
@@ -194,7 +227,7 @@ pub(super) fn dataset_dir_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>, packages: &
             && is_data(paths.name(f.path), magic);
         data.push(is);
         for d in paths.ancestors(f.path) {
-            if let Some(t) = tally.get_mut(d as usize) {
+            if let Some(t) = tally.get_or_add(d) {
                 t.files += 1;
                 t.bytes += f.bytes;
                 if is {
@@ -212,7 +245,7 @@ pub(super) fn dataset_dir_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>, packages: &
         let Ok(id) = PathId::try_from(d) else { break };
         let below_taken = taken.get(paths.parent(id) as usize) == Some(&true);
         let is_dataset = !below_taken
-            && tally.get(d).is_some_and(Tally::is_dataset)
+            && tally.get(id).is_some_and(Tally::is_dataset)
             && !installed_place(&paths.path_bytes(id));
         if (below_taken || is_dataset)
             && let Some(t) = taken.get_mut(d)
@@ -224,6 +257,7 @@ pub(super) fn dataset_dir_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>, packages: &
         }
     }
     drop(taken);
+    drop(tally);
     if chosen.is_empty() {
         return;
     }
