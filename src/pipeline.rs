@@ -129,7 +129,7 @@ pub fn inspect_pair(
         (a.selection_name(), a.input_bytes(), a.label.clone()),
     ];
     let label = format!("{} and {}", b.label, a.label);
-    let members = registry::pair::PairMembers::new(b, a);
+    let members = registry::pair::pair_members(b, a);
     let mut collector = Collector::default();
     let inspect = std::env::var_os("DEADWEIGHT_NO_INSPECT").is_none();
     let mut builder = match inspect {

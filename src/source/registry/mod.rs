@@ -692,24 +692,35 @@ fn spawn_ahead(mut reader: BlobReader) -> Blob {
     }
 }
 
-/// A registry image as the archive stage reads it: the layout's small members from
-/// memory, then each layer blob as it downloads.
+/// A registry image (or two read as one, [`pair::pair_members`]) as the archive stage
+/// reads it: the layout's small members from memory, then each layer blob as it
+/// downloads.
 pub struct Members {
     small: VecDeque<(String, Vec<u8>)>,
     blobs: Blobs,
     /// The blob handed out last, kept to explain a failure ([`MemberSource::failure`]).
     current: Option<Blob>,
-    _image: RemoteImage,
+    /// The images the blobs come from, kept alive while they download.
+    _images: Vec<RemoteImage>,
 }
 
 impl Members {
     /// The members of `image`.
     pub fn new(image: RemoteImage) -> Members {
+        Members::from_parts(image.small_members().into(), image.blobs(), vec![image])
+    }
+
+    /// Members made of `small` then `blobs`, downloaded from `images`.
+    pub(super) fn from_parts(
+        small: VecDeque<(String, Vec<u8>)>,
+        blobs: Blobs,
+        images: Vec<RemoteImage>,
+    ) -> Members {
         Members {
-            small: image.small_members().into(),
-            blobs: image.blobs(),
+            small,
+            blobs,
             current: None,
-            _image: image,
+            _images: images,
         }
     }
 }

@@ -10,60 +10,45 @@
 //! reference ([`RemoteImage::selection_name`]).
 
 use super::client::BlobReader;
-use super::{Blob, Blobs, RemoteImage};
-use crate::source::{MemberSource, SourceMember};
+use super::{Blobs, Members, RemoteImage};
 use std::collections::{HashSet, VecDeque};
-use std::io;
 use std::sync::Arc;
 
-/// Two registry images as the archive stage reads one layout.
-pub struct PairMembers {
-    small: VecDeque<(String, Vec<u8>)>,
-    blobs: Blobs,
-    current: Option<Blob>,
-    _images: Box<(RemoteImage, RemoteImage)>,
-}
-
-impl PairMembers {
-    /// The union of `before`'s and `after`'s members, each blob once.
-    pub fn new(before: RemoteImage, after: RemoteImage) -> PairMembers {
-        let mut small = VecDeque::new();
-        let mut names = HashSet::new();
-        small.push_back((
-            "oci-layout".to_string(),
-            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
-        ));
-        small.push_back(("index.json".to_string(), index_json(&before, &after)));
-        for image in [&before, &after] {
-            for (name, bytes) in image.small_members().into_iter().skip(2) {
-                if names.insert(name.clone()) {
-                    small.push_back((name, bytes));
-                }
+/// Two registry images as the archive stage reads one layout: the union of `before`'s
+/// and `after`'s members, each blob once.
+pub fn pair_members(before: RemoteImage, after: RemoteImage) -> Members {
+    let mut small = VecDeque::new();
+    let mut names = HashSet::new();
+    small.push_back((
+        "oci-layout".to_string(),
+        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+    ));
+    small.push_back(("index.json".to_string(), index_json(&before, &after)));
+    for image in [&before, &after] {
+        for (name, bytes) in image.small_members().into_iter().skip(2) {
+            if names.insert(name.clone()) {
+                small.push_back((name, bytes));
             }
-        }
-        let mut pending = Vec::new();
-        for image in [&before, &after] {
-            for m in image.layer_members() {
-                if names.contains(&m.name) || !names.insert(m.name.clone()) {
-                    continue;
-                }
-                let digest = format!("sha256:{}", m.name.trim_start_matches("blobs/sha256/"));
-                let what = format!("{}: layer {} ({digest})", image.label, m.layer.unwrap_or(0));
-                let reader = BlobReader::new(Arc::clone(&image.client), &digest, m.size, what);
-                pending.push((m, reader));
-            }
-        }
-        PairMembers {
-            small,
-            blobs: Blobs {
-                waiting: pending,
-                started: VecDeque::new(),
-                jobs: before.jobs,
-            },
-            current: None,
-            _images: Box::new((before, after)),
         }
     }
+    let mut pending = Vec::new();
+    for image in [&before, &after] {
+        for m in image.layer_members() {
+            if names.contains(&m.name) || !names.insert(m.name.clone()) {
+                continue;
+            }
+            let digest = format!("sha256:{}", m.name.trim_start_matches("blobs/sha256/"));
+            let what = format!("{}: layer {} ({digest})", image.label, m.layer.unwrap_or(0));
+            let reader = BlobReader::new(Arc::clone(&image.client), &digest, m.size, what);
+            pending.push((m, reader));
+        }
+    }
+    let blobs = Blobs {
+        waiting: pending,
+        started: VecDeque::new(),
+        jobs: before.jobs,
+    };
+    Members::from_parts(small, blobs, vec![before, after])
 }
 
 /// `index.json` naming both manifests, each by its image's reference.
@@ -82,29 +67,4 @@ fn index_json(before: &RemoteImage, after: &RemoteImage) -> Vec<u8> {
         "manifests": [entry(before), entry(after)]
     }))
     .unwrap_or_default()
-}
-
-impl MemberSource for PairMembers {
-    fn next_member(&mut self) -> crate::Result<Option<SourceMember<'_>>> {
-        if let Some((name, bytes)) = self.small.pop_front() {
-            return Ok(Some(SourceMember {
-                name,
-                size: bytes.len() as u64,
-                reader: Box::new(io::Cursor::new(bytes)),
-            }));
-        }
-        let Some((member, blob)) = self.blobs.next() else {
-            return Ok(None);
-        };
-        let current = self.current.insert(blob);
-        Ok(Some(SourceMember {
-            name: member.name,
-            size: member.size,
-            reader: Box::new(current),
-        }))
-    }
-
-    fn failure(&mut self) -> Option<String> {
-        self.current.as_mut()?.verify_rest()
-    }
 }
