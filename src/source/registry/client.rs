@@ -204,6 +204,15 @@ impl Client {
                 ""
             }
         };
+        // Neither HTTPS (`https`) nor plain HTTP (`plain`) answered.
+        let neither = |https: &Ping, plain: &Ping| {
+            format!(
+                "registry {registry} does not answer over HTTPS ({}) nor plain HTTP ({}){}",
+                https.describe(),
+                plain.describe(),
+                cert_hint(https)
+            )
+        };
         let pinged = match schemes {
             Schemes::HttpsOnly => client.ping().map_err(|p| {
                 let hint = if matches!(p, Ping::Transport(_)) {
@@ -217,14 +226,7 @@ impl Client {
                 Ok(c) => c,
                 Err(e @ Ping::Transport(_)) => {
                     client.base = plain;
-                    client.ping().map_err(|p| {
-                        format!(
-                            "registry {registry} does not answer over HTTPS ({}) nor plain HTTP ({}){}",
-                            e.describe(),
-                            p.describe(),
-                            cert_hint(&e)
-                        )
-                    })?
+                    client.ping().map_err(|p| neither(&e, &p))?
                 }
                 Err(p) => {
                     return Err(format!(
@@ -240,14 +242,7 @@ impl Client {
                     // A TLS registry answers plain HTTP with 400 or a closed connection.
                     Err(p) => {
                         client.base = https;
-                        client.ping().map_err(|e| {
-                            format!(
-                                "registry {registry} does not answer over HTTPS ({}) nor plain HTTP ({}){}",
-                                e.describe(),
-                                p.describe(),
-                                cert_hint(&e)
-                            )
-                        })?
+                        client.ping().map_err(|e| neither(&e, &p))?
                     }
                 }
             }
