@@ -15,6 +15,7 @@
 //! (`450MB`, `20Mb`, `1.5GiB`, `512k`, a bare integer is bytes); amounts that may be a
 //! share of the image take a percent (`"5%"`), see [`parse_size`] and [`Amount`].
 
+use super::error::{BadGlob, LEVELS, ValueError};
 use super::rules::{CATEGORIES, Check, Level, Measure, Origin, RuleSpec, deny_rule};
 use super::size::{Amount, parse_amount, parse_percent, parse_size};
 
@@ -73,7 +74,17 @@ pub(super) enum Kind {
     Switch,
 }
 
-pub(super) fn read_value(kind: Kind, v: &Raw) -> Result<Measure, String> {
+/// The words of what each kind of value takes, as errors say them.
+const A_SIZE: &str = "a size";
+const A_SIZE_LIKE: &str = "a size like \"450MB\"";
+const A_SIZE_OR_PERCENT: &str = "a size like \"450MB\" or a percent like \"5%\"";
+const A_PERCENTAGE: &str = "a percentage like 5 or \"5%\"";
+const A_RATIO: &str = "a ratio between 0 and 1";
+const AN_OPEN_RATIO: &str = "a ratio of 0 or more";
+const A_COUNT: &str = "a non-negative integer";
+const A_SWITCH: &str = "\"error\", \"warn\", \"off\" or true/false";
+
+pub(super) fn read_value(kind: Kind, v: &Raw) -> Result<Measure, ValueError> {
     let text = |v: &Raw| match v {
         Raw::Str(s) => s.clone(),
         Raw::Int(i) => i.to_string(),
@@ -84,73 +95,55 @@ pub(super) fn read_value(kind: Kind, v: &Raw) -> Result<Measure, String> {
         Kind::Size => match v {
             Raw::Int(i) => u64::try_from(*i)
                 .map(Measure::Bytes)
-                .map_err(|_| format!("expected a size, got {i}")),
-            Raw::Str(s) => parse_size(s).map(Measure::Bytes).map_err(|e| e.to_string()),
-            other => Err(format!(
-                "expected a size like \"450MB\", got {}",
-                text(other)
-            )),
+                .map_err(|_| ValueError::expected(A_SIZE, i)),
+            Raw::Str(s) => Ok(Measure::Bytes(parse_size(s)?)),
+            other => Err(ValueError::expected(A_SIZE_LIKE, text(other))),
         },
         Kind::SizeOrPercent => match v {
             Raw::Int(i) => u64::try_from(*i)
                 .map(Measure::Bytes)
-                .map_err(|_| format!("expected a size, got {i}")),
-            Raw::Str(s) => parse_amount(s)
-                .map(|a| match a {
-                    Amount::Bytes(b) => Measure::Bytes(b),
-                    Amount::Percent(p) => Measure::Percent(p),
-                })
-                .map_err(|e| e.to_string()),
-            other => Err(format!(
-                "expected a size like \"450MB\" or a percent like \"5%\", got {}",
-                text(other)
-            )),
+                .map_err(|_| ValueError::expected(A_SIZE, i)),
+            Raw::Str(s) => Ok(match parse_amount(s)? {
+                Amount::Bytes(b) => Measure::Bytes(b),
+                Amount::Percent(p) => Measure::Percent(p),
+            }),
+            other => Err(ValueError::expected(A_SIZE_OR_PERCENT, text(other))),
         },
         Kind::Percent => match v {
             Raw::Int(i) if *i >= 0 => Ok(Measure::Percent(*i as f64)),
             Raw::Float(f) if f.is_finite() && *f >= 0.0 => Ok(Measure::Percent(*f)),
-            Raw::Str(s) => parse_percent(s)
-                .map(Measure::Percent)
-                .map_err(|e| e.to_string()),
-            other => Err(format!(
-                "expected a percentage like 5 or \"5%\", got {}",
-                text(other)
-            )),
+            Raw::Str(s) => Ok(Measure::Percent(parse_percent(s)?)),
+            other => Err(ValueError::expected(A_PERCENTAGE, text(other))),
         },
         Kind::Ratio | Kind::OpenRatio => {
             let x = match v {
                 Raw::Int(i) => *i as f64,
                 Raw::Float(f) => *f,
-                Raw::Str(s) if s.trim().ends_with('%') => {
-                    parse_percent(s).map_err(|e| e.to_string())? / 100.0
-                }
+                Raw::Str(s) if s.trim().ends_with('%') => parse_percent(s)? / 100.0,
                 Raw::Str(s) => s
                     .trim()
                     .parse::<f64>()
-                    .map_err(|_| format!("expected a ratio between 0 and 1, got {s:?}"))?,
-                Raw::Bool(b) => return Err(format!("expected a ratio between 0 and 1, got {b}")),
+                    .map_err(|_| ValueError::expected(A_RATIO, format!("{s:?}")))?,
+                Raw::Bool(b) => return Err(ValueError::expected(A_RATIO, b)),
             };
             if (0.0..=1.0).contains(&x) || (kind == Kind::OpenRatio && x.is_finite() && x > 1.0) {
                 Ok(Measure::Ratio(x))
             } else if kind == Kind::OpenRatio {
-                Err(format!("expected a ratio of 0 or more, got {}", text(v)))
+                Err(ValueError::expected(AN_OPEN_RATIO, text(v)))
             } else {
-                Err(format!("expected a ratio between 0 and 1, got {}", text(v)))
+                Err(ValueError::expected(A_RATIO, text(v)))
             }
         }
         Kind::Count => match v {
             Raw::Int(i) => u64::try_from(*i)
                 .map(Measure::Count)
-                .map_err(|_| format!("expected a non-negative integer, got {i}")),
+                .map_err(|_| ValueError::expected(A_COUNT, i)),
             Raw::Str(s) => s
                 .trim()
                 .parse::<u64>()
                 .map(Measure::Count)
-                .map_err(|_| format!("expected a non-negative integer, got {s:?}")),
-            other => Err(format!(
-                "expected a non-negative integer, got {}",
-                text(other)
-            )),
+                .map_err(|_| ValueError::expected(A_COUNT, format!("{s:?}"))),
+            other => Err(ValueError::expected(A_COUNT, text(other))),
         },
         Kind::Switch => Ok(Measure::Count(0)),
     }
@@ -237,14 +230,15 @@ pub(super) fn read_rule(
     id: &str,
     value: RuleValue,
     origin: Origin,
-) -> Result<RuleSpec, String> {
+) -> Result<RuleSpec, ValueError> {
     let (raw, level) = match value {
         RuleValue::Scalar(r) => (r, None),
         RuleValue::Table { bound, level } => (bound, level),
     };
     let mut level = match level {
-        Some(l) => Level::parse(&l)
-            .ok_or_else(|| format!("level: expected \"error\", \"warn\" or \"off\", got {l:?}"))?,
+        Some(l) => Level::parse(&l).ok_or_else(|| {
+            ValueError::at_key("level", ValueError::expected(LEVELS, format!("{l:?}")))
+        })?,
         None => Level::Error,
     };
     let limit = if kind == Kind::Switch {
@@ -255,15 +249,12 @@ pub(super) fn read_rule(
                 Measure::Count(0)
             }
             Raw::Str(s) => {
-                level = Level::parse(s).ok_or_else(|| {
-                    format!("expected \"error\", \"warn\", \"off\" or true/false, got {s:?}")
-                })?;
+                level = Level::parse(s)
+                    .ok_or_else(|| ValueError::expected(A_SWITCH, format!("{s:?}")))?;
                 Measure::Count(0)
             }
             other => {
-                return Err(format!(
-                    "expected \"error\", \"warn\", \"off\" or true/false, got {other:?}"
-                ));
+                return Err(ValueError::expected(A_SWITCH, format!("{other:?}")));
             }
         }
     } else if raw.off() {
@@ -305,35 +296,45 @@ pub(super) fn toml_raw(v: &toml::Value) -> Option<Raw> {
     })
 }
 
-pub(super) fn toml_rule_value(v: &toml::Value, minimum: bool) -> Result<RuleValue, String> {
+pub(super) fn toml_rule_value(v: &toml::Value, minimum: bool) -> Result<RuleValue, ValueError> {
     if let Some(raw) = toml_raw(v) {
         return Ok(RuleValue::Scalar(raw));
     }
     let toml::Value::Table(t) = v else {
-        return Err("expected a value or a table { max = ..., level = \"warn\" }".to_string());
+        return Err(ValueError::expected_only(
+            "a value or a table { max = ..., level = \"warn\" }",
+        ));
     };
     let bound_key = if minimum { "min" } else { "max" };
     let mut bound = None;
     let mut level = None;
     for (k, v) in t {
         if k == bound_key || k == "value" {
-            bound = Some(toml_raw(v).ok_or_else(|| format!("{k}: expected a scalar value"))?);
+            bound = Some(toml_raw(v).ok_or_else(|| {
+                ValueError::at_key(k.as_str(), ValueError::expected_only("a scalar value"))
+            })?);
         } else if k == "level" {
             match v {
                 toml::Value::String(s) => level = Some(s.clone()),
-                _ => return Err("level: expected \"error\", \"warn\" or \"off\"".to_string()),
+                _ => {
+                    return Err(ValueError::at_key(
+                        "level",
+                        ValueError::expected_only(LEVELS),
+                    ));
+                }
             }
         } else {
-            return Err(format!(
-                "unknown key {k:?} in the table (expected {bound_key} and level)"
-            ));
+            return Err(ValueError::UnknownTableKey {
+                key: k.clone(),
+                bound: bound_key,
+            });
         }
     }
     let bound = match (bound, &level) {
         (Some(b), _) => b,
         // `{ level = "off" }` alone turns the rule off.
         (None, Some(l)) if Level::parse(l) == Some(Level::Off) => Raw::Str("off".to_string()),
-        _ => return Err(format!("the table needs a {bound_key} = ... key")),
+        _ => return Err(ValueError::NoBound { bound: bound_key }),
     };
     Ok(RuleValue::Table { bound, level })
 }
@@ -384,9 +385,10 @@ pub fn parse_config(text: &str, file: &str) -> Result<Vec<RuleSpec>, ConfigError
                     let Some((check, kind, id)) = found else {
                         return Err(fail(&label, format!("unknown key in [{section}]")));
                     };
-                    let rv = toml_rule_value(v, check.is_minimum()).map_err(|p| fail(&label, p))?;
+                    let rv = toml_rule_value(v, check.is_minimum())
+                        .map_err(|p| fail(&label, p.to_string()))?;
                     let spec = read_rule(check, kind, id, rv, Origin::Config)
-                        .map_err(|p| fail(&label, p))?;
+                        .map_err(|p| fail(&label, p.to_string()))?;
                     merge(&mut rules, vec![spec]);
                 }
             }
@@ -399,7 +401,7 @@ pub fn parse_config(text: &str, file: &str) -> Result<Vec<RuleSpec>, ConfigError
                             format!("unknown category (known: {})", CATEGORIES.join(", ")),
                         ));
                     }
-                    let rv = toml_rule_value(v, false).map_err(|p| fail(&label, p))?;
+                    let rv = toml_rule_value(v, false).map_err(|p| fail(&label, p.to_string()))?;
                     let spec = read_rule(
                         Check::Category(key.clone()),
                         Kind::Size,
@@ -407,7 +409,7 @@ pub fn parse_config(text: &str, file: &str) -> Result<Vec<RuleSpec>, ConfigError
                         rv,
                         Origin::Config,
                     )
-                    .map_err(|p| fail(&label, p))?;
+                    .map_err(|p| fail(&label, p.to_string()))?;
                     rules.push(spec);
                 }
             }
@@ -432,7 +434,7 @@ fn paths_section(
         let label = format!("[paths] {key}");
         match key.as_str() {
             "deny" | "allow" => {
-                let list = glob_list(v).map_err(|p| fail(&label, p))?;
+                let list = glob_list(v).map_err(|p| fail(&label, p.to_string()))?;
                 if key == "deny" {
                     deny = list;
                 } else {
@@ -491,7 +493,7 @@ fn security_section(
                 "expected \"error\", \"warn\" or \"off\"".to_string(),
             )
         })?;
-        rules.push(root_user_rule(&raw, Origin::Config).map_err(|p| fail(&label, p))?);
+        rules.push(root_user_rule(&raw, Origin::Config).map_err(|p| fail(&label, p.to_string()))?);
     }
     Ok(rules)
 }
@@ -503,16 +505,22 @@ pub(super) fn is_own_section(s: &str) -> bool {
     )
 }
 
-pub(super) fn glob_list(v: &toml::Value) -> Result<Vec<String>, String> {
+pub(super) fn glob_list(v: &toml::Value) -> Result<Vec<String>, ValueError> {
     let toml::Value::Array(items) = v else {
-        return Err("expected a list of globs, like [\"**/.git/**\"]".to_string());
+        return Err(ValueError::expected_only(
+            "a list of globs, like [\"**/.git/**\"]",
+        ));
     };
     let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let toml::Value::String(s) = item else {
-            return Err(format!("item {i}: expected a string glob"));
+    for (index, item) in items.iter().enumerate() {
+        let in_item = |problem: ValueError| ValueError::Item {
+            index,
+            problem: Box::new(problem),
         };
-        check_glob(s).map_err(|e| format!("item {i}: {e}"))?;
+        let toml::Value::String(s) = item else {
+            return Err(in_item(ValueError::expected_only("a string glob")));
+        };
+        check_glob(s).map_err(|e| in_item(e.into()))?;
         out.push(s.clone());
     }
     Ok(out)
@@ -520,30 +528,30 @@ pub(super) fn glob_list(v: &toml::Value) -> Result<Vec<String>, String> {
 
 /// Compiles a path glob as `check` does: `*` stays within one path component, `**`
 /// crosses them, a leading `/` is ignored (paths are relative to the image root).
-pub fn compile_glob(s: &str) -> Result<globset::GlobMatcher, String> {
+pub fn compile_glob(s: &str) -> Result<globset::GlobMatcher, BadGlob> {
     let pattern = s.trim().trim_start_matches('/');
     globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()
         .map(|g| g.compile_matcher())
-        .map_err(|e| format!("bad glob {s:?}: {}", e.kind()))
+        .map_err(|e| BadGlob {
+            glob: s.to_string(),
+            kind: e.kind().clone(),
+        })
 }
 
-pub(super) fn check_glob(s: &str) -> Result<(), String> {
+pub(super) fn check_glob(s: &str) -> Result<(), BadGlob> {
     compile_glob(s).map(|_| ())
 }
 
-pub(super) fn root_user_rule(raw: &Raw, origin: Origin) -> Result<RuleSpec, String> {
+pub(super) fn root_user_rule(raw: &Raw, origin: Origin) -> Result<RuleSpec, ValueError> {
     let level = match raw {
         Raw::Bool(true) => Level::Error,
         Raw::Bool(false) => Level::Off,
-        Raw::Str(s) => Level::parse(s)
-            .ok_or_else(|| format!("expected \"error\", \"warn\" or \"off\", got {s:?}"))?,
-        other => {
-            return Err(format!(
-                "expected \"error\", \"warn\" or \"off\", got {other:?}"
-            ));
+        Raw::Str(s) => {
+            Level::parse(s).ok_or_else(|| ValueError::expected(LEVELS, format!("{s:?}")))?
         }
+        other => return Err(ValueError::expected(LEVELS, format!("{other:?}"))),
     };
     Ok(RuleSpec {
         id: "security.root_user".to_string(),

@@ -80,7 +80,7 @@ pub fn parse_dive_ci(text: &str, file: &str) -> Result<(Vec<RuleSpec>, Vec<Strin
         };
         // dive reads `highestWastedBytes: 1000` as bytes: a YAML integer is bytes here too.
         let spec = read_rule(check, kind, id, RuleValue::Scalar(raw), Origin::DiveCi)
-            .map_err(|p| fail(&label, p))?;
+            .map_err(|p| fail(&label, p.to_string()))?;
         rules.push(spec);
     }
     Ok((rules, notes))

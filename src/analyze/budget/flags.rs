@@ -62,7 +62,7 @@ pub fn apply_flags(rules: &mut Vec<RuleSpec>, flags: &FlagRules) -> Result<(), C
             RuleValue::Scalar(Raw::Str(value.clone())),
             Origin::Flag,
         )
-        .map_err(|p| fail(&label, p))?;
+        .map_err(|p| fail(&label, p.to_string()))?;
         let spec = keep_level(rules.as_slice(), spec);
         merge(rules, vec![spec]);
     }
@@ -88,12 +88,12 @@ pub fn apply_flags(rules: &mut Vec<RuleSpec>, flags: &FlagRules) -> Result<(), C
             RuleValue::Scalar(Raw::Str(max.to_string())),
             Origin::Flag,
         )
-        .map_err(|p| fail(label, p))?;
+        .map_err(|p| fail(label, p.to_string()))?;
         let spec = keep_level(rules.as_slice(), spec);
         merge(rules, vec![spec]);
     }
     for g in flags.deny.iter().chain(&flags.allow) {
-        check_glob(g).map_err(|p| fail("--deny/--allow", p))?;
+        check_glob(g).map_err(|p| fail("--deny/--allow", p.to_string()))?;
     }
     if !flags.deny.is_empty() || !flags.allow.is_empty() {
         let (mut deny, mut allow, level) = match rules.iter().find(|r| r.id == "paths.deny") {
@@ -116,7 +116,7 @@ pub fn apply_flags(rules: &mut Vec<RuleSpec>, flags: &FlagRules) -> Result<(), C
     }
     if let Some(level) = &flags.root_user {
         let spec = root_user_rule(&Raw::Str(level.clone()), Origin::Flag)
-            .map_err(|p| fail("--root-user", p))?;
+            .map_err(|p| fail("--root-user", p.to_string()))?;
         merge(rules, vec![spec]);
     }
     Ok(())

@@ -19,6 +19,7 @@
 
 pub mod config;
 pub mod dive_ci;
+pub mod error;
 pub mod flags;
 pub mod keys;
 pub mod rules;
@@ -26,6 +27,7 @@ pub mod size;
 
 pub use config::{ConfigError, Raw, compile_glob, merge, parse_config};
 pub use dive_ci::parse_dive_ci;
+pub use error::{BadGlob, Unmeasured, ValueError};
 pub use flags::{FlagRules, apply_flags};
 pub use rules::{
     CATEGORIES, Check, Level, Measure, Origin, RuleSpec, VCS_GLOBS, answered_by_manifest,
@@ -136,13 +138,13 @@ fn measure(
     rule: &RuleSpec,
     r: &InspectReport,
     baseline: Option<&InspectReport>,
-) -> Result<(Measure, Option<String>), String> {
+) -> Result<(Measure, Option<String>), Unmeasured> {
     let t = &r.totals;
-    let share = |bytes: u64| -> Result<Measure, String> {
+    let share = |bytes: u64| -> Result<Measure, Unmeasured> {
         match rule.limit {
             Measure::Percent(_) => percent_of(bytes, t.content_bytes)
                 .map(Measure::Percent)
-                .ok_or_else(|| "the image has no content bytes to take a percent of".to_string()),
+                .ok_or(Unmeasured::NoContentBytes),
             _ => Ok(Measure::Bytes(bytes)),
         }
     };
@@ -197,13 +199,13 @@ fn measure(
             (Measure::Count(n), None)
         }
         Check::Growth => {
-            let b = baseline.ok_or("no --baseline given")?;
+            let b = baseline.ok_or(Unmeasured::NoBaseline)?;
             let delta = i128::from(t.content_bytes) - i128::from(b.totals.content_bytes);
             let delta = i64::try_from(delta).unwrap_or(i64::MAX);
             match rule.limit {
                 Measure::Percent(_) => {
                     if b.totals.content_bytes == 0 {
-                        return Err("the baseline has no content bytes".to_string());
+                        return Err(Unmeasured::EmptyBaseline);
                     }
                     (
                         Measure::Percent(delta as f64 * 100.0 / b.totals.content_bytes as f64),
@@ -214,7 +216,7 @@ fn measure(
             }
         }
         Check::NewErrorFindings => {
-            let b = baseline.ok_or("no --baseline given")?;
+            let b = baseline.ok_or(Unmeasured::NoBaseline)?;
             (Measure::Count(new_error_findings(r, b).len() as u64), None)
         }
         Check::RootUser => (Measure::Count(u64::from(is_root_user(&r.image.user))), None),
@@ -264,7 +266,7 @@ fn evaluate_one(rule: &RuleSpec, r: &InspectReport, baseline: Option<&InspectRep
                 rule: rule.clone(),
                 value: None,
                 status: Status::Skip,
-                reason: Some(reason),
+                reason: Some(reason.to_string()),
                 contributors: Vec::new(),
             };
         }
@@ -292,15 +294,12 @@ fn evaluate_one(rule: &RuleSpec, r: &InspectReport, baseline: Option<&InspectRep
 }
 
 /// The visible files a deny rule catches (requires `files` in the report).
-fn denied<'a>(rule: &RuleSpec, r: &'a InspectReport) -> Result<Vec<&'a FileInfo>, String> {
+fn denied<'a>(rule: &RuleSpec, r: &'a InspectReport) -> Result<Vec<&'a FileInfo>, Unmeasured> {
     let Check::DenyPaths { deny, allow } = &rule.check else {
         return Ok(Vec::new());
     };
-    let files = r
-        .files
-        .as_ref()
-        .ok_or("the report lists no files (made without --all-files)")?;
-    let compile = |globs: &Vec<String>| -> Result<Vec<globset::GlobMatcher>, String> {
+    let files = r.files.as_ref().ok_or(Unmeasured::NoFileList)?;
+    let compile = |globs: &Vec<String>| -> Result<Vec<globset::GlobMatcher>, BadGlob> {
         globs.iter().map(|g| compile_glob(g)).collect()
     };
     let deny = compile(deny)?;
