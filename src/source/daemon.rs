@@ -62,8 +62,94 @@ impl Endpoint {
     }
 }
 
+/// Why a daemon gave no image. Each names the socket (or the variable that named it) and,
+/// where it helps, what to do; none holds more of the daemon's answer than its message.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// `DOCKER_HOST` or `CONTAINER_HOST` holds an address deadweight cannot reach.
+    #[error("{variable}={address}")]
+    Address {
+        /// The variable.
+        variable: &'static str,
+        /// Its value, and why it is refused.
+        address: UnknownAddress,
+    },
+    /// Connecting to the socket, or sending the request, failed.
+    #[error("{}", unreachable(.endpoint, .error))]
+    Unreachable {
+        /// The daemon's socket.
+        endpoint: Endpoint,
+        /// What failed.
+        error: io::Error,
+    },
+    /// Reading the status line or the headers failed.
+    #[error("{endpoint}: the daemon's answer broke off: {error}")]
+    BrokeOff {
+        /// The daemon's socket.
+        endpoint: Endpoint,
+        /// What failed.
+        error: io::Error,
+    },
+    /// The first line of the answer is not an HTTP status line.
+    #[error("{endpoint}: not an HTTP daemon (it answered {line:?})")]
+    NotHttp {
+        /// The daemon's socket.
+        endpoint: Endpoint,
+        /// The line it answered, trimmed.
+        line: String,
+    },
+    /// The connection closed before the headers ended.
+    #[error("{endpoint}: the daemon closed the connection in its headers")]
+    ClosedInHeaders {
+        /// The daemon's socket.
+        endpoint: Endpoint,
+    },
+    /// The daemon answered neither 200 nor 404 when asked whether it has the image.
+    #[error("{endpoint}: the daemon answered HTTP {code} when asked for image {name}: {message}")]
+    Lookup {
+        /// The daemon's socket.
+        endpoint: Endpoint,
+        /// The HTTP status.
+        code: u16,
+        /// The image asked for.
+        name: String,
+        /// The daemon's message (or the start of its answer).
+        message: String,
+    },
+    /// The daemon does not have the image.
+    #[error(
+        "{endpoint}: the daemon has no image {name} (`docker images` / `podman images` lists what it has)"
+    )]
+    NoSuchImage {
+        /// The daemon's socket.
+        endpoint: Endpoint,
+        /// The image asked for.
+        name: String,
+    },
+    /// The daemon has the image but did not export it.
+    #[error("{endpoint}: the daemon could not export image {name} (HTTP {code}): {message}")]
+    Export {
+        /// The daemon's socket.
+        endpoint: Endpoint,
+        /// The image asked for.
+        name: String,
+        /// The HTTP status.
+        code: u16,
+        /// The daemon's message (or the start of its answer).
+        message: String,
+    },
+    /// No endpoint answered: what each said, in the order tried.
+    #[error("{}", join(.0))]
+    NoneAnswered(Vec<DaemonError>),
+}
+
+fn join(problems: &[DaemonError]) -> String {
+    let words: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    words.join("; ")
+}
+
 /// The endpoints to try for `engine`, from the environment, first one first.
-pub fn endpoints(engine: Engine) -> Result<Vec<Endpoint>, String> {
+pub fn endpoints(engine: Engine) -> Result<Vec<Endpoint>, DaemonError> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let mut out = Vec::new();
     let podman_sockets = |out: &mut Vec<Endpoint>| {
@@ -75,17 +161,21 @@ pub fn endpoints(engine: Engine) -> Result<Vec<Endpoint>, String> {
     match engine {
         Engine::Docker => {
             if let Some(h) = env("DOCKER_HOST") {
-                return Ok(vec![
-                    Endpoint::parse(&h).map_err(|e| format!("DOCKER_HOST={e}"))?,
-                ]);
+                let address = |address| DaemonError::Address {
+                    variable: "DOCKER_HOST",
+                    address,
+                };
+                return Ok(vec![Endpoint::parse(&h).map_err(address)?]);
             }
             out.push(Endpoint::Unix(PathBuf::from("/var/run/docker.sock")));
         }
         Engine::Podman => {
             if let Some(h) = env("CONTAINER_HOST") {
-                return Ok(vec![
-                    Endpoint::parse(&h).map_err(|e| format!("CONTAINER_HOST={e}"))?,
-                ]);
+                let address = |address| DaemonError::Address {
+                    variable: "CONTAINER_HOST",
+                    address,
+                };
+                return Ok(vec![Endpoint::parse(&h).map_err(address)?]);
             }
             podman_sockets(&mut out);
         }
@@ -146,37 +236,40 @@ struct Response {
     body: Box<dyn Read + Send>,
 }
 
-fn get(endpoint: &Endpoint, path: &str) -> Result<Response, String> {
-    let mut stream = connect(endpoint).map_err(|e| unreachable(endpoint, &e))?;
+fn get(endpoint: &Endpoint, path: &str) -> Result<Response, DaemonError> {
+    let unreachable = |error| DaemonError::Unreachable {
+        endpoint: endpoint.clone(),
+        error,
+    };
+    let mut stream = connect(endpoint).map_err(unreachable)?;
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: deadweight/{}\r\nConnection: close\r\n\r\n",
         env!("CARGO_PKG_VERSION")
     );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| unreachable(endpoint, &e))?;
+    stream.write_all(request.as_bytes()).map_err(unreachable)?;
     let mut reader = BufReader::with_capacity(256 * 1024, stream);
-    let broken = |e: io::Error| format!("{endpoint}: the daemon's answer broke off: {e}");
+    let broken = |error| DaemonError::BrokeOff {
+        endpoint: endpoint.clone(),
+        error,
+    };
     let mut line = String::new();
     reader.read_line(&mut line).map_err(broken)?;
     let status = line
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse::<u16>().ok())
-        .ok_or_else(|| {
-            format!(
-                "{endpoint}: not an HTTP daemon (it answered {:?})",
-                line.trim()
-            )
+        .ok_or_else(|| DaemonError::NotHttp {
+            endpoint: endpoint.clone(),
+            line: line.trim().to_string(),
         })?;
     let mut chunked = false;
     let mut length = None;
     loop {
         line.clear();
         if reader.read_line(&mut line).map_err(broken)? == 0 {
-            return Err(format!(
-                "{endpoint}: the daemon closed the connection in its headers"
-            ));
+            return Err(DaemonError::ClosedInHeaders {
+                endpoint: endpoint.clone(),
+            });
         }
         let l = line.trim_end();
         if l.is_empty() {
@@ -268,17 +361,19 @@ fn encode(name: &str) -> String {
 }
 
 /// The daemon's answer to `GET /images/{name}/json`: true when it has the image.
-pub fn has_image(endpoint: &Endpoint, name: &str) -> Result<bool, String> {
+pub fn has_image(endpoint: &Endpoint, name: &str) -> Result<bool, DaemonError> {
     let mut r = get(endpoint, &format!("/images/{}/json", encode(name)))?;
     let mut sink = Vec::new();
     let _ = r.body.by_ref().take(1 << 20).read_to_end(&mut sink);
     match r.status {
         200 => Ok(true),
         404 => Ok(false),
-        code => Err(format!(
-            "{endpoint}: the daemon answered HTTP {code} when asked for image {name}: {}",
-            daemon_message(&sink)
-        )),
+        code => Err(DaemonError::Lookup {
+            endpoint: endpoint.clone(),
+            code,
+            name: name.to_string(),
+            message: daemon_message(&sink),
+        }),
     }
 }
 
@@ -299,7 +394,7 @@ pub fn open(
     engine: Engine,
     name: &str,
     endpoint: Option<&Endpoint>,
-) -> Result<(Endpoint, Box<dyn Read + Send>), String> {
+) -> Result<(Endpoint, Box<dyn Read + Send>), DaemonError> {
     let candidates = match endpoint {
         Some(e) => vec![e.clone()],
         None => endpoints(engine)?,
@@ -309,27 +404,29 @@ pub fn open(
         match has_image(endpoint, name) {
             Ok(true) => return save(endpoint, name).map(|r| (endpoint.clone(), r)),
             Ok(false) => {
-                return Err(format!(
-                    "{endpoint}: the daemon has no image {name} (`docker images` / `podman images` lists what it has)"
-                ));
+                return Err(DaemonError::NoSuchImage {
+                    endpoint: endpoint.clone(),
+                    name: name.to_string(),
+                });
             }
             Err(e) => problems.push(e),
         }
     }
-    Err(problems.join("; "))
+    Err(DaemonError::NoneAnswered(problems))
 }
 
 /// `GET /images/{name}/get`: the image as a `docker save` tar, streamed.
-pub fn save(endpoint: &Endpoint, name: &str) -> Result<Box<dyn Read + Send>, String> {
+pub fn save(endpoint: &Endpoint, name: &str) -> Result<Box<dyn Read + Send>, DaemonError> {
     let mut r = get(endpoint, &format!("/images/{}/get", encode(name)))?;
     if r.status != 200 {
         let mut body = Vec::new();
         let _ = r.body.by_ref().take(1 << 20).read_to_end(&mut body);
-        return Err(format!(
-            "{endpoint}: the daemon could not export image {name} (HTTP {}): {}",
-            r.status,
-            daemon_message(&body)
-        ));
+        return Err(DaemonError::Export {
+            endpoint: endpoint.clone(),
+            name: name.to_string(),
+            code: r.status,
+            message: daemon_message(&body),
+        });
     }
     Ok(r.body)
 }
@@ -378,7 +475,9 @@ mod tests {
 
     #[test]
     fn a_missing_socket_is_named() {
-        let e = has_image(&Endpoint::Unix("/nonexistent/dw.sock".into()), "x").unwrap_err();
+        let e = has_image(&Endpoint::Unix("/nonexistent/dw.sock".into()), "x")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unix:///nonexistent/dw.sock"), "{e}");
         assert!(e.contains("no such socket"), "{e}");
     }

@@ -60,13 +60,42 @@ pub struct Found {
     pub origin: String,
 }
 
+/// Why credentials could not be looked up: a file or helper that is there but unusable.
+/// The words name the file, the entry's key or the helper, never what they held.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// `--authfile` names no file.
+    #[error("--authfile {}: no such file", .0.display())]
+    NoAuthFile(PathBuf),
+    /// An auth file is not JSON (serde_json's words give the line and column, not the
+    /// text).
+    #[error("{}: not a JSON auth file: {error}", .file.display())]
+    NotJson {
+        /// The file.
+        file: PathBuf,
+        /// Where the JSON breaks.
+        error: serde_json::Error,
+    },
+    /// An `auths` entry's `auth` is not base64 of `USER:PASSWORD`.
+    #[error("{}: the `auth` entry for {key} is not base64 of USER:PASSWORD", .file.display())]
+    NotBase64 {
+        /// The file.
+        file: PathBuf,
+        /// The entry's key (`host/repo` or a host).
+        key: String,
+    },
+    /// A credential helper gave no credentials.
+    #[error(transparent)]
+    Helper(#[from] HelperError),
+}
+
 /// Finds credentials for `registry` (`host[:port]`) and `repository`.
 pub fn lookup(
     registry: &str,
     repository: &str,
     creds: Option<&str>,
     authfile: Option<&Path>,
-) -> Result<Found, String> {
+) -> Result<Found, AuthError> {
     if let Some(c) = creds {
         return Ok(Found {
             credentials: Some(Credentials::parse(c)),
@@ -76,7 +105,7 @@ pub fn lookup(
     let files: Vec<PathBuf> = match authfile {
         Some(f) => {
             if !f.is_file() {
-                return Err(format!("--authfile {}: no such file", f.display()));
+                return Err(AuthError::NoAuthFile(f.to_path_buf()));
             }
             vec![f.to_path_buf()]
         }
@@ -88,8 +117,11 @@ pub fn lookup(
             continue;
         };
         tried.push(file.display().to_string());
-        let config: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a JSON auth file: {e}", file.display()))?;
+        let config: serde_json::Value =
+            serde_json::from_str(&text).map_err(|error| AuthError::NotJson {
+                file: file.clone(),
+                error,
+            })?;
         if let Some(c) = from_file(&config, registry, repository, file)? {
             return Ok(Found {
                 credentials: Some(c),
@@ -169,14 +201,12 @@ fn from_file(
     registry: &str,
     repository: &str,
     file: &Path,
-) -> Result<Option<Credentials>, String> {
+) -> Result<Option<Credentials>, AuthError> {
     let keys = keys(registry, repository);
     if let Some(helpers) = config.get("credHelpers").and_then(|h| h.as_object()) {
         for host in hosts(registry) {
             if let Some(helper) = helpers.get(&host).and_then(|h| h.as_str()) {
-                return helper_get(helper, &host)
-                    .map(Some)
-                    .map_err(|e| e.to_string());
+                return Ok(Some(helper_get(helper, &host)?));
             }
         }
     }
@@ -192,11 +222,9 @@ fn from_file(
                     .decode(auth.trim())
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| {
-                        format!(
-                            "{}: the `auth` entry for {key} is not base64 of USER:PASSWORD",
-                            file.display()
-                        )
+                    .ok_or_else(|| AuthError::NotBase64 {
+                        file: file.to_path_buf(),
+                        key: key.clone(),
                     })?;
                 return Ok(Some(Credentials::parse(&decoded)));
             }
@@ -214,9 +242,7 @@ fn from_file(
         && !store.is_empty()
     {
         let host = hosts(registry).into_iter().next().unwrap_or_default();
-        return helper_get(store, &host)
-            .map(Some)
-            .map_err(|e| e.to_string());
+        return Ok(Some(helper_get(store, &host)?));
     }
     Ok(None)
 }

@@ -108,8 +108,15 @@ pub struct Got {
 struct LazyTls {
     tls_verify: bool,
     extra_roots: Vec<native_tls::Certificate>,
-    built: std::sync::OnceLock<Result<native_tls::TlsConnector, String>>,
+    built: std::sync::OnceLock<Result<native_tls::TlsConnector, TlsSetupError>>,
 }
+
+/// native-tls could not build a connector. Kept in the lazy cell, so every HTTPS
+/// connection after the first fails with the same words (hence the `Arc`: native-tls's
+/// error is not `Clone`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot set up TLS: {0}")]
+struct TlsSetupError(Arc<native_tls::Error>);
 
 impl LazyTls {
     fn new(connect: &Connect) -> Result<LazyTls, Failure> {
@@ -139,7 +146,7 @@ impl LazyTls {
         })
     }
 
-    fn build(&self) -> Result<native_tls::TlsConnector, String> {
+    fn build(&self) -> Result<native_tls::TlsConnector, TlsSetupError> {
         let mut b = native_tls::TlsConnector::builder();
         if !self.tls_verify {
             b.danger_accept_invalid_certs(true);
@@ -148,7 +155,7 @@ impl LazyTls {
         for cert in &self.extra_roots {
             b.add_root_certificate(cert.clone());
         }
-        b.build().map_err(|e| format!("cannot set up TLS: {e}"))
+        b.build().map_err(|e| TlsSetupError(Arc::new(e)))
     }
 }
 
