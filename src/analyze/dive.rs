@@ -22,7 +22,7 @@
 //! dive recomputes the stacked tree for every whiteout; we keep it up to date layer by
 //! layer, so the cost is linear in the entries.
 
-use crate::index::{EntryKind, Index, PathId};
+use crate::index::{EntryKind, FileEntry, Index, PathId, PathTable};
 use foldhash::{HashMap, HashMapExt};
 
 /// dive's figures for one image.
@@ -103,146 +103,249 @@ const NO_SLOT: u32 = u32::MAX;
 
 /// Computes dive's figures for `index`.
 pub fn figures(index: &Index) -> DiveFigures {
-    let paths = &index.paths;
-    let mut stacked: Vec<Stacked> = vec![Stacked::default(); paths.len()];
-    // The leaf sizes of each path: most paths are a leaf in one layer only, so a dense
-    // vector holds that one size (`UNSEEN` before), and a map the paths seen again.
-    const UNSEEN: u64 = u64::MAX;
-    let mut once: Vec<u64> = vec![UNSEEN; paths.len()];
-    let mut many: HashMap<PathId, PathStat> = HashMap::new();
+    let paths = index.paths.len();
+    let mut stacked: Vec<Stacked> = vec![Stacked::default(); paths];
+    let mut leaves = LeafSizes::new(paths);
+    let mut tree = LayerTree::new(paths);
     let mut layer_sizes = Vec::with_capacity(index.layers.len());
-    // Reused per layer: the nodes of the layer's tree in the order they appear, keyed
-    // by (path, is whiteout node); a path's node is found through a dense slot per
-    // path (whiteout nodes, which are few, through a map), reset after each layer.
-    let mut order: Vec<((PathId, bool), LayerNode)> = Vec::new();
-    let mut slot: Vec<u32> = vec![NO_SLOT; paths.len()];
-    let mut whiteout_slot: HashMap<PathId, u32> = HashMap::new();
     for layer in &index.layers {
-        for ((path, whiteout), _) in order.drain(..) {
-            if !whiteout && let Some(s) = slot.get_mut(path as usize) {
-                *s = NO_SLOT;
+        let entries = index.entries.get(layer.range.clone()).unwrap_or_default();
+        layer_sizes.push(tree.build(&index.paths, entries));
+        tree.count_leaves(index, &stacked, &mut leaves);
+        tree.stack_onto(index, &mut stacked);
+    }
+    leaves.figures(&index.paths, &layer_sizes)
+}
+
+/// The leaf sizes of each path over all layers' trees: most paths are a leaf in one layer
+/// only, so a dense vector holds that one size (`UNSEEN` before), and a map the paths seen
+/// again.
+struct LeafSizes {
+    once: Vec<u64>,
+    many: HashMap<PathId, PathStat>,
+}
+
+impl LeafSizes {
+    const UNSEEN: u64 = u64::MAX;
+
+    fn new(paths: usize) -> Self {
+        LeafSizes {
+            once: vec![LeafSizes::UNSEEN; paths],
+            many: HashMap::new(),
+        }
+    }
+
+    /// Counts a leaf of `bytes` at `path`.
+    fn add(&mut self, path: PathId, bytes: u64) {
+        if let Some(st) = self.many.get_mut(&path) {
+            st.total += bytes;
+            st.min = st.min.min(bytes);
+            st.count += 1;
+        } else if let Some(first) = self.once.get_mut(path as usize) {
+            if *first == LeafSizes::UNSEEN {
+                *first = bytes.min(LeafSizes::UNSEEN - 1);
+            } else {
+                self.many.insert(
+                    path,
+                    PathStat {
+                        min: (*first).min(bytes),
+                        total: *first + bytes,
+                        count: 2,
+                    },
+                );
+                *first = LeafSizes::UNSEEN;
             }
         }
-        whiteout_slot.clear();
-        let mut node_of = |key: (PathId, bool), order: &mut Vec<((PathId, bool), LayerNode)>| {
-            let (path, whiteout) = key;
-            let found = if whiteout {
-                whiteout_slot.get(&path).copied()
-            } else {
-                slot.get(path as usize).copied().filter(|&s| s != NO_SLOT)
-            };
-            match found {
-                Some(at) => at as usize,
-                None => {
-                    let at = order.len();
-                    order.push((key, LayerNode::default()));
-                    let at32 = u32::try_from(at).unwrap_or(NO_SLOT);
-                    if whiteout {
-                        whiteout_slot.insert(path, at32);
-                    } else if let Some(s) = slot.get_mut(path as usize) {
-                        *s = at32;
-                    }
-                    at
-                }
-            }
+    }
+
+    /// dive's figures from the leaves counted and the layers' sizes, bottom first.
+    fn figures(self, paths: &PathTable, layer_sizes: &[u64]) -> DiveFigures {
+        let mut min_sum = 0u64;
+        let mut total_sum = 0u64;
+        let mut inefficient = Vec::new();
+        for &bytes in self.once.iter().filter(|&&b| b != LeafSizes::UNSEEN) {
+            min_sum += bytes;
+            total_sum += bytes;
+        }
+        for (&path, st) in &self.many {
+            min_sum += st.min;
+            total_sum += st.total;
+            inefficient.push(InefficientPath {
+                path,
+                count: st.count,
+                bytes: st.total,
+            });
+        }
+        inefficient.sort_by_cached_key(|p| (std::cmp::Reverse(p.bytes), paths.path_bytes(p.path)));
+        let efficiency = if total_sum == 0 {
+            1.0
+        } else {
+            min_sum as f64 / total_sum as f64
         };
+        let wasted_bytes: u64 = inefficient.iter().map(|p| p.bytes).sum();
+        let size_bytes: u64 = layer_sizes.iter().sum();
+        let user_bytes: u64 = layer_sizes.iter().skip(1).sum();
+        let user_wasted_percent = if user_bytes == 0 {
+            None
+        } else {
+            Some(wasted_bytes as f64 / user_bytes as f64)
+        };
+        DiveFigures {
+            size_bytes,
+            user_bytes,
+            efficiency,
+            wasted_bytes,
+            user_wasted_percent,
+            inefficient,
+        }
+    }
+}
+
+/// One layer's tree as dive builds it from the layer's headers: its nodes in the order they
+/// first appear, keyed by (path, is whiteout node). One tree serves every layer in turn: a
+/// path's node is found through a dense slot per path (whiteout nodes, which are few,
+/// through a map), reset when the next layer is built.
+struct LayerTree {
+    order: Vec<((PathId, bool), LayerNode)>,
+    slot: Vec<u32>,
+    whiteout_slot: HashMap<PathId, u32>,
+}
+
+impl LayerTree {
+    fn new(paths: usize) -> Self {
+        LayerTree {
+            order: Vec::new(),
+            slot: vec![NO_SLOT; paths],
+            whiteout_slot: HashMap::new(),
+        }
+    }
+
+    /// Builds the tree of a layer with `entries`; returns the layer's size (the sum of its
+    /// entries' sizes, as dive's layer size).
+    fn build(&mut self, paths: &PathTable, entries: &[FileEntry]) -> u64 {
+        self.clear();
         let mut size = 0u64;
-        for e in index.entries.get(layer.range.clone()).unwrap_or_default() {
+        for e in entries {
             size += e.size;
-            let whiteout = e.kind == EntryKind::Whiteout;
             if e.kind == EntryKind::Meta
                 || (e.path == crate::index::ROOT && e.kind != EntryKind::Opaque)
             {
                 continue;
             }
-            // Intermediate directories (and, for an opaque marker, its directory itself:
-            // dive drops the marker's own name but keeps the path down to it). A node
-            // that already has a child has had its ancestors walked: stop there.
-            let first_dir = if e.kind == EntryKind::Opaque {
-                e.path
-            } else {
-                paths.parent(e.path)
-            };
-            let mut anc = first_dir;
-            let mut first = true;
-            while anc != crate::index::ROOT {
-                let at = node_of((anc, false), &mut order);
-                if let Some((_, node)) = order.get_mut(at) {
-                    if node.has_child {
-                        break;
-                    }
-                    if !(e.kind == EntryKind::Opaque && first) {
-                        node.has_child = true;
-                    }
-                }
-                first = false;
-                anc = paths.parent(anc);
-            }
+            self.add_ancestors(paths, e);
             if e.kind == EntryKind::Opaque {
                 continue;
             }
-            let at = node_of((e.path, whiteout), &mut order);
-            if let Some((_, node)) = order.get_mut(at) {
+            if let Some(node) = self.node((e.path, e.kind == EntryKind::Whiteout)) {
                 node.header = true;
                 node.is_dir = e.kind == EntryKind::Dir;
                 node.size = e.size;
             }
         }
-        layer_sizes.push(size);
-        // Leaves of this layer's tree: count them against the stacked tree below.
-        for &((path, whiteout), node) in &order {
+        size
+    }
+
+    /// Empties the tree for the next layer.
+    fn clear(&mut self) {
+        for ((path, whiteout), _) in self.order.drain(..) {
+            if !whiteout && let Some(s) = self.slot.get_mut(path as usize) {
+                *s = NO_SLOT;
+            }
+        }
+        self.whiteout_slot.clear();
+    }
+
+    /// The node at `key`, added empty when the layer has none there yet.
+    fn node(&mut self, key: (PathId, bool)) -> Option<&mut LayerNode> {
+        let (path, whiteout) = key;
+        let found = if whiteout {
+            self.whiteout_slot.get(&path).copied()
+        } else {
+            self.slot
+                .get(path as usize)
+                .copied()
+                .filter(|&s| s != NO_SLOT)
+        };
+        let at = match found {
+            Some(at) => at as usize,
+            None => {
+                let at = self.order.len();
+                self.order.push((key, LayerNode::default()));
+                let at32 = u32::try_from(at).unwrap_or(NO_SLOT);
+                if whiteout {
+                    self.whiteout_slot.insert(path, at32);
+                } else if let Some(s) = self.slot.get_mut(path as usize) {
+                    *s = at32;
+                }
+                at
+            }
+        };
+        self.order.get_mut(at).map(|(_, node)| node)
+    }
+
+    /// Adds the intermediate directories above `e` (and, for an opaque marker, its
+    /// directory itself: dive drops the marker's own name but keeps the path down to it).
+    /// A node that already has a child has had its ancestors walked: stop there.
+    fn add_ancestors(&mut self, paths: &PathTable, e: &FileEntry) {
+        let opaque = e.kind == EntryKind::Opaque;
+        let mut anc = if opaque { e.path } else { paths.parent(e.path) };
+        let mut first = true;
+        while anc != crate::index::ROOT {
+            if let Some(node) = self.node((anc, false)) {
+                if node.has_child {
+                    break;
+                }
+                if !(opaque && first) {
+                    node.has_child = true;
+                }
+            }
+            first = false;
+            anc = paths.parent(anc);
+        }
+    }
+
+    /// Counts the leaves of this layer's tree against the tree stacked from the layers
+    /// below: a node its header's size, a whiteout the size of the directory it removes
+    /// (0 for a file).
+    fn count_leaves(&self, index: &Index, stacked: &[Stacked], leaves: &mut LeafSizes) {
+        for &((path, whiteout), node) in &self.order {
             if node.has_child {
                 continue;
             }
             let bytes = if whiteout {
                 match stacked.get(path as usize) {
-                    Some(s) if s.present() && s.is_dir() => subtree_size(index, &stacked, path),
+                    Some(s) if s.present() && s.is_dir() => subtree_size(index, stacked, path),
                     _ => 0,
                 }
             } else {
                 node.size
             };
-            if let Some(st) = many.get_mut(&path) {
-                st.total += bytes;
-                st.min = st.min.min(bytes);
-                st.count += 1;
-            } else if let Some(first) = once.get_mut(path as usize) {
-                if *first == UNSEEN {
-                    *first = bytes.min(UNSEEN - 1);
-                } else {
-                    many.insert(
-                        path,
-                        PathStat {
-                            min: (*first).min(bytes),
-                            total: *first + bytes,
-                            count: 2,
-                        },
-                    );
-                    *first = UNSEEN;
-                }
-            }
+            leaves.add(path, bytes);
         }
-        // Stack this layer: whiteouts remove, everything else sets the node's data.
-        // dive visits children before parents, names sorted; a whiteout's name sorts
-        // before its target's, so removals come before re-additions.
-        for &((path, whiteout), _) in &order {
+    }
+
+    /// Stacks this layer onto `stacked`: whiteouts remove, everything else sets the node's
+    /// data. dive visits children before parents, names sorted; a whiteout's name sorts
+    /// before its target's, so removals come before re-additions.
+    fn stack_onto(&self, index: &Index, stacked: &mut [Stacked]) {
+        for &((path, whiteout), _) in &self.order {
             if whiteout {
-                remove(index, &mut stacked, path);
+                remove(index, stacked, path);
             }
         }
-        for &((path, whiteout), node) in &order {
+        for &((path, whiteout), node) in &self.order {
             if whiteout {
                 continue;
             }
             // Make ancestors present (new ones are empty, non-directory nodes).
-            let mut anc = paths.parent(path);
+            let mut anc = index.paths.parent(path);
             while anc != crate::index::ROOT {
                 if let Some(s) = stacked.get_mut(anc as usize)
                     && !s.present()
                 {
                     *s = Stacked::new(false, 0);
                 }
-                anc = paths.parent(anc);
+                anc = index.paths.parent(anc);
             }
             if let Some(s) = stacked.get_mut(path as usize) {
                 *s = Stacked::new(
@@ -251,44 +354,6 @@ pub fn figures(index: &Index) -> DiveFigures {
                 );
             }
         }
-    }
-    let mut min_sum = 0u64;
-    let mut total_sum = 0u64;
-    let mut inefficient = Vec::new();
-    for &bytes in once.iter().filter(|&&b| b != UNSEEN) {
-        min_sum += bytes;
-        total_sum += bytes;
-    }
-    for (&path, st) in &many {
-        min_sum += st.min;
-        total_sum += st.total;
-        inefficient.push(InefficientPath {
-            path,
-            count: st.count,
-            bytes: st.total,
-        });
-    }
-    inefficient.sort_by_cached_key(|p| (std::cmp::Reverse(p.bytes), paths.path_bytes(p.path)));
-    let efficiency = if total_sum == 0 {
-        1.0
-    } else {
-        min_sum as f64 / total_sum as f64
-    };
-    let wasted_bytes: u64 = inefficient.iter().map(|p| p.bytes).sum();
-    let size_bytes: u64 = layer_sizes.iter().sum();
-    let user_bytes: u64 = layer_sizes.iter().skip(1).sum();
-    let user_wasted_percent = if user_bytes == 0 {
-        None
-    } else {
-        Some(wasted_bytes as f64 / user_bytes as f64)
-    };
-    DiveFigures {
-        size_bytes,
-        user_bytes,
-        efficiency,
-        wasted_bytes,
-        user_wasted_percent,
-        inefficient,
     }
 }
 
