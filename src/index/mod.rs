@@ -22,7 +22,7 @@ pub mod paths;
 pub use inspect::{ContentInspector, InspectedFile};
 pub use paths::{PathId, PathTable, ROOT, escape_bytes};
 
-use crate::archive::manifest::{HistoryEntry, ImageManifest};
+use crate::archive::manifest::{HistoryEntry, ImageManifest, LayerRef};
 use crate::archive::{
     Capture, Compression, Digest, LayerBlob, LayerSink, RawArchive, RawEntry, RawKind, Refused,
 };
@@ -299,69 +299,20 @@ impl<'i> IndexBuilder<'i> {
         } = self;
         let mut warnings: Vec<String> = raw.warnings.clone();
         warnings.extend(image.warnings.iter().cloned());
-        let layer_history: Vec<&HistoryEntry> = image
-            .config
-            .history
-            .iter()
-            .filter(|h| !h.empty_layer)
-            .collect();
-        if !image.config.history.is_empty() && layer_history.len() != image.layers.len() {
-            warnings.push(format!(
-                "the config's history lists {} layers, the manifest {}; instructions may be misattributed",
-                layer_history.len(),
-                image.layers.len()
-            ));
-        }
+        let layer_history = layer_history(&image, &mut warnings);
         if u16::try_from(image.layers.len()).is_err() {
             return Err(Error::input(&raw.label, "more than 65535 layers"));
         }
-        // The entries as read when the manifest lists every layer read, once each, in
-        // the order they were read; else copied into the manifest's order.
-        let mut next = 0;
-        let in_order = layers.len() == image.layers.len()
-            && image.layers.iter().all(|r| match layers.get(&r.member) {
-                Some(p) if p.range.start == next => {
-                    next = p.range.end;
-                    true
-                }
-                _ => false,
-            })
-            && next == read.len();
-        let (mut entries, read): (Vec<FileEntry>, Vec<FileEntry>) = if in_order {
-            (read, Vec::new())
-        } else {
-            let total = layers.values().map(|l| l.range.len()).sum();
-            (Vec::with_capacity(total), read)
-        };
+        let mut placement = Placement::new(read, &layers, &image);
+        let mut uses_left = manifest_uses(&image);
         let mut out_layers = Vec::with_capacity(image.layers.len());
-        let mut use_count: HashMap<&str, usize> = HashMap::new();
-        for r in &image.layers {
-            *use_count.entry(r.member.as_str()).or_default() += 1;
-        }
         for (i, r) in image.layers.iter().enumerate() {
             let location = || Location {
                 file: raw.label.clone(),
                 member: Some(r.listed_as.clone()),
                 layer: Some(i),
             };
-            let remaining = use_count.get_mut(r.member.as_str());
-            let last_use = match remaining {
-                Some(n) => {
-                    *n -= 1;
-                    *n == 0
-                }
-                None => true,
-            };
-            let pending = if last_use {
-                layers.remove(&r.member)
-            } else {
-                warnings.push(format!(
-                    "{}: the manifest lists this layer more than once",
-                    r.listed_as
-                ));
-                layers.get(&r.member).cloned()
-            };
-            let Some(pending) = pending else {
+            let Some(pending) = take_pending(&mut layers, &mut uses_left, r, &mut warnings) else {
                 return Err(Error::at(
                     location(),
                     "the archive holds no layer tar under this name",
@@ -370,44 +321,12 @@ impl<'i> IndexBuilder<'i> {
             let Some(mut blob) = pending.blob else {
                 return Err(Error::at(location(), "the layer was not read to its end"));
             };
-            let start = if in_order {
-                pending.range.start
-            } else {
-                entries.len()
-            };
-            let offset = start as u32;
-            let place = |e: &mut FileEntry| {
-                e.layer = i as u16;
-                if e.kind == EntryKind::HardLink && e.link != NONE {
-                    e.link += offset;
-                }
-            };
-            if in_order {
-                for e in entries.get_mut(pending.range.clone()).unwrap_or_default() {
-                    place(e);
-                }
-            } else {
-                for e in read.get(pending.range.clone()).unwrap_or_default() {
-                    let mut e = *e;
-                    place(&mut e);
-                    entries.push(e);
-                }
-            }
+            let range = placement.place(i, pending.range);
             for w in pending.warnings {
                 warnings.push(format!("{} (layer {i}): {w}", r.listed_as));
             }
             let config_diff_id = image.config.diff_ids.get(i).copied();
-            let checked = blob.verified;
-            r.settle(&mut blob, config_diff_id);
-            if let Some(expected) = config_diff_id
-                && checked
-                && expected != blob.diff_id
-            {
-                warnings.push(format!(
-                    "{} (layer {i}): diff_id is {}, the config says {expected}",
-                    r.listed_as, blob.diff_id
-                ));
-            }
+            settle_blob(r, i, &mut blob, config_diff_id, &mut warnings);
             out_layers.push(Layer {
                 index: i,
                 member: r.member.clone(),
@@ -416,29 +335,15 @@ impl<'i> IndexBuilder<'i> {
                 config_diff_id,
                 history: layer_history.get(i).map(|h| (*h).clone()),
                 counts: pending.counts,
-                range: start..start + pending.range.len(),
+                range,
                 added: 0,
                 changed: 0,
             });
         }
-        if !image.config.diff_ids.is_empty() && image.config.diff_ids.len() != image.layers.len() {
-            warnings.push(format!(
-                "the config lists {} diff_ids, the manifest {} layers",
-                image.config.diff_ids.len(),
-                image.layers.len()
-            ));
-        }
-        let mut unused: Vec<&String> = layers.keys().collect();
-        unused.sort();
-        // Other images' layers are expected in an archive of several images.
-        for name in unused.into_iter().filter(|_| image.images_in_archive <= 1) {
-            warnings.push(format!(
-                "{name}: a tar member that is not a layer of this image; ignored"
-            ));
-        }
+        unmatched_warnings(&image, &layers, &mut warnings);
         let mut index = Index {
             paths,
-            entries,
+            entries: placement.entries,
             digests,
             link_targets,
             layers: out_layers,
@@ -449,6 +354,187 @@ impl<'i> IndexBuilder<'i> {
         };
         overlay::apply(&mut index);
         Ok(index)
+    }
+}
+
+/// The history entries that made layers (the empty ones left out), bottom first. When the
+/// config lists history and their number is not the manifest's, a warning says so.
+fn layer_history<'m>(
+    image: &'m ImageManifest,
+    warnings: &mut Vec<String>,
+) -> Vec<&'m HistoryEntry> {
+    let layer_history: Vec<&HistoryEntry> = image
+        .config
+        .history
+        .iter()
+        .filter(|h| !h.empty_layer)
+        .collect();
+    if !image.config.history.is_empty() && layer_history.len() != image.layers.len() {
+        warnings.push(format!(
+            "the config's history lists {} layers, the manifest {}; instructions may be misattributed",
+            layer_history.len(),
+            image.layers.len()
+        ));
+    }
+    layer_history
+}
+
+/// How many times the manifest lists each member.
+fn manifest_uses(image: &ImageManifest) -> HashMap<&str, usize> {
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for r in &image.layers {
+        *uses.entry(r.member.as_str()).or_default() += 1;
+    }
+    uses
+}
+
+/// The read layer that `r` names, `None` when none was read under its member. A member
+/// the manifest lists more than once is copied (with a warning) until its last use, which
+/// takes it; `uses_left` counts down.
+fn take_pending(
+    layers: &mut HashMap<String, PendingLayer>,
+    uses_left: &mut HashMap<&str, usize>,
+    r: &LayerRef,
+    warnings: &mut Vec<String>,
+) -> Option<PendingLayer> {
+    let last_use = match uses_left.get_mut(r.member.as_str()) {
+        Some(n) => {
+            *n -= 1;
+            *n == 0
+        }
+        None => true,
+    };
+    if last_use {
+        layers.remove(&r.member)
+    } else {
+        warnings.push(format!(
+            "{}: the manifest lists this layer more than once",
+            r.listed_as
+        ));
+        layers.get(&r.member).cloned()
+    }
+}
+
+/// Settles layer `i`'s digests from what the manifest and config say; a diff_id computed
+/// while reading that the config contradicts is a warning.
+fn settle_blob(
+    r: &LayerRef,
+    i: usize,
+    blob: &mut LayerBlob,
+    config_diff_id: Option<Digest>,
+    warnings: &mut Vec<String>,
+) {
+    let checked = blob.verified;
+    r.settle(blob, config_diff_id);
+    if let Some(expected) = config_diff_id
+        && checked
+        && expected != blob.diff_id
+    {
+        warnings.push(format!(
+            "{} (layer {i}): diff_id is {}, the config says {expected}",
+            r.listed_as, blob.diff_id
+        ));
+    }
+}
+
+/// Warnings for what the manifest and the archive do not match on after the layers are
+/// placed: a config with another number of diff_ids, and members read as layers that no
+/// layer of the image is (expected, and so not said, in an archive of several images).
+fn unmatched_warnings(
+    image: &ImageManifest,
+    unused: &HashMap<String, PendingLayer>,
+    warnings: &mut Vec<String>,
+) {
+    if !image.config.diff_ids.is_empty() && image.config.diff_ids.len() != image.layers.len() {
+        warnings.push(format!(
+            "the config lists {} diff_ids, the manifest {} layers",
+            image.config.diff_ids.len(),
+            image.layers.len()
+        ));
+    }
+    if image.images_in_archive > 1 {
+        return;
+    }
+    let mut unused: Vec<&String> = unused.keys().collect();
+    unused.sort();
+    for name in unused {
+        warnings.push(format!(
+            "{name}: a tar member that is not a layer of this image; ignored"
+        ));
+    }
+}
+
+/// Where the layers' entries go in the index: left where they were read when the manifest
+/// lists every layer read, once each, in the order they were read (the usual case: no
+/// copy); else copied into the manifest's order.
+struct Placement {
+    /// The index's entries.
+    entries: Vec<FileEntry>,
+    /// The entries as read, when they are copied.
+    read: Vec<FileEntry>,
+    in_order: bool,
+}
+
+impl Placement {
+    fn new(
+        read: Vec<FileEntry>,
+        layers: &HashMap<String, PendingLayer>,
+        image: &ImageManifest,
+    ) -> Self {
+        let mut next = 0;
+        let in_order = layers.len() == image.layers.len()
+            && image.layers.iter().all(|r| match layers.get(&r.member) {
+                Some(p) if p.range.start == next => {
+                    next = p.range.end;
+                    true
+                }
+                _ => false,
+            })
+            && next == read.len();
+        if in_order {
+            Placement {
+                entries: read,
+                read: Vec::new(),
+                in_order,
+            }
+        } else {
+            let total = layers.values().map(|l| l.range.len()).sum();
+            Placement {
+                entries: Vec::with_capacity(total),
+                read,
+                in_order,
+            }
+        }
+    }
+
+    /// Places the entries of layer `i`, read at `read`: marks them as layer `i` and
+    /// renumbers their hard links (numbered from the layer's start while reading).
+    /// Returns where they are in the index.
+    fn place(&mut self, i: usize, read: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let start = if self.in_order {
+            read.start
+        } else {
+            self.entries.len()
+        };
+        let offset = start as u32;
+        let place = |e: &mut FileEntry| {
+            e.layer = i as u16;
+            if e.kind == EntryKind::HardLink && e.link != NONE {
+                e.link += offset;
+            }
+        };
+        if self.in_order {
+            for e in self.entries.get_mut(read.clone()).unwrap_or_default() {
+                place(e);
+            }
+        } else {
+            for e in self.read.get(read.clone()).unwrap_or_default() {
+                let mut e = *e;
+                place(&mut e);
+                self.entries.push(e);
+            }
+        }
+        start..start + read.len()
     }
 }
 
