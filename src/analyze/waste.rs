@@ -7,7 +7,7 @@
 //! counted once. Otherwise they are hidden, with the cause the file's own entry met.
 
 use crate::archive::Digest;
-use crate::index::{EntryKind, Fate, Index, NONE, PathId};
+use crate::index::{EntryKind, Fate, FileEntry, Index, NONE, PathId};
 use foldhash::{HashMap, HashMapExt};
 
 /// Hidden bytes by cause. `same_content` is the part of `overwritten` where the new copy
@@ -147,94 +147,23 @@ pub struct Waste {
 
 /// Accounts for every byte of `index`.
 pub fn account(index: &Index) -> Waste {
-    let entries = &index.entries;
-    // Sized up front: these lists hold a record per file, and growing them by doubling
-    // would take up to twice the memory.
-    let visible = entries
-        .iter()
-        .filter(|e| {
-            e.fate == Fate::Visible && matches!(e.kind, EntryKind::File | EntryKind::HardLink)
-        })
-        .count();
-    let hidden = entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::File && e.fate != Fate::Visible)
-        .count();
-    let mut w = Waste {
-        layers: vec![LayerWaste::default(); index.layers.len()],
-        visible: Vec::with_capacity(visible),
-        hidden: Vec::with_capacity(hidden),
-        ..Waste::default()
-    };
-    // Inodes whose own entry is hidden but that a visible hard link still shows.
-    let mut shown_by_link: HashMap<u32, u32> = HashMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        if e.kind == EntryKind::HardLink && e.fate == Fate::Visible && e.link != NONE {
-            let target_visible = entries
-                .get(e.link as usize)
-                .is_some_and(|t| t.fate == Fate::Visible);
-            if !target_visible {
-                shown_by_link.entry(e.link).or_insert(i as u32);
-            }
-        }
-    }
-    for (i, e) in entries.iter().enumerate() {
+    let mut w = Waste::sized_for(index);
+    let shown_by_link = shown_by_link(&index.entries);
+    for (i, e) in index.entries.iter().enumerate() {
         let i = i as u32;
         match e.kind {
             EntryKind::File => {
-                if e.fate == Fate::Visible {
-                    w.visible.push(VisibleFile {
-                        path: e.path,
-                        entry: i,
-                        bytes: e.size,
-                        layer: e.layer,
-                    });
-                    w.visible_inodes += 1;
-                    w.visible_bytes += e.size;
-                    if let Some(l) = w.layers.get_mut(e.layer as usize) {
-                        l.visible_bytes += e.size;
-                    }
-                } else if shown_by_link.contains_key(&i) {
-                    w.visible_inodes += 1;
-                    w.visible_bytes += e.size;
-                    if let Some(l) = w.layers.get_mut(e.layer as usize) {
-                        l.visible_bytes += e.size;
-                    }
-                } else {
-                    w.by_cause.add(e.fate, e.size);
-                    if let Some(l) = w.layers.get_mut(e.layer as usize) {
-                        l.hidden_bytes += e.size;
-                    }
-                    if let Some(l) = w.layers.get_mut(e.hidden_by as usize) {
-                        l.hides_bytes += e.size;
-                    }
-                    w.hidden.push(HiddenFile {
-                        path: e.path,
-                        entry: i,
-                        bytes: e.size,
-                        fate: e.fate,
-                        written_by: e.layer,
-                        hidden_by: e.hidden_by,
-                    });
-                }
+                let linked = e.fate != Fate::Visible && shown_by_link.contains_key(&i);
+                w.count_file(i, e, linked);
             }
             EntryKind::HardLink if e.fate == Fate::Visible => {
                 let bytes = match shown_by_link.get(&e.link) {
                     Some(&first) if first == i => {
-                        entries.get(e.link as usize).map_or(0, |t| t.size)
+                        index.entries.get(e.link as usize).map_or(0, |t| t.size)
                     }
                     _ => 0,
                 };
-                if e.link == NONE {
-                    // A link to nothing: an empty file of its own.
-                    w.visible_inodes += 1;
-                }
-                w.visible.push(VisibleFile {
-                    path: e.path,
-                    entry: i,
-                    bytes,
-                    layer: e.layer,
-                });
+                w.count_visible_link(i, e, bytes);
             }
             _ => {}
         }
@@ -248,20 +177,123 @@ pub fn account(index: &Index) -> Waste {
     }
     w.hidden
         .sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.entry.cmp(&b.entry)));
-    // Duplicates: sort the visible inodes by content and take the runs of equal content.
-    // A sorted vector of 12-byte records, rather than a map of vectors, keeps this pass
-    // at a few bytes per file on images with hundreds of thousands of files.
+    w.duplicates = duplicates(index, &w.visible);
+    w.duplicate_bytes = w.duplicates.iter().map(DuplicateGroup::wasted).sum();
+    w
+}
+
+/// Inodes whose own entry is hidden but that a visible hard link still shows: the file
+/// entry, and the first visible link to it (which counts its bytes).
+fn shown_by_link(entries: &[FileEntry]) -> HashMap<u32, u32> {
+    let mut shown: HashMap<u32, u32> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if e.kind == EntryKind::HardLink && e.fate == Fate::Visible && e.link != NONE {
+            let target_visible = entries
+                .get(e.link as usize)
+                .is_some_and(|t| t.fate == Fate::Visible);
+            if !target_visible {
+                shown.entry(e.link).or_insert(i as u32);
+            }
+        }
+    }
+    shown
+}
+
+impl Waste {
+    /// An empty accounting of `index`, its per-file lists sized up front: they hold a
+    /// record per file, and growing them by doubling would take up to twice the memory.
+    fn sized_for(index: &Index) -> Waste {
+        let entries = &index.entries;
+        let visible = entries
+            .iter()
+            .filter(|e| {
+                e.fate == Fate::Visible && matches!(e.kind, EntryKind::File | EntryKind::HardLink)
+            })
+            .count();
+        let hidden = entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::File && e.fate != Fate::Visible)
+            .count();
+        Waste {
+            layers: vec![LayerWaste::default(); index.layers.len()],
+            visible: Vec::with_capacity(visible),
+            hidden: Vec::with_capacity(hidden),
+            ..Waste::default()
+        }
+    }
+
+    /// Counts the regular file entry `i`: visible at its path, visible through a hard
+    /// link only (`linked`: its bytes count, at the link's path), or hidden.
+    fn count_file(&mut self, i: u32, e: &FileEntry, linked: bool) {
+        if e.fate == Fate::Visible {
+            self.visible.push(VisibleFile {
+                path: e.path,
+                entry: i,
+                bytes: e.size,
+                layer: e.layer,
+            });
+            self.count_visible_inode(e);
+        } else if linked {
+            self.count_visible_inode(e);
+        } else {
+            self.by_cause.add(e.fate, e.size);
+            if let Some(l) = self.layers.get_mut(e.layer as usize) {
+                l.hidden_bytes += e.size;
+            }
+            if let Some(l) = self.layers.get_mut(e.hidden_by as usize) {
+                l.hides_bytes += e.size;
+            }
+            self.hidden.push(HiddenFile {
+                path: e.path,
+                entry: i,
+                bytes: e.size,
+                fate: e.fate,
+                written_by: e.layer,
+                hidden_by: e.hidden_by,
+            });
+        }
+    }
+
+    /// A visible inode: its bytes count once, in the layer that wrote it.
+    fn count_visible_inode(&mut self, e: &FileEntry) {
+        self.visible_inodes += 1;
+        self.visible_bytes += e.size;
+        if let Some(l) = self.layers.get_mut(e.layer as usize) {
+            l.visible_bytes += e.size;
+        }
+    }
+
+    /// Counts the visible hard link entry `i`, which shows `bytes` of its target's inode
+    /// (all of them on the link that counts a hidden target, else 0).
+    fn count_visible_link(&mut self, i: u32, e: &FileEntry, bytes: u64) {
+        if e.link == NONE {
+            // A link to nothing: an empty file of its own.
+            self.visible_inodes += 1;
+        }
+        self.visible.push(VisibleFile {
+            path: e.path,
+            entry: i,
+            bytes,
+            layer: e.layer,
+        });
+    }
+}
+
+/// The groups of visible files with the same content, most wasteful first. The visible
+/// inodes are sorted by content and the runs of equal content taken: a sorted vector of
+/// 12-byte records, rather than a map of vectors, keeps this pass at a few bytes per file
+/// on images with hundreds of thousands of files.
+fn duplicates(index: &Index, visible: &[VisibleFile]) -> Vec<DuplicateGroup> {
     let digest_of = |d: u32| index.digests.get(d as usize).copied().unwrap_or_default();
-    let size_of = |i: u32| w.visible.get(i as usize).map_or(0, |f| f.bytes);
+    let size_of = |i: u32| visible.get(i as usize).map_or(0, |f| f.bytes);
     // (first 8 bytes of the digest, digest index, file index): sorting compares the
     // prefix in place and looks the whole digest up only when prefixes tie.
-    let mut keyed: Vec<(u64, u32, u32)> = w
-        .visible
+    let mut keyed: Vec<(u64, u32, u32)> = visible
         .iter()
         .enumerate()
         .filter(|(_, f)| f.bytes > 0)
         .filter_map(|(i, f)| {
-            let e = entries.get(f.entry as usize)?;
+            let e = index.entries.get(f.entry as usize)?;
             let digest = index.inode_entry(e).digest;
             (digest != NONE).then(|| (digest_prefix(&digest_of(digest)), digest, i as u32))
         })
@@ -282,7 +314,7 @@ pub fn account(index: &Index) -> Waste {
         };
         let mut copies: Vec<(PathId, u16)> = run
             .iter()
-            .filter_map(|(_, _, i)| w.visible.get(*i as usize).map(|f| (f.path, f.layer)))
+            .filter_map(|(_, _, i)| visible.get(*i as usize).map(|f| (f.path, f.layer)))
             .collect();
         copies.sort_unstable_by(|a, b| index.paths.cmp_paths(a.0, b.0));
         dups.push(DuplicateGroup {
@@ -292,9 +324,7 @@ pub fn account(index: &Index) -> Waste {
         });
     }
     dups.sort_by(|a, b| b.wasted().cmp(&a.wasted()).then(a.digest.cmp(&b.digest)));
-    w.duplicate_bytes = dups.iter().map(DuplicateGroup::wasted).sum();
-    w.duplicates = dups;
-    w
+    dups
 }
 
 /// The first 8 bytes of `d`, big-endian: orders like the whole digest where they differ.
