@@ -3,8 +3,8 @@
 
 use super::config::{RawConfig, load_config, strings};
 use super::{
-    Digest, HistoryEntry, ImageManifest, LayerRef, Layout, MemberContent, RawArchive, blob_member,
-    digest_in_name, follow, json, parse, raw_digest,
+    Digest, HistoryEntry, ImageConfig, ImageManifest, LayerRef, Layout, MemberContent, RawArchive,
+    blob_member, digest_in_name, follow, json, parse, raw_digest,
 };
 use crate::error::{Error, Result};
 use oci_spec::image::{Descriptor, ImageManifest as OciManifest};
@@ -46,7 +46,7 @@ pub(super) fn resolve_docker_save(
 ) -> Result<ImageManifest> {
     let config_member = crate::archive::normalize_member(config)
         .ok_or_else(|| raw.error(config, "config path climbs above the archive root"))?;
-    let (config, config_digest, warnings) = load_config(raw, &config_member)?;
+    let config = load_config(raw, &config_member)?;
     let layers = layers
         .iter()
         .map(|l| {
@@ -55,17 +55,35 @@ pub(super) fn resolve_docker_save(
             layer_ref(raw, &name, None)
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(ImageManifest {
-        layout: Layout::DockerArchive,
+    Ok(one_image(
+        Layout::DockerArchive,
+        None,
+        config,
+        layers,
+        BTreeMap::new(),
+    ))
+}
+
+/// The image a layout describes, from its parts; the fields that depend on the rest of
+/// the archive start empty (no refs, one image in the archive) for the caller to set.
+fn one_image(
+    layout: Layout,
+    manifest_digest: Option<Digest>,
+    (config, config_digest, warnings): (ImageConfig, Digest, Vec<String>),
+    layers: Vec<LayerRef>,
+    annotations: BTreeMap<String, String>,
+) -> ImageManifest {
+    ImageManifest {
+        layout,
         refs: Vec::new(),
-        manifest_digest: None,
+        manifest_digest,
         config_digest,
         config,
         layers,
-        annotations: BTreeMap::new(),
+        annotations,
         warnings,
         images_in_archive: 1,
-    })
+    }
 }
 
 pub(super) fn resolve_manifest(
@@ -81,7 +99,7 @@ pub(super) fn resolve_manifest(
     })?;
     let manifest: OciManifest = parse(raw, member, bytes)?;
     let config_member = blob_member(raw, manifest.config().digest().as_ref(), layout);
-    let (config, config_digest, warnings) = load_config(raw, &config_member)?;
+    let config = load_config(raw, &config_member)?;
     let layers = manifest
         .layers()
         .iter()
@@ -92,17 +110,13 @@ pub(super) fn resolve_manifest(
         .as_ref()
         .map(|a| a.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
-    Ok(ImageManifest {
+    Ok(one_image(
         layout,
-        refs: Vec::new(),
-        manifest_digest: Some(raw_digest(raw, member)),
-        config_digest,
+        Some(raw_digest(raw, member)),
         config,
         layers,
         annotations,
-        warnings,
-        images_in_archive: 1,
-    })
+    ))
 }
 
 /// A pre-1.10 save: `<id>/json` files chained by `parent`, each with its `<id>/layer.tar`.
@@ -152,17 +166,13 @@ pub(super) fn resolve_v1(raw: &RawArchive, top: &str) -> Result<ImageManifest> {
         .iter()
         .map(|id| layer_ref(raw, &format!("{id}/layer.tar"), None))
         .collect::<Result<Vec<_>>>()?;
-    Ok(ImageManifest {
-        layout: Layout::DockerV1,
-        refs: Vec::new(),
-        manifest_digest: None,
-        config_digest,
-        config,
+    Ok(one_image(
+        Layout::DockerV1,
+        None,
+        (config, config_digest, warnings),
         layers,
-        annotations: BTreeMap::new(),
-        warnings,
-        images_in_archive: 1,
-    })
+        BTreeMap::new(),
+    ))
 }
 
 /// Checks that every member named by a digest holds bytes with that digest, and that
