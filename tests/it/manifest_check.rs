@@ -4,7 +4,7 @@
 //! read of the archive the image was pushed from gives. Any rule that needs the files
 //! fetches every layer.
 
-use crate::common::{bin, fixtures};
+use crate::common::bin;
 use crate::servers::{Auth, Fault, Proxy, Registry};
 use serde_json::Value;
 use std::path::Path;
@@ -65,22 +65,15 @@ fn layer_digests(archive: &Path) -> Vec<String> {
 
 #[test]
 fn check_from_the_manifest_fetches_no_layer_and_agrees_with_a_full_read() {
-    let Some(formats) = fixtures("formats") else {
-        return;
-    };
-    let Some(reg) = Registry::start(Auth::None) else {
+    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
     let oci = formats.join("tiny.oci.tar");
     let zstd = formats.join("tiny.oci-zstd.tar");
-    reg.push(&format!("oci-archive:{}", oci.display()), "app:oci", &[]);
-    reg.push(
-        &format!("oci-archive:{}", oci.display()),
-        "app:v2s2",
-        &["--format", "v2s2"],
-    );
-    reg.push(&format!("oci-archive:{}", zstd.display()), "app:zstd", &[]);
+    reg.push_oci_archive(&oci, "app:oci", &[]);
+    reg.push_oci_archive(&oci, "app:v2s2", &["--format", "v2s2"]);
+    reg.push_oci_archive(&zstd, "app:zstd", &[]);
     // Rules a manifest answers, one failing, one passing, one warning, one off.
     let config = work.path().join("manifest.toml");
     std::fs::write(
@@ -151,15 +144,12 @@ fn check_from_the_manifest_fetches_no_layer_and_agrees_with_a_full_read() {
 
 #[test]
 fn check_from_the_manifest_says_so_in_text_and_markdown() {
-    let Some(formats) = fixtures("formats") else {
-        return;
-    };
-    let Some(reg) = Registry::start(Auth::None) else {
+    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
     let oci = formats.join("tiny.oci.tar");
-    reg.push(&format!("oci-archive:{}", oci.display()), "app:main", &[]);
+    reg.push_oci_archive(&oci, "app:main", &[]);
     for format in ["table", "markdown"] {
         let out = bin()
             .current_dir(work.path())

@@ -3,7 +3,7 @@
 //! figures must be those of the archive the image was pushed from; auth (basic over TLS,
 //! the token flow) and every bad case end in one line and exit 2.
 
-use crate::common::{bin, fixtures};
+use crate::common::bin;
 use crate::servers::{Auth, Fault, Proxy, Registry};
 use serde_json::Value;
 use std::path::Path;
@@ -98,10 +98,7 @@ fn same_figures(reg: &Registry, name: &str, archive: &Path, recompressed: bool) 
 
 #[test]
 fn registry_images_read_as_their_archives() {
-    let Some(formats) = fixtures("formats") else {
-        return;
-    };
-    let Some(reg) = Registry::start(Auth::None) else {
+    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
         return;
     };
     let oci = formats.join("tiny.oci.tar");
@@ -244,10 +241,7 @@ pub(crate) fn multi_platform_layout(from: &Path, dir: &Path) {
 
 #[test]
 fn registry_multi_platform_index_picks_a_platform_and_never_an_attestation() {
-    let Some(formats) = fixtures("formats") else {
-        return;
-    };
-    let Some(reg) = Registry::start(Auth::None) else {
+    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
         return;
     };
     let layout = tempfile::tempdir().unwrap();
@@ -327,10 +321,7 @@ fn push_artifact(reg: &Registry, repo: &str, tag: &str) {
 
 #[test]
 fn registry_failures_are_one_line_naming_registry_and_layer() {
-    let Some(formats) = fixtures("formats") else {
-        return;
-    };
-    let Some(reg) = Registry::start(Auth::None) else {
+    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
         return;
     };
     let oci = formats.join("tiny.oci.tar");
@@ -427,17 +418,14 @@ fn registry_failures_are_one_line_naming_registry_and_layer() {
 
 #[test]
 fn registry_basic_auth_over_tls() {
-    let Some(formats) = fixtures("formats") else {
-        return;
-    };
-    let Some(reg) = Registry::start(Auth::Htpasswd {
+    let Some((reg, formats)) = Registry::with_formats(Auth::Htpasswd {
         user: "alice".into(),
         password: "pa55-word".into(),
     }) else {
         return;
     };
     let oci = formats.join("tiny.oci.tar");
-    reg.push(&format!("oci-archive:{}", oci.display()), "app:main", &[]);
+    reg.push_oci_archive(&oci, "app:main", &[]);
     let url = reg.url("app:main");
     let certs = reg.cert_dir.clone().unwrap();
     let certs = certs.to_str().unwrap();
@@ -488,21 +476,14 @@ fn registry_basic_auth_over_tls() {
 
 #[test]
 fn registry_token_auth() {
-    let Some(formats) = fixtures("formats") else {
-        return;
-    };
-    let Some(reg) = Registry::start(Auth::Token {
+    let Some((reg, formats)) = Registry::with_formats(Auth::Token {
         user: "bob".into(),
         password: "t0ken-pass".into(),
     }) else {
         return;
     };
     let zstd = formats.join("tiny.oci-zstd.tar");
-    reg.push(
-        &format!("oci-archive:{}", zstd.display()),
-        "team/app:main",
-        &[],
-    );
+    reg.push_oci_archive(&zstd, "team/app:main", &[]);
     let url = reg.url("team/app:main");
     let got = ok_json(&["--creds", "bob:t0ken-pass", &url]);
     assert_eq!(

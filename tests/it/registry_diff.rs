@@ -2,7 +2,7 @@
 //! once (counted by a proxy), and the diff is the one of the same two images read from
 //! an OCI layout on disk, apart from the labels that say where each side came from.
 
-use crate::common::{bin, fixtures};
+use crate::common::bin;
 use crate::servers::{Auth, Fault, Proxy, Registry, tools};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -56,13 +56,10 @@ fn blobs_of(dir: &Path, tag: &str) -> BTreeSet<String> {
 
 #[test]
 fn registry_diff_fetches_a_shared_layer_once() {
-    let Some(formats) = fixtures("formats") else {
-        return;
-    };
     if tools(&["umoci"]).is_none() {
         return;
     }
-    let Some(reg) = Registry::start(Auth::None) else {
+    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
         return;
     };
     // `pr` is `main` plus one layer, added with umoci.

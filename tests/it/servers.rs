@@ -201,6 +201,18 @@ impl Registry {
         })
     }
 
+    /// The start of a test that pushes fixtures: a registry with `auth`, and the `formats`
+    /// fixtures folder. `None` (the test is skipped) where either is missing.
+    pub fn with_formats(auth: Auth) -> Option<(Registry, PathBuf)> {
+        let formats = crate::common::fixtures("formats")?;
+        Some((Registry::start(auth)?, formats))
+    }
+
+    /// Pushes the OCI archive `archive` as `dest`: [`Registry::push`] of `oci-archive:ARCHIVE`.
+    pub fn push_oci_archive(&self, archive: &Path, dest: &str, extra: &[&str]) {
+        self.push(&format!("oci-archive:{}", archive.display()), dest, extra);
+    }
+
     /// `skopeo copy [extra] SRC docker://HOST/DEST`.
     pub fn push(&self, src: &str, dest: &str, extra: &[&str]) {
         let mut cmd = Command::new("skopeo");
