@@ -202,66 +202,9 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
                 installer: (!requested).then(|| text_str.trim().to_string()),
             })
         }
-        DbKind::NpmLock => {
-            let v: serde_json::Value = serde_json::from_slice(text).ok()?;
-            let dir = parent(path);
-            // The hidden lock lives in node_modules; its keys are relative to the project.
-            let project = if dir.ends_with(b"/node_modules") {
-                parent(dir)
-            } else {
-                dir
-            };
-            Some(Record::NpmLock {
-                dev: deps::npm_lock_dev(&v)
-                    .into_iter()
-                    .map(|k| resolve(project, k.as_bytes()))
-                    .collect(),
-            })
-        }
-        DbKind::DpkgList => {
-            let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
-            let stem = name.strip_suffix(b".list").unwrap_or(name);
-            let pkg = stem.split(|&b| b == b':').next().unwrap_or(stem);
-            Some(Record::DpkgList {
-                package: String::from_utf8_lossy(pkg).into_owned(),
-                paths: text
-                    .split(|&b| b == b'\n')
-                    .filter(|l| l.first() == Some(&b'/') && l.len() > 1)
-                    .collect(),
-            })
-        }
-        DbKind::PipMetadata => {
-            let mut name = String::new();
-            let mut version = String::new();
-            let (mut requires, mut extra_requires) = (Vec::new(), Vec::new());
-            for line in text_str.lines() {
-                if line.is_empty() {
-                    break;
-                }
-                if let Some(v) = line.strip_prefix("Name:") {
-                    name = v.trim().to_string();
-                } else if let Some(v) = line.strip_prefix("Version:") {
-                    version = v.trim().to_string();
-                } else if let Some((dep, hard)) = line
-                    .strip_prefix("Requires-Dist:")
-                    .and_then(deps::requires_dist)
-                {
-                    let dep = normalise_py(&dep);
-                    if hard {
-                        requires.push(dep);
-                    } else {
-                        extra_requires.push(dep);
-                    }
-                }
-            }
-            (!name.is_empty()).then(|| Record::PipMetadata {
-                dir: parent(path).into(),
-                name,
-                version,
-                requires,
-                extra_requires,
-            })
-        }
+        DbKind::NpmLock => parse_npm_lock(path, text),
+        DbKind::DpkgList => Some(parse_dpkg_list(path, text)),
+        DbKind::PipMetadata => parse_pip_metadata(path, &text_str),
         DbKind::PipRecord => {
             let dir = parent(path);
             let base = parent(dir);
@@ -288,66 +231,140 @@ pub fn parse(kind: DbKind, path: &[u8], text: &[u8]) -> Option<Record> {
                 paths,
             })
         }
-        DbKind::Npm => {
-            let v: serde_json::Value = serde_json::from_slice(text).ok()?;
-            let dir = parent(path);
-            let installed = dir.split(|&b| b == b'/').any(|c| c == b"node_modules");
-            Some(Record::Npm {
-                dir: dir.into(),
-                name: v.get("name")?.as_str().unwrap_or_default().to_string(),
-                version: v
-                    .get("version")
-                    .and_then(|x| x.as_str())
+        DbKind::Npm => parse_package_json(path, text),
+        DbKind::Apk => Some(Record::Apk(parse_apk(&text_str))),
+        DbKind::Requirements => Some(parse_requirements(path, &text_str)),
+    }
+}
+
+/// An npm lock (`package-lock.json`, `node_modules/.package-lock.json`): the packages it
+/// marks `dev`, as paths in the image. `None` when it is not JSON.
+fn parse_npm_lock(path: &[u8], text: &[u8]) -> Option<Record> {
+    let v: serde_json::Value = serde_json::from_slice(text).ok()?;
+    let dir = parent(path);
+    // The hidden lock lives in node_modules; its keys are relative to the project.
+    let project = if dir.ends_with(b"/node_modules") {
+        parent(dir)
+    } else {
+        dir
+    };
+    Some(Record::NpmLock {
+        dev: deps::npm_lock_dev(&v)
+            .into_iter()
+            .map(|k| resolve(project, k.as_bytes()))
+            .collect(),
+    })
+}
+
+/// A dpkg `info/PACKAGE[:ARCH].list`: the package (from the file name) and its paths.
+fn parse_dpkg_list(path: &[u8], text: &[u8]) -> Record {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let stem = name.strip_suffix(b".list").unwrap_or(name);
+    let pkg = stem.split(|&b| b == b':').next().unwrap_or(stem);
+    Record::DpkgList {
+        package: String::from_utf8_lossy(pkg).into_owned(),
+        paths: text
+            .split(|&b| b == b'\n')
+            .filter(|l| l.first() == Some(&b'/') && l.len() > 1)
+            .collect(),
+    }
+}
+
+/// A dist-info `METADATA` (or egg-info `PKG-INFO`): name, version and `Requires-Dist`,
+/// those without an extra apart. `None` without a name.
+fn parse_pip_metadata(path: &[u8], text: &str) -> Option<Record> {
+    let mut name = String::new();
+    let mut version = String::new();
+    let (mut requires, mut extra_requires) = (Vec::new(), Vec::new());
+    for line in text.lines() {
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Name:") {
+            name = v.trim().to_string();
+        } else if let Some(v) = line.strip_prefix("Version:") {
+            version = v.trim().to_string();
+        } else if let Some((dep, hard)) = line
+            .strip_prefix("Requires-Dist:")
+            .and_then(deps::requires_dist)
+        {
+            let dep = normalise_py(&dep);
+            if hard {
+                requires.push(dep);
+            } else {
+                extra_requires.push(dep);
+            }
+        }
+    }
+    (!name.is_empty()).then(|| Record::PipMetadata {
+        dir: parent(path).into(),
+        name,
+        version,
+        requires,
+        extra_requires,
+    })
+}
+
+/// A `package.json`: name, version, dependencies and devDependencies, and whether it is
+/// an installed package (under `node_modules`) or a project. `None` when it is not JSON
+/// or has no name.
+fn parse_package_json(path: &[u8], text: &[u8]) -> Option<Record> {
+    let v: serde_json::Value = serde_json::from_slice(text).ok()?;
+    let dir = parent(path);
+    let installed = dir.split(|&b| b == b'/').any(|c| c == b"node_modules");
+    Some(Record::Npm {
+        dir: dir.into(),
+        name: v.get("name")?.as_str().unwrap_or_default().to_string(),
+        version: v
+            .get("version")
+            .and_then(|x| x.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        dev_dependencies: v
+            .get("devDependencies")
+            .and_then(|d| d.as_object())
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default(),
+        dependencies: ["dependencies", "optionalDependencies", "peerDependencies"]
+            .iter()
+            .filter_map(|k| v.get(k).and_then(|d| d.as_object()))
+            .flat_map(|o| o.keys().cloned())
+            .collect(),
+        installed,
+    })
+}
+
+/// A `requirements*.txt`: the names it lists (PEP 503-normalised) and the files it
+/// includes with `-r`.
+fn parse_requirements(path: &[u8], text: &str) -> Record {
+    let mut names = Vec::new();
+    let mut includes = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if let Some(inc) = line
+            .strip_prefix("-r ")
+            .or_else(|| line.strip_prefix("--requirement "))
+        {
+            includes.push(
+                inc.trim()
+                    .rsplit('/')
+                    .next()
                     .unwrap_or_default()
                     .to_string(),
-                dev_dependencies: v
-                    .get("devDependencies")
-                    .and_then(|d| d.as_object())
-                    .map(|o| o.keys().cloned().collect())
-                    .unwrap_or_default(),
-                dependencies: ["dependencies", "optionalDependencies", "peerDependencies"]
-                    .iter()
-                    .filter_map(|k| v.get(k).and_then(|d| d.as_object()))
-                    .flat_map(|o| o.keys().cloned())
-                    .collect(),
-                installed,
-            })
+            );
+        } else if !line.is_empty() && !line.starts_with('-') {
+            let end = line
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+                .unwrap_or(line.len());
+            names.push(normalise_py(line.get(..end).unwrap_or_default()));
         }
-        DbKind::Apk => Some(Record::Apk(parse_apk(&text_str))),
-        DbKind::Requirements => {
-            let mut names = Vec::new();
-            let mut includes = Vec::new();
-            for line in text_str.lines() {
-                let line = line.split('#').next().unwrap_or_default().trim();
-                if let Some(inc) = line
-                    .strip_prefix("-r ")
-                    .or_else(|| line.strip_prefix("--requirement "))
-                {
-                    includes.push(
-                        inc.trim()
-                            .rsplit('/')
-                            .next()
-                            .unwrap_or_default()
-                            .to_string(),
-                    );
-                } else if !line.is_empty() && !line.starts_with('-') {
-                    let end = line
-                        .find(|c: char| {
-                            !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-                        })
-                        .unwrap_or(line.len());
-                    names.push(normalise_py(line.get(..end).unwrap_or_default()));
-                }
-            }
-            let file =
-                String::from_utf8_lossy(path.rsplit(|&b| b == b'/').next().unwrap_or_default())
-                    .into_owned();
-            Some(Record::Requirements {
-                file,
-                names,
-                includes,
-            })
-        }
+    }
+    let file = String::from_utf8_lossy(path.rsplit(|&b| b == b'/').next().unwrap_or_default())
+        .into_owned();
+    Record::Requirements {
+        file,
+        names,
+        includes,
     }
 }
 
