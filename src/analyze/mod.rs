@@ -100,7 +100,11 @@ impl Analysis {
         let (waste, dive) = std::thread::scope(|s| {
             let dive = s.spawn(|| dive::figures(index));
             let waste = waste::account(index);
-            let dive = dive.join().unwrap_or_else(|_| dive::figures(index));
+            // A panic is a bug: raised again here, as one in `account` would be, not
+            // hidden by running the pass a second time.
+            let dive = dive
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (waste, dive)
         });
         let content_bytes = index.layers.iter().map(|l| l.counts.content_bytes).sum();
