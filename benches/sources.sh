@@ -8,7 +8,8 @@
 #
 # Starts docker-registry on a free port and `podman system service` in temporary folders
 # (both killed by PID at the end), pushes the README sample and the largest fixture with
-# skopeo, then times, RUNS times each and interleaved: deadweight on docker://, on the same
+# skopeo, then times, RUNS times each and interleaved: deadweight on docker:// (layer
+# workers decoding `--jobs` blobs at once, and `--jobs 1`: one at a time), on the same
 # blobs as an OCI archive file, `skopeo copy docker://... oci:DIR` (copying alone), and
 # `docker-daemon:` against `podman save | deadweight -`. Prints median seconds and peak RSS.
 set -euo pipefail
@@ -53,15 +54,18 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[i
 for i in $(seq "$RUNS"); do
   for img in sample bloated; do
     run "$img registry" "$DW" inspect -q --format json "docker://$REG/$img:1"
+    # One blob at a time through the pipeline, downloads ahead: the read before layer
+    # workers decoded registry blobs in parallel.
+    run "$img registry --jobs 1" "$DW" inspect -q --format json --jobs 1 "docker://$REG/$img:1"
     run "$img file" "$DW" inspect -q --format json "$work/$img.oci.tar"
     rm -rf "$work/copy"; run "$img skopeo-copy" skopeo copy -q --src-tls-verify=false "docker://$REG/$img:1" "oci:$work/copy"
     run "$img docker-daemon" env DOCKER_HOST="unix://$work/p.sock" "$DW" inspect -q --format json "docker-daemon:$img:1"
     run "$img podman-save-pipe" sh -c "$(printf '%q ' "${P[@]}") save $img:1 | $DW inspect -q --format json -"
   done
 done
-printf '%-26s %10s %12s\n' case 'median s' 'peak RSS KB'
+printf '%-30s %10s %12s\n' case 'median s' 'peak RSS KB'
 while IFS= read -r k; do
-  printf '%-26s %10s %12s\n' "$k" "$(echo "${T[$k]}" | median)" "$(echo "${M[$k]}" | median)"
+  printf '%-30s %10s %12s\n' "$k" "$(echo "${T[$k]}" | median)" "$(echo "${M[$k]}" | median)"
 done < <(printf '%s\n' "${!T[@]}" | sort)
 echo "load after: $(uptime)"
 # `check` answered from the manifest and config (rules on stored size, layer count, user):

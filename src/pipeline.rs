@@ -248,7 +248,7 @@ pub struct Described {
 /// history's instructions) are exactly those of a full read; nothing else is.
 /// [`crate::analyze::budget::answered_by_manifest`] says when that is enough for `check`.
 pub fn inspect_described(source: &RegistrySource, opts: &Options) -> Result<Described> {
-    let image = registry::open(&source.reference, &source.options).map_err(Error::Source)?;
+    let image = registry::open(&source.reference, &source.options)?;
     let label = image.label.clone();
     let mut raw = RawArchive {
         label: label.clone(),

@@ -54,6 +54,16 @@ pub fn phase(phase: &str) {
     ));
 }
 
+/// Notes how long `what` waited for another stage of the pipeline: `secs`, over `count`
+/// times it had to (a layer worker for the replay to reach its layer).
+pub fn waited(what: &str, secs: f64, count: u64) {
+    if wanted() {
+        emit(&format!(
+            "deadweight: timing: {what} waited {secs:.3} s, {count} times"
+        ));
+    }
+}
+
 /// Notes the CPU time the calling thread has used, and how long it was ready to run but
 /// waited for a core: which stage of the pipeline is the slow one, and whether the cores
 /// were oversubscribed.

@@ -204,6 +204,60 @@ pub enum Refused {
     Stopped,
 }
 
+/// Why a layer's tar could not be read, worded for a layer (`layer`); the reader of a
+/// compressed blob words it for what it read ([`LayerError::worded`]: `gzip layer`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayerError {
+    /// Reading the tar failed: it is truncated or corrupt, or the stream broke (in
+    /// words, by [`describe_io`]).
+    #[error("{0}")]
+    Read(String),
+    /// A header field that does not parse.
+    #[error("corrupt tar header: bad {field} field ({problem})")]
+    BadField {
+        /// `mode`, `uid`, `gid`.
+        field: &'static str,
+        /// The tar crate's words.
+        problem: String,
+    },
+    /// A regular file's content ends early.
+    #[error("truncated layer: entry {path} holds {read} of its {size} bytes")]
+    ShortEntry {
+        /// The entry's name, lossily as text.
+        path: String,
+        /// Bytes there were.
+        read: u64,
+        /// Bytes its header states.
+        size: u64,
+    },
+    /// More entries in one layer than [`Limits::max_layer_entries`].
+    #[error("more than {0} entries in one layer (raise --max-layer-entries to read it)")]
+    LayerEntries(u64),
+    /// More entries in the image than [`Limits::max_entries`].
+    #[error("more than {0} entries in the image (raise --max-entries to read it)")]
+    ImageEntries(u64),
+    /// An entry name over [`Limits::max_path_bytes`].
+    #[error(
+        "an entry name is {len} bytes long, over the limit of {max} (raise --max-path-bytes to read it)"
+    )]
+    PathTooLong {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The sink refused an entry.
+    #[error(transparent)]
+    Refused(#[from] Refused),
+}
+
+impl LayerError {
+    /// The message, with its first `layer` worded as `what` (`gzip layer`, `zstd layer`).
+    pub fn worded(&self, what: &str) -> String {
+        self.to_string().replacen("layer", what, 1)
+    }
+}
+
 /// Limits that protect the reader from hostile input.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -240,7 +294,7 @@ pub(crate) fn parse_layer<S: TarSource>(
     limits: &Limits,
     hasher: &mut dyn FileHasher,
     before: u64,
-) -> Result<u64, String> {
+) -> Result<u64, LayerError> {
     let stream = RefCell::new(Skipping {
         inner: source,
         pos: 0,
@@ -261,9 +315,9 @@ pub(crate) fn parse_layer<S: TarSource>(
     // the hasher behind its back, through `Skipping::seek`.
     let entries = archive
         .entries_with_seek()
-        .map_err(|e| describe_io(&e, "layer"))?;
+        .map_err(|e| LayerError::Read(describe_io(&e, "layer")))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| describe_io(&e, "layer"))?;
+        let mut entry = entry.map_err(|e| LayerError::Read(describe_io(&e, "layer")))?;
         let header = entry.header();
         let flag = header.entry_type();
         let kind = match flag {
@@ -285,16 +339,10 @@ pub(crate) fn parse_layer<S: TarSource>(
         };
         count += 1;
         if count > limits.max_layer_entries {
-            return Err(format!(
-                "more than {} entries in one layer (raise --max-layer-entries to read it)",
-                limits.max_layer_entries
-            ));
+            return Err(LayerError::LayerEntries(limits.max_layer_entries));
         }
         if before.saturating_add(count) > limits.max_entries {
-            return Err(format!(
-                "more than {} entries in the image (raise --max-entries to read it)",
-                limits.max_entries
-            ));
+            return Err(LayerError::ImageEntries(limits.max_entries));
         }
         let mode = header.mode().map_err(|e| bad_field("mode", &e))?;
         let uid = header.uid().map_err(|e| bad_field("uid", &e))?;
@@ -323,22 +371,22 @@ pub(crate) fn parse_layer<S: TarSource>(
                 stream.borrow_mut().content(size, &mut to)
             }
             .and_then(|read| hasher.end_file().map(|()| read))
-            .map_err(|e| describe_io(&e, "layer"))?;
+            .map_err(|e| LayerError::Read(describe_io(&e, "layer")))?;
             full = keep;
             if read != size {
-                return Err(format!(
-                    "truncated layer: entry {} holds {read} of its {size} bytes",
-                    String::from_utf8_lossy(&entry.path_bytes())
-                ));
+                return Err(LayerError::ShortEntry {
+                    path: String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+                    read,
+                    size,
+                });
             }
         }
         let path = entry.path_bytes();
         if path.len() > limits.max_path_bytes {
-            return Err(format!(
-                "an entry name is {} bytes long, over the limit of {} (raise --max-path-bytes to read it)",
-                path.len(),
-                limits.max_path_bytes
-            ));
+            return Err(LayerError::PathTooLong {
+                len: path.len(),
+                max: limits.max_path_bytes,
+            });
         }
         let link = entry.link_name_bytes();
         let stored_here = stream.borrow_mut().stored();
@@ -355,8 +403,7 @@ pub(crate) fn parse_layer<S: TarSource>(
             head: head.bytes(),
             content: full.then_some(content.as_slice()),
             stored,
-        })
-        .map_err(|e| e.to_string())?;
+        })?;
         pass_digests(hasher, sink, false)?;
     }
     pass_digests(hasher, sink, true)?;
@@ -368,10 +415,10 @@ fn pass_digests(
     hasher: &mut dyn FileHasher,
     sink: &mut dyn LayerSink,
     wait: bool,
-) -> Result<(), String> {
+) -> Result<(), LayerError> {
     while let Some(d) = hasher
         .next_digest(wait)
-        .map_err(|e| describe_io(&e, "layer"))?
+        .map_err(|e| LayerError::Read(describe_io(&e, "layer")))?
     {
         sink.file_digest(d);
     }
@@ -619,12 +666,15 @@ pub fn read_layer<R: Read>(
     reader: R,
     sink: &mut dyn LayerSink,
     limits: &Limits,
-) -> Result<u64, String> {
+) -> Result<u64, LayerError> {
     parse_layer(Plain::new(reader), sink, limits, &mut Inline::new(), 0)
 }
 
-fn bad_field(field: &str, e: &io::Error) -> String {
-    format!("corrupt tar header: bad {field} field ({e})")
+fn bad_field(field: &'static str, e: &io::Error) -> LayerError {
+    LayerError::BadField {
+        field,
+        problem: e.to_string(),
+    }
 }
 
 /// Words for an I/O error met while reading `what` (a layer, the archive).

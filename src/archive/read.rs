@@ -4,8 +4,9 @@
 //! the parser thread learned ([`finish`]).
 
 use super::digest;
-use super::layer::{self, Compression, LayerSink};
+use super::layer::{self, CapturePolicy, Compression, LayerSink};
 use super::pipeline;
+use super::pipeline::parallel::{Batch, LayerBytes};
 use super::sniff::{Sniffed, describe, looks_like_tar, peek, sniff, starts_like_tar_header};
 use super::{
     Counting, Member, MemberContent, RawArchive, ReadOptions, Walk, normalize_member, read_member,
@@ -15,7 +16,11 @@ use crate::source::MemberSource;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::Receiver;
+
+/// What a layer worker records of one layer, for the main pass's parser to replay.
+type Recording = Receiver<Batch>;
 
 /// Reads an archive from any reader (a file, a pipe, bytes in memory), named `label` in
 /// messages.
@@ -62,19 +67,50 @@ pub(super) fn read_file_parallel(
     let Some(policy) = sink.capture_policy() else {
         return read_stream(label, file, sink, opts);
     };
-    let (jobs, recordings) = pipeline::parallel::jobs(planned);
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    let offsets: Vec<u64> = planned.iter().map(|p| p.offset).collect();
+    let layers = planned
+        .into_iter()
+        .map(|planned| LayerBytes::File {
+            path: path.to_path_buf(),
+            planned,
+        })
+        .collect();
+    read_with_workers(
+        label,
+        layers,
+        workers,
+        policy,
+        sink,
+        opts,
+        |feeder, recordings| {
+            feeder.defer(offsets.into_iter().zip(recordings).collect());
+            walk_stream(label, file, feeder, opts)
+        },
+    )
+}
+
+/// Runs `walk`, the main pass, while `workers` workers read `layers` in order, each into
+/// a recording (`walk` gets them in the same order) that the main pass hands to its
+/// parser in its turn.
+fn read_with_workers(
+    label: &str,
+    layers: Vec<LayerBytes>,
+    workers: usize,
+    policy: CapturePolicy,
+    sink: &mut (dyn LayerSink + Send),
+    opts: &ReadOptions,
+    walk: impl FnOnce(&pipeline::Feeder, Vec<Recording>) -> Result<RawArchive, Walk>,
+) -> Result<RawArchive> {
+    let (jobs, recordings) = pipeline::parallel::jobs(layers, workers);
+    let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 let _cpu = crate::timings::ThreadCpu("layer worker");
-                pipeline::parallel::work(path, label, &jobs, &next, opts, policy);
+                pipeline::parallel::work(label, &jobs, &next, opts, policy);
             });
         }
-        let (result, outcome) = pipeline::run(sink, opts, |feeder| {
-            feeder.defer(recordings);
-            walk_stream(label, file, feeder, opts)
-        });
+        let (result, outcome) = pipeline::run(sink, opts, |feeder| walk(feeder, recordings));
         // After a failure, the workers take no new layer (the recordings' receivers
         // are gone, so the current ones stop at their next batch).
         next.store(jobs.len(), Ordering::Relaxed);
@@ -293,7 +329,7 @@ fn pass_deferred<R: Read>(
     name: &str,
     size: u64,
     reader: R,
-    recording: std::sync::mpsc::Receiver<pipeline::parallel::Batch>,
+    recording: Recording,
     feeder: &pipeline::Feeder,
 ) -> Result<Member, Walk> {
     let fail = |problem: String| Walk::Failed(raw.error(name, problem));
@@ -421,28 +457,65 @@ fn walk_folder(
 }
 
 /// Reads a layout's members as a [`MemberSource`] yields them (a registry's blobs), each
-/// as [`read_folder`] reads a layout file.
+/// as [`read_folder`] reads a layout file; on two cores or more, the layer blobs are
+/// downloaded and decoded by workers, as many at once as the source allows
+/// ([`MemberSource::take_blobs`]), and replayed in order.
 pub(super) fn read_members(
     label: &str,
     mut members: Box<dyn MemberSource>,
     sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
 ) -> Result<RawArchive> {
+    let policy = sink.capture_policy().filter(|_| pipeline::cores() >= 2);
+    if let Some(policy) = policy
+        && let Some(taken) = members.take_blobs()
+    {
+        let workers = pipeline::parallel::in_flight(taken.jobs, taken.blobs.len());
+        let named: Vec<(String, u64)> = taken
+            .blobs
+            .iter()
+            .map(|b| (b.name.clone(), b.size))
+            .collect();
+        let layers = taken
+            .blobs
+            .into_iter()
+            .map(|b| LayerBytes::stream(b.size, b.stream))
+            .collect();
+        return read_with_workers(label, layers, workers, policy, sink, opts, |feeder, rx| {
+            let deferred = named
+                .into_iter()
+                .zip(rx)
+                .map(|((name, size), rx)| (name, size, rx))
+                .collect();
+            walk_members(label, members.as_mut(), deferred, feeder, opts)
+        });
+    }
     let (result, outcome) = pipeline::run(sink, opts, |feeder| {
-        walk_members(label, members.as_mut(), feeder, opts)
+        walk_members(label, members.as_mut(), Vec::new(), feeder, opts)
     });
     finish(label, result, outcome)
 }
 
+/// The members `members` yields, then the `deferred` ones, which workers read: each
+/// recording is handed to the parser in its turn.
 fn walk_members(
     label: &str,
     members: &mut dyn MemberSource,
+    deferred: Vec<(String, u64, Recording)>,
     feeder: &pipeline::Feeder,
     opts: &ReadOptions,
 ) -> Result<RawArchive, Walk> {
     let mut raw = RawArchive {
         label: label.to_string(),
         ..RawArchive::default()
+    };
+    let normalized = |given: &str| {
+        normalize_member(given).ok_or_else(|| {
+            Walk::from(Error::input(
+                label,
+                format!("member {given:?}: not a relative path"),
+            ))
+        })
     };
     loop {
         let Some(crate::source::SourceMember {
@@ -453,11 +526,7 @@ fn walk_members(
         else {
             break;
         };
-        let Some(name) = normalize_member(&given) else {
-            return Err(
-                Error::input(label, format!("member {given:?}: not a relative path")).into(),
-            );
-        };
+        let name = normalized(&given)?;
         if let Some(p) = &opts.progress {
             p.set_member(&name);
         }
@@ -484,6 +553,25 @@ fn walk_members(
             }
         };
         raw.input_bytes += member.size;
+        insert_member(&mut raw, name, member);
+    }
+    for (given, size, recording) in deferred {
+        let name = normalized(&given)?;
+        if let Some(p) = &opts.progress {
+            p.layer_begun();
+        }
+        feeder
+            .deferred(&name, recording)
+            .map_err(|_| Walk::Stopped)?;
+        // A worker checks the size as the blob streams: a short one is an error.
+        raw.input_bytes += size;
+        let member = Member {
+            size,
+            sha256: None,
+            content: MemberContent::Other {
+                looks_like: "a layer".to_string(),
+            },
+        };
         insert_member(&mut raw, name, member);
     }
     if raw.members.is_empty() {

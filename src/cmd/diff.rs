@@ -78,10 +78,10 @@ fn read_sides(args: &DiffArgs) -> Result<(InspectReport, InspectReport)> {
         && args.before_image.is_none()
         && args.after_image.is_none()
     {
-        let open = registry::open(&rb.reference, &rb.options).map_err(Error::Source);
+        let open = registry::open(&rb.reference, &rb.options).map_err(Error::from);
         let before = open.context("BEFORE")?;
         let open = registry::open_beside(&ra.reference, &ra.options, Some(&before));
-        let after = open.map_err(Error::Source).context("AFTER")?;
+        let after = open.map_err(Error::from).context("AFTER")?;
         let (before, after) = super::with_bar(&b, args.quiet, &mut opts, |o| {
             pipeline::inspect_pair(before, after, o)
         })?;

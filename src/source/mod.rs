@@ -103,6 +103,40 @@ pub trait MemberSource {
     fn failure(&mut self) -> Option<String> {
         None
     }
+
+    /// The layer blobs not handed out yet, in order, for layer workers to download and
+    /// decode `jobs` at a time, each on threads of its own; [`MemberSource::next_member`]
+    /// then yields the other members only. `None` (the default) when the source reads
+    /// its blobs one at a time.
+    fn take_blobs(&mut self) -> Option<SourceBlobs> {
+        None
+    }
+}
+
+/// A layer blob's bytes as they download, which a layer worker reads on a thread of its
+/// own.
+pub trait BlobStream: Read + Send {
+    /// After reading it failed: the blob's own size or digest failure, when it has one
+    /// (the cause to report, rather than what a decoder said of bad bytes).
+    fn failure(&mut self) -> Option<String>;
+}
+
+/// One layer blob handed to a worker.
+pub struct SourceBlob {
+    /// Its path in the layout (`blobs/sha256/<hex>`).
+    pub name: String,
+    /// Its size in bytes, as its descriptor states it (checked while it streams).
+    pub size: u64,
+    /// Its bytes.
+    pub stream: Box<dyn BlobStream>,
+}
+
+/// What [`MemberSource::take_blobs`] hands over.
+pub struct SourceBlobs {
+    /// The blobs, in the order a sequential read would have yielded them.
+    pub blobs: Vec<SourceBlob>,
+    /// How many may download at once (`--jobs`).
+    pub jobs: usize,
 }
 
 /// What a source hands the archive stage.
@@ -181,7 +215,7 @@ impl Source {
                 Ok(Opened::Stream(Box::new(io::Cursor::new(Arc::clone(bytes)))))
             }
             Source::Registry(r) => {
-                let image = registry::open(&r.reference, &r.options).map_err(Error::Source)?;
+                let image = registry::open(&r.reference, &r.options)?;
                 Ok(Opened::Members(Box::new(registry::Members::new(image))))
             }
             Source::Daemon {

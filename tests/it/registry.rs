@@ -169,6 +169,70 @@ fn registry_images_read_as_their_archives() {
     );
 }
 
+/// On two cores or more, `--jobs N` layer blobs download and decode at once, each in a
+/// worker of its own (archive/pipeline/parallel.rs), and the main pass replays them in
+/// order: the report is byte for byte the one of a read one blob at a time (`--jobs 1`,
+/// or one core), for gzip and zstd layers, with and without `--verify`; a blob cut
+/// mid-way is resumed, whichever order the workers ask for blobs in.
+#[test]
+fn registry_layers_decoded_in_parallel_report_as_read_one_at_a_time() {
+    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
+        return;
+    };
+    reg.push_oci_archive(&formats.join("tiny.oci.tar"), "tiny:gzip", &[]);
+    reg.push_oci_archive(&formats.join("tiny.oci-zstd.tar"), "tiny:zstd", &[]);
+    let stdout = |args: &[&str]| {
+        let (code, out, err) = inspect(args);
+        assert_eq!(code, 0, "deadweight {args:?} failed: {err}");
+        out
+    };
+    for tag in ["tiny:gzip", "tiny:zstd"] {
+        let url = reg.url(tag);
+        for verify in [&[][..], &["--verify"][..]] {
+            let with = |jobs: &str| {
+                let mut args = vec!["--jobs", jobs, url.as_str()];
+                args.extend_from_slice(verify);
+                stdout(&args)
+            };
+            let one = with("1");
+            assert!(one.contains("\"layers\""), "{one}");
+            for jobs in ["2", "3", "8"] {
+                assert_eq!(with(jobs), one, "{tag} {verify:?}: --jobs {jobs} differs");
+            }
+            // One core: the blobs are read one after the other, downloads ahead.
+            let pinned = std::process::Command::new("taskset")
+                .args(["-c", "0"])
+                .arg(env!("CARGO_BIN_EXE_deadweight"))
+                .args(["inspect", "--format", "json", "--quiet", &url])
+                .args(verify)
+                .env("HOME", "/nonexistent")
+                .output();
+            // (util-linux's taskset: skipped only where it is not installed.)
+            if let Ok(out) = pinned {
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(out.status.success(), "{tag}, one core: {err}");
+                assert_eq!(String::from_utf8_lossy(&out.stdout), one, "{tag}, one core");
+            }
+        }
+    }
+    // The 1 MB blob cut 100 kB in, while other workers fetch the rest: resumed.
+    let want = ok_json(&[&reg.url("tiny:gzip")]);
+    let biggest = want["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|l| l["blob_bytes"].as_u64())
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let proxy = Proxy::start(&reg.host, Fault::CutDigest(biggest, 100_000));
+    let got = ok_json(&["--jobs", "3", &format!("docker://{}/tiny:gzip", proxy.addr)]);
+    // Asked for twice: cut, then resumed.
+    assert_eq!(proxy.fired.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(figures(got, false), figures(want, false));
+}
+
 /// A multi-platform OCI layout like `docker buildx --platform linux/amd64,linux/arm64`
 /// writes: two images sharing layers, and an attestation manifest (`unknown/unknown`).
 pub(crate) fn multi_platform_layout(from: &Path, dir: &Path) {

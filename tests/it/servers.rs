@@ -443,11 +443,15 @@ fn answer_token(stream: TcpStream, key: &Path, x5c: &str, expected: &str) -> std
 }
 
 /// What the [`Proxy`] does to the traffic it relays.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub enum Fault {
     /// The response to the Nth blob request (1-based; the config is the first) is cut
     /// this many bytes into its body.
     CutBlob(usize, usize),
+    /// The first response with the blob of this digest is cut this many bytes into its
+    /// body (whatever order blobs are asked for in, as by layer workers); `fired` counts
+    /// every request for that blob.
+    CutDigest(String, usize),
     /// The first manifest request is answered 503.
     Unavailable,
     /// Nothing: relays every request as it is (and records it, as every fault does).
@@ -489,6 +493,7 @@ impl Proxy {
                             Arc::clone(&blobs),
                             Arc::clone(&requests2),
                         );
+                        let fault = fault.clone();
                         std::thread::spawn(move || {
                             relay(client, &up, fault, &fired, &blobs, &seen)
                         });
@@ -602,6 +607,13 @@ fn relay(
                     "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"
                 );
                 continue;
+            }
+            Fault::CutDigest(ref digest, after)
+                if first.starts_with("GET ")
+                    && first.contains(&format!("/blobs/{digest}"))
+                    && fired.fetch_add(1, Ordering::SeqCst) == 0 =>
+            {
+                cut.store(sent.load(Ordering::SeqCst) + 600 + after, Ordering::SeqCst);
             }
             Fault::CutBlob(nth, after)
                 if first.starts_with("GET ")

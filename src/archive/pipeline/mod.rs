@@ -19,7 +19,7 @@ pub(super) mod parallel;
 use super::chunk::{Chunk, Piece, RingWriter};
 use super::digest::Digest;
 use super::hashing::{FileHasher, Inline, Offloaded};
-use super::layer::{self, Compression, ContentSink, LayerBlob, LayerSink, TarSource};
+use super::layer::{self, Compression, ContentSink, LayerBlob, LayerError, LayerSink, TarSource};
 use super::marks::{GZIP_STEP, Marks, Stored};
 use super::sniff::looks_like_tar;
 use super::{MemberContent, ReadOptions};
@@ -201,6 +201,26 @@ impl Feeder {
     }
 }
 
+/// Why a layer member could not be read, as the report words it for the member.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MemberError {
+    /// The layer's tar, worded for its compression (`what`: `gzip layer`).
+    #[error("{}", LayerError::worded(.error, .what))]
+    Layer {
+        /// [`Compression::layer_noun`].
+        what: &'static str,
+        /// What the layer parser met.
+        error: LayerError,
+    },
+    /// Reading the member's bytes failed (in words: [`layer::describe_io`]), or the
+    /// reader's or the source's own reason (a blob that failed its digest).
+    #[error("{0}")]
+    Read(String),
+    /// A thread stopped without a reason: a bug, never the input's fault.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
 /// What the parser thread learned: each layer member's content, and the first error.
 #[derive(Default)]
 pub(crate) struct Outcome {
@@ -342,7 +362,7 @@ fn parse_members(
                         outcome.results.push((name, content));
                     }
                     Err(problem) => {
-                        outcome.error = Some((name, problem));
+                        outcome.error = Some((name, problem.to_string()));
                         failed.store(true, Ordering::Relaxed);
                         return outcome;
                     }
@@ -391,7 +411,7 @@ fn parse_members(
                 outcome.results.push((name, content));
             }
             (Err(problem), _, _) => {
-                outcome.error = Some((name, problem));
+                outcome.error = Some((name, problem.to_string()));
                 failed.store(true, Ordering::Relaxed);
                 return outcome;
             }
@@ -576,12 +596,13 @@ fn read_layer_blob(
     opts: &ReadOptions,
     hasher: &mut dyn FileHasher,
     before: u64,
-) -> Result<MemberContent, String> {
+) -> Result<MemberContent, MemberError> {
     let what = compression.layer_noun();
+    let read_error = |e: io::Error| MemberError::Read(layer::describe_io(&e, what));
     if opts.verify && compression != Compression::None {
         stream.hash_all();
     }
-    let head = stream.peek(512).map_err(|e| layer::describe_io(&e, what))?;
+    let head = stream.peek(512).map_err(read_error)?;
     if compression != Compression::None && (!looks_like_tar(head) || head.len() < 512) {
         return Ok(MemberContent::Other {
             looks_like: format!("{} data that is not a tar", compression.name()),
@@ -589,8 +610,8 @@ fn read_layer_blob(
     }
     sink.begin_layer(name);
     let entries = layer::parse_layer(&mut *stream, sink, &opts.limits, hasher, before)
-        .map_err(|e| e.replacen("layer", what, 1))?;
-    let diff_id = stream.finish().map_err(|e| layer::describe_io(&e, what))?;
+        .map_err(|error| MemberError::Layer { what, error })?;
+    let diff_id = stream.finish().map_err(read_error)?;
     Ok(MemberContent::Layer(LayerBlob {
         compression,
         blob_bytes: 0,

@@ -11,19 +11,23 @@
 //! bounded buffer, while the layers are still applied in order.
 
 pub mod auth;
+mod blobs;
 pub mod client;
+mod error;
 pub mod pair;
 
+pub use blobs::{Blob, Blobs};
+pub use error::OpenError;
+
 use super::reference::Reference;
-use super::{MemberSource, SourceMember};
+use super::{BlobStream, MemberSource, SourceBlob, SourceBlobs, SourceMember};
 use client::{BlobReader, Client, Connect, Schemes, Traffic};
 use sha2::{Digest as _, Sha256};
 use std::collections::VecDeque;
-use std::io::{self, Read};
+use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Receiver, SyncSender};
 
 /// Manifest and index media types we ask for, in order of preference.
 pub const ACCEPT: &[&str] = &[OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST];
@@ -113,8 +117,20 @@ fn sha256(bytes: &[u8]) -> String {
     )
 }
 
-fn json(bytes: &[u8], label: &str, what: &str) -> Result<serde_json::Value, String> {
-    serde_json::from_slice(bytes).map_err(|e| format!("{label}: {what} is not JSON: {e}"))
+fn json(bytes: &[u8], label: &str, what: &str) -> Result<serde_json::Value, OpenError> {
+    serde_json::from_slice(bytes).map_err(|error| OpenError::NotJson {
+        label: label.to_string(),
+        what: what.to_string(),
+        error,
+    })
+}
+
+/// The client's `failure`, for the image `label`.
+fn client_error(label: &str) -> impl FnOnce(client::Failure) -> OpenError + '_ {
+    move |failure| OpenError::Client {
+        label: label.to_string(),
+        failure,
+    }
 }
 
 fn s<'a>(v: &'a serde_json::Value, k: &str) -> Option<&'a str> {
@@ -122,7 +138,7 @@ fn s<'a>(v: &'a serde_json::Value, k: &str) -> Option<&'a str> {
 }
 
 /// Connects, resolves the reference to one image manifest and fetches its config.
-pub fn open(reference: &Reference, opts: &Options) -> Result<RemoteImage, String> {
+pub fn open(reference: &Reference, opts: &Options) -> Result<RemoteImage, OpenError> {
     open_beside(reference, opts, None)
 }
 
@@ -133,7 +149,7 @@ pub fn open_beside(
     reference: &Reference,
     opts: &Options,
     known: Option<&RemoteImage>,
-) -> Result<RemoteImage, String> {
+) -> Result<RemoteImage, OpenError> {
     let label = format!("docker://{reference}");
     let client = Arc::new(connect(reference, opts, &label)?);
     let wanted = reference.manifest_ref().to_string();
@@ -146,17 +162,18 @@ pub fn open_beside(
     if let Some(d) = &reference.digest
         && sha256(&bytes) != *d
     {
-        return Err(format!(
-            "{label}: the registry sent a manifest whose SHA-256 is {}, not {d}",
-            sha256(&bytes)
-        ));
+        return Err(OpenError::ManifestDigest {
+            got: sha256(&bytes),
+            wanted: d.clone(),
+            label,
+        });
     }
     let mut platform = None;
     let mut depth = 0;
     while media == OCI_INDEX || media == DOCKER_LIST {
         depth += 1;
         if depth > 4 {
-            return Err(format!("{label}: image indexes nested more than 4 deep"));
+            return Err(OpenError::NestedIndexes { label });
         }
         let index = json(&bytes, &label, "the image index")?;
         let (digest, size, plat) = pick_platform(&index, opts.platform.as_ref(), &label)?;
@@ -167,11 +184,14 @@ pub fn open_beside(
             opts,
         )?;
         if sha256(&b) != digest || b.len() as u64 != size {
-            return Err(format!(
-                "{label}: manifest {digest} ({plat}): the registry sent {} bytes whose SHA-256 is {}, not the index's {size} bytes",
-                b.len(),
-                sha256(&b)
-            ));
+            return Err(OpenError::Mismatch {
+                what: format!("manifest {digest} ({plat})"),
+                bytes: b.len(),
+                got: sha256(&b),
+                described: format!("index's {size}"),
+                advice: "",
+                label,
+            });
         }
         platform = Some(plat);
         bytes = b;
@@ -195,16 +215,19 @@ pub fn open_beside(
                     opts.max_json_bytes,
                     &format!("config {config_digest}"),
                 )
-                .map_err(|e| format!("{label}: {e}"))?
+                .map_err(client_error(&label))?
                 .0
         }
     };
     if sha256(&config) != config_digest || config.len() as u64 != config_size {
-        return Err(format!(
-            "{label}: config {config_digest}: the registry sent {} bytes whose SHA-256 is {}, not the manifest's {config_size} bytes; the blob is corrupt in the registry",
-            config.len(),
-            sha256(&config)
-        ));
+        return Err(OpenError::Mismatch {
+            what: format!("config {config_digest}"),
+            bytes: config.len(),
+            got: sha256(&config),
+            described: format!("manifest's {config_size}"),
+            advice: "; the blob is corrupt in the registry",
+            label,
+        });
     }
     let layers = layer_descriptors(&manifest, &label)?;
     Ok(RemoteImage {
@@ -223,14 +246,17 @@ pub fn open_beside(
 }
 
 /// Looks up credentials and connects to the registry of `reference`.
-fn connect(reference: &Reference, opts: &Options, label: &str) -> Result<Client, String> {
+fn connect(reference: &Reference, opts: &Options, label: &str) -> Result<Client, OpenError> {
     let found = auth::lookup(
         &reference.registry,
         &reference.repository,
         opts.creds.as_deref(),
         opts.authfile.as_deref(),
     )
-    .map_err(|e| format!("{label}: {e}"))?;
+    .map_err(|error| OpenError::Auth {
+        label: label.to_string(),
+        error,
+    })?;
     let schemes = if reference.is_loopback() {
         Schemes::PlainThenHttps
     } else if !opts.connect.tls_verify {
@@ -247,14 +273,14 @@ fn connect(reference: &Reference, opts: &Options, label: &str) -> Result<Client,
         found.credentials,
         found.origin,
     )
-    .map_err(|e| format!("{label}: {e}"))
+    .map_err(client_error(label))
 }
 
 /// The manifest's layers; a foreign layer or a digest that is not sha256 is an error.
 fn layer_descriptors(
     manifest: &serde_json::Value,
     label: &str,
-) -> Result<Vec<LayerDescriptor>, String> {
+) -> Result<Vec<LayerDescriptor>, OpenError> {
     manifest
         .get("layers")
         .and_then(|l| l.as_array())
@@ -264,17 +290,19 @@ fn layer_descriptors(
         .enumerate()
         .map(|(i, d)| {
             if d.get("urls").is_some_and(|u| u.as_array().is_some_and(|a| !a.is_empty())) {
-                return Err(format!(
-                    "{label}: layer {}: a foreign layer (it lives at a URL outside the registry), which deadweight does not fetch",
-                    i + 1
-                ));
+                return Err(OpenError::Layer {
+                    label: label.to_string(),
+                    layer: i + 1,
+                    problem: "a foreign layer (it lives at a URL outside the registry), which deadweight does not fetch".to_string(),
+                });
             }
             let digest = s(d, "digest").unwrap_or_default().to_string();
             if crate::source::digest::Digest::parse(&digest).is_none() {
-                return Err(format!(
-                    "{label}: layer {}: digest {digest:?} is not a sha256 digest",
-                    i + 1
-                ));
+                return Err(OpenError::Layer {
+                    label: label.to_string(),
+                    layer: i + 1,
+                    problem: format!("digest {digest:?} is not a sha256 digest"),
+                });
             }
             Ok(LayerDescriptor {
                 digest,
@@ -290,7 +318,7 @@ fn fetch_manifest(
     reference: &str,
     what: &str,
     opts: &Options,
-) -> Result<(Vec<u8>, String), String> {
+) -> Result<(Vec<u8>, String), OpenError> {
     let label = format!("docker://{}/{}", client.registry, client.repository);
     let (bytes, content_type) = client
         .get_small(
@@ -299,7 +327,7 @@ fn fetch_manifest(
             opts.max_json_bytes,
             what,
         )
-        .map_err(|e| format!("{label}: {e}"))?;
+        .map_err(client_error(&label))?;
     let value = json(&bytes, &label, what)?;
     // The body's mediaType wins; the Content-Type header speaks for bodies without one.
     let media = s(&value, "mediaType")
@@ -320,9 +348,10 @@ fn fetch_manifest(
     if value.get("schemaVersion").and_then(|v| v.as_u64()) == Some(1)
         || media.contains("distribution.manifest.v1")
     {
-        return Err(format!(
-            "{label}: {what}: a Docker schema 1 manifest, which registries stopped serving in 2019; push the image again with a current tool"
-        ));
+        return Err(OpenError::SchemaOne {
+            label,
+            what: what.to_string(),
+        });
     }
     Ok((bytes, media))
 }
@@ -345,7 +374,7 @@ fn pick_platform(
     index: &serde_json::Value,
     wanted: Option<&(String, String, Option<String>)>,
     label: &str,
-) -> Result<(String, u64, String), String> {
+) -> Result<(String, u64, String), OpenError> {
     let host = crate::source::platform::Platform::host();
     let (os, arch, variant) = match wanted {
         Some((o, a, v)) => (o.clone(), a.clone(), v.clone()),
@@ -389,20 +418,25 @@ fn pick_platform(
             Some(v) => format!("{os}/{arch}/{v}"),
             None => format!("{os}/{arch}"),
         };
-        return Err(if offered.is_empty() {
-            format!("{label}: the image index lists no images (only attestations, or nothing)")
+        let problem = if offered.is_empty() {
+            "the image index lists no images (only attestations, or nothing)".to_string()
         } else {
             format!(
-                "{label}: no image for platform {asked}; the index offers {}; pick one with --platform",
+                "no image for platform {asked}; the index offers {}; pick one with --platform",
                 offered.join(", ")
             )
+        };
+        return Err(OpenError::Index {
+            label: label.to_string(),
+            problem,
         });
     };
     let digest = s(entry, "digest").unwrap_or_default().to_string();
     if crate::source::digest::Digest::parse(&digest).is_none() {
-        return Err(format!(
-            "{label}: the index names manifest {digest:?}, not a sha256 digest"
-        ));
+        return Err(OpenError::Index {
+            label: label.to_string(),
+            problem: format!("the index names manifest {digest:?}, not a sha256 digest"),
+        });
     }
     let size = entry.get("size").and_then(|v| v.as_u64()).unwrap_or(0);
     Ok((digest, size, name(entry)))
@@ -410,11 +444,13 @@ fn pick_platform(
 
 /// An artifact (a Helm chart, a signature, an SBOM pushed with ORAS) is a manifest whose
 /// config is not an image config: say so instead of failing on its blobs.
-fn check_image_manifest(m: &serde_json::Value, media: &str, label: &str) -> Result<(), String> {
+fn check_image_manifest(m: &serde_json::Value, media: &str, label: &str) -> Result<(), OpenError> {
     if media != OCI_MANIFEST && media != DOCKER_MANIFEST {
-        return Err(format!(
-            "{label}: the manifest's media type is {media}: an artifact or unknown kind, not a container image"
-        ));
+        return Err(OpenError::NotAnImage {
+            label: label.to_string(),
+            kind: format!("the manifest's media type is {media}: an artifact or unknown kind"),
+            why: "",
+        });
     }
     let config_media = m
         .get("config")
@@ -423,9 +459,11 @@ fn check_image_manifest(m: &serde_json::Value, media: &str, label: &str) -> Resu
     let artifact_type = s(m, "artifactType");
     if !IMAGE_CONFIGS.contains(&config_media) || artifact_type.is_some() {
         let kind = artifact_type.unwrap_or(config_media);
-        return Err(format!(
-            "{label}: an artifact of type {kind}, not a container image (its config is not an image config)"
-        ));
+        return Err(OpenError::NotAnImage {
+            label: label.to_string(),
+            kind: format!("an artifact of type {kind}"),
+            why: " (its config is not an image config)",
+        });
     }
     Ok(())
 }
@@ -542,156 +580,6 @@ impl RemoteImage {
     }
 }
 
-/// Chunks a prefetching thread hands over; with 256 KiB chunks, 32 of them bound each
-/// download running ahead of the reader to 8 MiB.
-const PREFETCH_CHUNK: usize = 256 * 1024;
-const PREFETCH_CHUNKS: usize = 32;
-
-/// A layer blob being read: directly, or from a thread that downloads it ahead.
-pub enum Blob {
-    /// Read on the caller's thread.
-    Direct(Box<BlobReader>),
-    /// Downloaded ahead by a thread into a bounded channel.
-    Ahead {
-        /// Chunks, or the error that ended the download.
-        rx: Receiver<Result<Vec<u8>, (io::ErrorKind, String)>>,
-        /// The chunk being read.
-        current: io::Cursor<Vec<u8>>,
-        /// Set once the download ended (well or not).
-        ended: bool,
-        /// The download's size or digest failure, once met.
-        failure: Option<String>,
-    },
-}
-
-impl Read for Blob {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Blob::Direct(r) => r.read(buf),
-            Blob::Ahead {
-                rx,
-                current,
-                ended,
-                failure,
-            } => loop {
-                let n = current.read(buf)?;
-                if n > 0 || buf.is_empty() || *ended {
-                    return Ok(n);
-                }
-                match rx.recv() {
-                    Ok(Ok(chunk)) => *current = io::Cursor::new(chunk),
-                    Ok(Err((kind, msg))) => {
-                        *ended = true;
-                        if kind == io::ErrorKind::InvalidData {
-                            *failure = Some(msg.clone());
-                        }
-                        return Err(io::Error::new(kind, msg));
-                    }
-                    Err(_) => *ended = true,
-                }
-            },
-        }
-    }
-}
-
-impl Blob {
-    /// After the consumer failed on this blob: reads the rest and returns the blob's own
-    /// size or digest failure, which is then the cause to report.
-    pub fn verify_rest(&mut self) -> Option<String> {
-        match self {
-            Blob::Direct(r) => r.verify_rest(),
-            Blob::Ahead { .. } => {
-                let mut sink = vec![0u8; 64 * 1024];
-                while let Ok(n) = self.read(&mut sink) {
-                    if n == 0 {
-                        break;
-                    }
-                }
-                match self {
-                    Blob::Ahead { failure, .. } => failure.clone(),
-                    Blob::Direct(_) => None,
-                }
-            }
-        }
-    }
-}
-
-/// The layer blobs of an image, handed out in order while later ones download.
-pub struct Blobs {
-    waiting: Vec<(Member, BlobReader)>,
-    started: VecDeque<(Member, Blob)>,
-    jobs: usize,
-}
-
-impl Blobs {
-    /// Starts downloads until `jobs` blobs are open (the one being read included).
-    fn fill(&mut self) {
-        while self.started.len() < self.jobs && !self.waiting.is_empty() {
-            let (member, reader) = self.waiting.remove(0);
-            let blob = if self.started.is_empty() && self.jobs == 1 {
-                Blob::Direct(Box::new(reader))
-            } else {
-                spawn_ahead(reader)
-            };
-            self.started.push_back((member, blob));
-        }
-    }
-}
-
-impl Iterator for Blobs {
-    type Item = (Member, Blob);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.fill();
-        let next = self.started.pop_front();
-        self.fill();
-        next
-    }
-}
-
-fn spawn_ahead(mut reader: BlobReader) -> Blob {
-    let (tx, rx): (SyncSender<_>, _) = mpsc::sync_channel(PREFETCH_CHUNKS);
-    std::thread::spawn(move || {
-        loop {
-            let mut chunk = vec![0u8; PREFETCH_CHUNK];
-            let mut filled = 0;
-            let mut end = false;
-            while filled < PREFETCH_CHUNK {
-                match reader.read(chunk.get_mut(filled..).unwrap_or_default()) {
-                    Ok(0) => {
-                        end = true;
-                        break;
-                    }
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        if filled > 0 {
-                            chunk.truncate(filled);
-                            let _ = tx.send(Ok(chunk));
-                        }
-                        let _ = tx.send(Err((e.kind(), e.to_string())));
-                        return;
-                    }
-                }
-            }
-            chunk.truncate(filled);
-            if filled > 0 && tx.send(Ok(chunk)).is_err() {
-                // The reader gave up on this blob.
-                return;
-            }
-            if end {
-                return;
-            }
-        }
-    });
-    Blob::Ahead {
-        rx,
-        current: io::Cursor::new(Vec::new()),
-        ended: false,
-        failure: None,
-    }
-}
-
 /// A registry image (or two read as one, [`pair::pair_members`]) as the archive stage
 /// reads it: the layout's small members from memory, then each layer blob as it
 /// downloads.
@@ -747,6 +635,34 @@ impl MemberSource for Members {
 
     fn failure(&mut self) -> Option<String> {
         self.current.as_mut()?.verify_rest()
+    }
+
+    /// Every blob at once, when two or more may download at once: each is then read by
+    /// a layer worker straight from its connection (no thread ahead of it, no buffer of
+    /// its own), `jobs` at a time.
+    fn take_blobs(&mut self) -> Option<SourceBlobs> {
+        let blobs = &mut self.blobs;
+        if blobs.jobs < 2 || blobs.waiting.len() < 2 || !blobs.started.is_empty() {
+            return None;
+        }
+        let taken = std::mem::take(&mut blobs.waiting)
+            .into_iter()
+            .map(|(member, reader)| SourceBlob {
+                name: member.name,
+                size: member.size,
+                stream: Box::new(reader),
+            })
+            .collect();
+        Some(SourceBlobs {
+            blobs: taken,
+            jobs: blobs.jobs,
+        })
+    }
+}
+
+impl BlobStream for BlobReader {
+    fn failure(&mut self) -> Option<String> {
+        self.verify_rest()
     }
 }
 
