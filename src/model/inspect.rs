@@ -45,6 +45,10 @@ pub struct InspectReport {
     /// Dead weight and security findings, heaviest first.
     #[serde(default)]
     pub findings: Vec<FindingInfo>,
+    /// The changes to the build that resolve the findings, heaviest first: the unit of
+    /// advice. Each finding that carries dead weight is resolved by one fix.
+    #[serde(default)]
+    pub fixes: Vec<FixInfo>,
     /// Installed packages with their bytes, heaviest first.
     #[serde(default)]
     pub packages: Vec<PackageInfo>,
@@ -80,8 +84,13 @@ pub struct FindingInfo {
     pub paths: Vec<String>,
     /// What to change, in a Dockerfile's or .dockerignore's words.
     pub fix: String,
-    /// The estimated saving of the fix.
+    /// What its fix saves of this finding's own files: equal to `bytes` (a fix never keeps
+    /// part of a file a finding it resolves counts). What the whole change saves is its
+    /// fix's `saving_bytes` (see `resolved_by`).
     pub saving_bytes: u64,
+    /// The fix that resolves it: an index into `fixes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_by: Option<usize>,
     /// One line saying what was found.
     #[serde(default)]
     pub message: String,
@@ -91,6 +100,30 @@ pub struct FindingInfo {
     /// counts each of their files once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<FindingPackage>,
+}
+
+/// A change to the build: what to do, where, the findings it resolves and what it saves.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct FixInfo {
+    /// `dockerignore`, `builder-stage`, `runtime-deps-only`, `apt-lists`, `pip-no-cache`,
+    /// `delete-in-same-run`, `copy-chmod`, `write-once`, `keep-one-copy`, or `as-advised`
+    /// (a finding's own fix).
+    pub kind: String,
+    /// The layer whose instruction it changes (for `dockerignore` and `builder-stage`,
+    /// the heaviest one of several).
+    pub layer: Option<usize>,
+    /// That layer's instruction, in the Dockerfile's words.
+    pub instruction: Option<String>,
+    /// What to change.
+    pub fix: String,
+    /// Bytes applying it removes from the image (uncompressed), each file once.
+    pub saving_bytes: u64,
+    /// What it takes off a pull: the stored bytes of the same files.
+    pub stored_bytes: u64,
+    /// The findings it resolves: indexes into `findings`.
+    pub findings: Vec<usize>,
+    /// Their rule ids, each once, in the findings' order.
+    pub rules: Vec<String>,
 }
 
 /// A package a finding's fix removes.
@@ -124,6 +157,10 @@ pub struct SummaryInfo {
     pub dead_weight_bytes: u64,
     /// Dead weight by category.
     pub by_category: std::collections::BTreeMap<String, u64>,
+    /// Its pull cost by the same categories: the stored (compressed) bytes of the same
+    /// files, each counted once.
+    #[serde(default)]
+    pub stored_by_category: std::collections::BTreeMap<String, u64>,
     /// What the three heaviest fixes save together, each byte once.
     #[serde(default)]
     pub top3_saving_bytes: u64,

@@ -17,6 +17,7 @@ pub fn blocks(r: &InspectReport, opts: &Options) -> Vec<Block> {
     layers(r, opts, &mut out);
     waste(r, opts, &mut out);
     files(r, opts, &mut out);
+    fixes(r, opts, &mut out);
     dead_weight(r, opts, &mut out);
     packages(r, opts, &mut out);
     warnings(r, &mut out);
@@ -361,11 +362,16 @@ fn dead_weight(r: &InspectReport, opts: &Options, out: &mut Vec<Block>) {
         return;
     }
     let b = |n: u64| opts.bytes.format(n);
-    let mut cats: Vec<(&str, u64)> = Vec::new();
+    // Per category: bytes and pull cost, on the same footing (each finding's entries,
+    // deduplicated within the category).
+    let mut cats: Vec<(&str, u64, u64)> = Vec::new();
     for f in &r.findings {
-        match cats.iter_mut().find(|(c, _)| *c == f.category) {
-            Some(c) => c.1 += f.bytes,
-            None => cats.push((f.category.as_str(), f.bytes)),
+        match cats.iter_mut().find(|(c, _, _)| *c == f.category) {
+            Some(c) => {
+                c.1 += f.bytes;
+                c.2 += f.stored_bytes;
+            }
+            None => cats.push((f.category.as_str(), f.bytes, f.stored_bytes)),
         }
     }
     cats.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
@@ -377,7 +383,7 @@ fn dead_weight(r: &InspectReport, opts: &Options, out: &mut Vec<Block>) {
         percent(r.summary.dead_weight_bytes, r.summary.image_bytes)
     )));
     let per_category = opts.top.clamp(3, 8);
-    for (cat, total) in &cats {
+    for (cat, total, stored) in &cats {
         let counted = r.summary.by_category.get(*cat).copied().unwrap_or(0);
         let note = if OUTSIDE_DEAD_WEIGHT.contains(cat) {
             if *total > 0 {
@@ -395,7 +401,7 @@ fn dead_weight(r: &InspectReport, opts: &Options, out: &mut Vec<Block>) {
         };
         out.push(blank());
         out.push(Block::Heading(if *total > 0 {
-            format!("{cat}  {}{note}", b(*total))
+            format!("{cat}  {}  pull cost {}{note}", b(*total), b(*stored))
         } else {
             cat.to_string()
         }));
@@ -416,6 +422,51 @@ fn dead_weight(r: &InspectReport, opts: &Options, out: &mut Vec<Block>) {
                 if more == 1 { "finding" } else { "findings" },
             )));
         }
+    }
+}
+
+/// The fixes, heaviest first, one line each: what applying it saves (bytes, then pull
+/// cost), the layer it changes, what to do, and the findings it resolves. A rollup row
+/// for the rest; no total row, since two fixes may remove the same file (the headline's
+/// top 3 counts it once).
+fn fixes(r: &InspectReport, opts: &Options, out: &mut Vec<Block>) {
+    if r.fixes.is_empty() {
+        return;
+    }
+    let b = |n: u64| opts.bytes.format(n);
+    out.push(blank());
+    out.push(Block::Heading(format!(
+        "Fixes: what each change to the build saves (bytes, pull cost), heaviest first; the top 3 save {}",
+        b(r.summary.top3_saving_bytes)
+    )));
+    let shown = opts.top.max(3);
+    for x in r.fixes.iter().take(shown) {
+        let layer = x.layer.map(|l| format!("L{l}")).unwrap_or_default();
+        let mut rules: Vec<String> = x.rules.clone();
+        let findings = x.findings.len();
+        if rules.len() > 4 {
+            let more = rules.len() - 3;
+            rules.truncate(3);
+            rules.push(format!("{more} more rules"));
+        }
+        out.push(line(format!(
+            "  {:>9}  {:>9}  {:<4} {}: {} (resolves {}: {})",
+            b(x.saving_bytes),
+            b(x.stored_bytes),
+            layer,
+            x.kind,
+            x.fix,
+            count(findings as u64, "finding", "findings"),
+            rules.join(", ")
+        )));
+    }
+    if r.fixes.len() > shown {
+        let rest = &r.fixes[shown..];
+        out.push(line(format!(
+            "  and {} smaller {} (see --format json)",
+            rest.len(),
+            if rest.len() == 1 { "fix" } else { "fixes" }
+        )));
     }
 }
 

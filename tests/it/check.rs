@@ -56,6 +56,7 @@ fn finding(category: &str, severity: &str, bytes: u64, path: &str) -> FindingInf
         paths: vec![path.to_string()],
         fix: "remove it".to_string(),
         saving_bytes: bytes,
+        resolved_by: None,
         message: format!("{path} found"),
         packages: Vec::new(),
     }

@@ -190,6 +190,7 @@ fn finding(rule: &str, category: &str, bytes: u64, paths: &[&str]) -> FindingInf
         paths: paths.iter().map(|p| p.to_string()).collect(),
         fix: format!("fix {rule}"),
         saving_bytes: bytes,
+        resolved_by: None,
         message: String::new(),
         packages: Vec::new(),
     }

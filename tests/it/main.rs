@@ -11,6 +11,7 @@ mod docs_examples;
 mod explore;
 mod false_alarms;
 mod findings;
+mod fixes;
 mod fixtures;
 mod flavours;
 mod hostile;

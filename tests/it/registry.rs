@@ -64,6 +64,7 @@ fn figures(mut v: Value, recompressed: bool) -> Value {
                 "stored_bytes",
                 "entries_stored_bytes",
                 "end_stored_bytes",
+                "stored_by_category",
             ],
         );
     }

@@ -174,6 +174,15 @@ fn join(dir: &str, rel: &str) -> String {
 /// `.dockerignore` lines for what COPY/ADD layers of the image's own took from the build
 /// context (see [`context_copies`]). A key a package lists as its own file is the
 /// package's, not the build context's.
+/// Which layers COPY or ADD from the build context (as [`context_copies`] reads them):
+/// what a `.dockerignore` line can keep out of.
+pub(super) fn context_layers(index: &Index, analysis: &Analysis) -> Vec<bool> {
+    context_copies(index, base_layers(index, analysis))
+        .iter()
+        .map(Option::is_some)
+        .collect()
+}
+
 pub(super) fn suggest_dockerignore(
     index: &Index,
     analysis: &Analysis,

@@ -40,6 +40,7 @@ pub mod config;
 mod datasets;
 pub mod deps;
 mod dockerignore;
+mod fixes;
 pub mod glob;
 mod history;
 pub mod magic;
@@ -55,11 +56,11 @@ mod shipped;
 
 pub use config::Options;
 pub use history::short;
-pub use model::{Category, Finding, Findings, IgnoreLine, Package, Severity};
+pub use model::{Category, Finding, Findings, Fix, IgnoreLine, Package, Severity};
 
 use super::Analysis;
 use collect::Collected;
-use foldhash::{HashSet, HashSetExt};
+use foldhash::HashSet;
 use shipped::{Acc, Ctx, VisibleByPath};
 use std::collections::BTreeMap;
 
@@ -93,14 +94,36 @@ impl Findings {
         accounting::duplicate_findings(&ctx, &mut acc, &visible);
         accounting::hidden_findings(&ctx, &mut acc);
         history::dockerfile_patterns(index, &packages, &mut acc);
-        let (findings, headline) = headline(&ctx, acc);
+        let claims = std::mem::take(&mut acc.claims);
+        let (mut findings, headline) = headline(&ctx, &claims, acc.findings);
         let dockerignore = dockerignore::suggest_dockerignore(index, a, &findings);
+        let context_layers = dockerignore::context_layers(index, a);
+        let fixes = fixes::fixes(
+            &fixes::Inputs {
+                ctx: &ctx,
+                packages: &packages,
+                claims: &claims,
+                context_layers: &context_layers,
+                ignore_lines: &dockerignore,
+            },
+            &findings,
+        );
+        for (k, fix) in fixes.iter().enumerate() {
+            for &i in &fix.findings {
+                if let Some(f) = findings.get_mut(i) {
+                    f.resolved_by = Some(k);
+                }
+            }
+        }
+        let top3_saving_bytes = top3(&ctx, &fixes);
         Findings {
             findings,
+            fixes,
             packages,
             dead_weight_bytes: headline.dead,
             by_category: headline.by_category,
-            top3_saving_bytes: headline.top3,
+            stored_by_category: headline.stored_by_category,
+            top3_saving_bytes,
             dockerignore,
         }
     }
@@ -110,25 +133,31 @@ impl Findings {
 struct Headline {
     dead: u64,
     by_category: BTreeMap<&'static str, u64>,
-    top3: u64,
+    stored_by_category: BTreeMap<&'static str, u64>,
 }
 
 /// Sorts the findings (what they save first) and counts the headline: each entry once,
 /// in the first headline category that claims it. Every claim is of a shipped file, so
 /// its bytes are the shipped file's.
-fn headline(ctx: &Ctx<'_>, mut acc: Acc<'_>) -> (Vec<Finding>, Headline) {
-    let claims = std::mem::take(&mut acc.claims);
+fn headline(ctx: &Ctx<'_>, claims: &[u32], mut findings: Vec<Finding>) -> (Vec<Finding>, Headline) {
     let mask_of = |e: u32| claims.get(e as usize).copied().unwrap_or(0);
     let mut by_category: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut stored_by_category: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut dead = 0;
     for s in ctx.shipped() {
         let mask = mask_of(s.entry);
         if let Some(cat) = Category::HEADLINE.iter().find(|c| mask & c.bit() != 0) {
             *by_category.entry(cat.name()).or_default() += s.bytes;
+            // The pull cost of the same entry, in the same category: each entry once.
+            let stored = ctx
+                .index
+                .entries
+                .get(s.entry as usize)
+                .map_or(0, |e| e.stored);
+            *stored_by_category.entry(cat.name()).or_default() += stored;
             dead += s.bytes;
         }
     }
-    let mut findings = acc.findings;
     findings.sort_by(|x, y| {
         y.saving_bytes
             .cmp(&x.saving_bytes)
@@ -137,25 +166,26 @@ fn headline(ctx: &Ctx<'_>, mut acc: Acc<'_>) -> (Vec<Finding>, Headline) {
             .then(x.rule.cmp(&y.rule))
             .then(x.layer.cmp(&y.layer))
     });
-    let mut top: HashSet<u32> = HashSet::new();
-    for f in findings
-        .iter()
-        .filter(|f| Category::HEADLINE.contains(&f.category))
-        .take(3)
-    {
-        top.extend(f.entries.iter().copied());
-    }
-    let top3: u64 = ctx
-        .shipped()
-        .filter(|s| mask_of(s.entry) != 0 && top.contains(&s.entry))
-        .map(|s| s.bytes)
-        .sum();
     (
         findings,
         Headline {
             dead,
             by_category,
-            top3,
+            stored_by_category,
         },
     )
+}
+
+/// What the three fixes that save most save together: their entries' bytes, each entry
+/// once (two fixes may remove the same file: a temp file that is also a dataset).
+fn top3(ctx: &Ctx<'_>, fixes: &[Fix]) -> u64 {
+    let top: HashSet<u32> = fixes
+        .iter()
+        .take(3)
+        .flat_map(|f| f.entries.iter().copied())
+        .collect();
+    ctx.shipped()
+        .filter(|s| top.contains(&s.entry))
+        .map(|s| s.bytes)
+        .sum()
 }

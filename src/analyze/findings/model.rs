@@ -56,8 +56,12 @@ pub struct Finding {
     pub paths: Vec<String>,
     /// The fix.
     pub fix: String,
-    /// What the fix saves.
+    /// What the fix saves of this finding's own files: its `bytes` (a fix never keeps
+    /// part of a file a finding it resolves counts). What the whole change saves, with
+    /// the other findings it resolves, is its [`Fix`]'s `saving_bytes`.
     pub saving_bytes: u64,
+    /// The fix that resolves it: an index into [`Findings::fixes`].
+    pub resolved_by: Option<usize>,
     /// One line saying what was found.
     pub message: String,
     /// The entries whose bytes it counts (for deduplicated totals).
@@ -65,6 +69,23 @@ pub struct Finding {
     /// For a package finding, the packages its fix removes (the closure: the packages
     /// named, then what only they need) and the bytes of each one's files.
     pub packages: Vec<(String, u64)>,
+}
+
+/// A change to the build, the findings it resolves and what it saves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What kind of change (`dockerignore`, `builder-stage`, ...; see `fixes.rs`).
+    pub kind: &'static str,
+    /// The layer whose instruction it changes, where one does.
+    pub layer: Option<usize>,
+    /// What to change, in the Dockerfile's or `.dockerignore`'s words.
+    pub advice: String,
+    /// The findings it resolves: indexes into [`super::Findings::findings`].
+    pub findings: Vec<usize>,
+    /// Bytes the change removes from the image, each entry once.
+    pub saving_bytes: u64,
+    /// The entries it removes.
+    pub entries: Vec<u32>,
 }
 
 /// An installed package and the bytes of its files in the final tree.
@@ -115,13 +136,18 @@ pub struct IgnoreLine {
 pub struct Findings {
     /// Findings, heaviest first within severity order.
     pub findings: Vec<Finding>,
+    /// The changes to the build that resolve them, heaviest first.
+    pub fixes: Vec<Fix>,
     /// Installed packages, heaviest first.
     pub packages: Vec<Package>,
     /// Dead weight, each byte once across categories.
     pub dead_weight_bytes: u64,
     /// Dead weight by headline category (adds up to `dead_weight_bytes`).
     pub by_category: BTreeMap<&'static str, u64>,
-    /// What the three fixes that save most save together (each byte once).
+    /// The pull cost of the same entries, by the same category (adds up to the pull cost
+    /// of the dead weight).
+    pub stored_by_category: BTreeMap<&'static str, u64>,
+    /// What the three heaviest fixes save together (each byte once).
     pub top3_saving_bytes: u64,
     /// Suggested `.dockerignore` lines.
     pub dockerignore: Vec<IgnoreLine>,

@@ -97,6 +97,7 @@ pub(super) fn file_secrets(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
             message,
             entries: vec![*e],
             packages: Vec::new(),
+            resolved_by: None,
         });
     }
 }
@@ -139,6 +140,7 @@ fn package_fixture(
         ),
         entries: vec![entry],
         packages: Vec::new(),
+        resolved_by: None,
     }
 }
 

@@ -192,6 +192,7 @@ impl Acc<'_> {
             message,
             entries,
             packages: Vec::new(),
+            resolved_by: None,
         });
     }
 
@@ -218,6 +219,7 @@ impl Acc<'_> {
             message,
             entries: Vec::new(),
             packages: Vec::new(),
+            resolved_by: None,
         });
     }
 }
