@@ -101,6 +101,8 @@ pub struct Target {
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     size: u64,
+    /// Pull cost: the layer blob's bytes that carried the entry.
+    stored: u64,
     path: PathId,
     layer: u16,
     hidden_by: u16,
@@ -178,6 +180,7 @@ impl ImageView {
                 };
                 slots.push(Slot {
                     size: e.size,
+                    stored: e.stored,
                     path: e.path,
                     layer: e.layer,
                     hidden_by: e.hidden_by,
@@ -397,6 +400,9 @@ fn roll_up(values: &mut [u64], parents: &[PathId]) {
 pub enum SortBy {
     /// Biggest first (the layer's own bytes in "this layer only"), ties by name.
     Size,
+    /// Biggest pull cost first (stored bytes; the layer's own in "this layer only"),
+    /// ties by name.
+    Stored,
     /// By name.
     Name,
 }
@@ -411,6 +417,9 @@ pub struct LayerTree {
     kind: Vec<NodeKind>,
     bytes: Vec<u64>,
     own: Vec<u64>,
+    /// Pull cost below each path as of the layer, and the layer's own.
+    stored: Vec<u64>,
+    own_stored: Vec<u64>,
     writer: Vec<u16>,
     child_at: Vec<u32>,
     children: Vec<PathId>,
@@ -442,6 +451,9 @@ impl LayerTree {
         let mut kind = vec![NodeKind::Dir; n];
         let mut bytes = vec![0u64; n];
         let mut own = vec![0u64; n];
+        // Pull cost, as of the layer and the layer's own, rolled up like the bytes.
+        let mut stored = vec![0u64; n];
+        let mut own_stored = vec![0u64; n];
         let mut writer = vec![u16::MAX; n];
         for p in 0..n {
             let (c, s) = match (slot(now[p]), slot(before[p])) {
@@ -464,8 +476,10 @@ impl LayerTree {
             writer[p] = s.layer;
             if s.kind == NodeKind::File {
                 bytes[p] = s.size;
+                stored[p] = s.stored;
                 if matches!(c, Change::Added | Change::Modified | Change::Removed) {
                     own[p] = s.size;
+                    own_stored[p] = s.stored;
                 }
             }
         }
@@ -496,6 +510,8 @@ impl LayerTree {
             if cp != Change::Absent && removed == (cq == Change::Removed) {
                 bytes[parent] += bytes[p];
                 own[parent] += own[p];
+                stored[parent] += stored[p];
+                own_stored[parent] += own_stored[p];
             }
         }
         // Children lists of the shown paths.
@@ -526,6 +542,8 @@ impl LayerTree {
             kind,
             bytes,
             own,
+            stored,
+            own_stored,
             writer,
             child_at,
             children,
@@ -541,14 +559,19 @@ impl LayerTree {
         if self.sorted == Some((by, own)) {
             return;
         }
-        let sizes = if own { &self.own } else { &self.bytes };
+        let sizes = match (by, own) {
+            (SortBy::Stored, true) => &self.own_stored,
+            (SortBy::Stored, false) => &self.stored,
+            (_, true) => &self.own,
+            (_, false) => &self.bytes,
+        };
         for w in 0..self.child_at.len().saturating_sub(1) {
             let (s, e) = (self.child_at[w] as usize, self.child_at[w + 1] as usize);
             let Some(list) = self.children.get_mut(s..e) else {
                 continue;
             };
             match by {
-                SortBy::Size => list.sort_unstable_by(|a, b| {
+                SortBy::Size | SortBy::Stored => list.sort_unstable_by(|a, b| {
                     let (sa, sb) = (sizes[*a as usize], sizes[*b as usize]);
                     sb.cmp(&sa).then_with(|| view.name(*a).cmp(view.name(*b)))
                 }),
@@ -585,6 +608,16 @@ impl LayerTree {
     /// Bytes at or below `id` that the layer itself wrote (or removed, for a removed path).
     pub fn own_bytes(&self, id: PathId) -> u64 {
         self.own.get(id as usize).copied().unwrap_or(0)
+    }
+
+    /// Pull cost below `id` (stored bytes) as of the layer.
+    pub fn stored_bytes(&self, id: PathId) -> u64 {
+        self.stored.get(id as usize).copied().unwrap_or(0)
+    }
+
+    /// The layer's own pull cost below `id`.
+    pub fn own_stored_bytes(&self, id: PathId) -> u64 {
+        self.own_stored.get(id as usize).copied().unwrap_or(0)
     }
 
     /// The layer that wrote the entry shown at `id` (for a removed path, the one the layer
@@ -626,6 +659,7 @@ mod tests {
     fn a_slot_is_shown_until_the_layer_that_hides_it() {
         let s = Slot {
             size: 5,
+            stored: 2,
             path: 1,
             layer: 2,
             hidden_by: 4,

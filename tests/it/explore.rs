@@ -240,8 +240,18 @@ fn toggles_and_sort_shape_the_rows() {
     assert_eq!(selected_path(&st), "/tmp/build.log");
     assert_eq!(st.tree.change(st.selected().unwrap_or(0)), Change::Removed);
     keys(&mut st, "U");
-    // s sorts by name.
+    // s sorts by pull cost (the stored bytes below each row), then by name, then by size.
     keys(&mut st, "gs");
+    assert_eq!(st.sort, SortBy::Stored);
+    let stored: Vec<u64> = st
+        .rows
+        .iter()
+        .filter(|r| r.depth == 0)
+        .map(|r| st.tree.stored_bytes(r.path))
+        .collect();
+    assert!(stored.windows(2).all(|w| w[0] >= w[1]), "{stored:?}");
+    assert!(stored[0] > 0);
+    keys(&mut st, "s");
     let names = row_paths(&st);
     let mut sorted = names.clone();
     sorted.sort();

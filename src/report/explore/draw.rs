@@ -206,6 +206,7 @@ fn draw_tree(frame: &mut Frame, state: &State, theme: Theme, area: Rect) {
     };
     let sort = match state.sort {
         SortBy::Size => "size",
+        SortBy::Stored => "pull cost",
         SortBy::Name => "name",
     };
     let mut title = format!(" Tree as of L{} ({view}, by {sort}", state.layer());
@@ -293,10 +294,12 @@ fn tree_line(
         NodeKind::Symlink => name.push('@'),
         _ => {}
     }
-    let size = BYTES.format(if own {
-        t.own_bytes(path)
-    } else {
-        t.bytes(path)
+    // Sorted by pull cost, the column shows it (the title says "by pull cost").
+    let size = BYTES.format(match (state.sort == SortBy::Stored, own) {
+        (true, true) => t.own_stored_bytes(path),
+        (true, false) => t.stored_bytes(path),
+        (false, true) => t.own_bytes(path),
+        (false, false) => t.bytes(path),
     });
     let indent = "  ".repeat(depth as usize);
     let head = format!(
@@ -593,7 +596,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("E C", "open every directory / close all"),
     ("/", "filter paths: a substring, or a glob (* ? [ ] {})"),
     ("Esc", "clear the filter"),
-    ("s", "sort by size or name"),
+    ("s", "sort by size, pull cost or name"),
     ("v", "aggregated tree / this layer's changes only"),
     (
         "A R M U",

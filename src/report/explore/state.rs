@@ -474,8 +474,10 @@ impl<'a> State<'a> {
     }
 
     fn cycle_sort(&mut self) {
+        // Size, then pull cost, then name.
         self.sort = match self.sort {
-            SortBy::Size => SortBy::Name,
+            SortBy::Size => SortBy::Stored,
+            SortBy::Stored => SortBy::Name,
             SortBy::Name => SortBy::Size,
         };
         self.tree
