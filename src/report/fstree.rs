@@ -37,6 +37,8 @@ pub struct FsNode {
     pub name: String,
     /// Visible bytes at or below it.
     pub bytes: u64,
+    /// Their pull cost: the layer blobs' bytes that carried them.
+    pub stored: u64,
     /// Visible files at or below it (0-byte ones included).
     pub files: u64,
     /// A file's layer; for a directory, the layer that wrote most of its bytes.
@@ -64,21 +66,25 @@ struct Building {
     dirs: HashMap<String, Building>,
     files: Vec<FsNode>,
     zero_files: u64,
+    /// The pull cost of the 0-byte files (their tar headers): no tile, but pulled.
+    zero_stored: u64,
     per_layer: HashMap<usize, u64>,
 }
 
 impl Building {
-    fn insert(&mut self, parts: &[&str], bytes: u64, layer: usize) {
+    fn insert(&mut self, parts: &[&str], (bytes, stored): (u64, u64), layer: usize) {
         *self.per_layer.entry(layer).or_default() += bytes;
         match parts {
             [] => {}
             [name] => {
                 if bytes == 0 {
                     self.zero_files += 1;
+                    self.zero_stored += stored;
                 } else {
                     self.files.push(FsNode {
                         name: (*name).to_string(),
                         bytes,
+                        stored,
                         files: 1,
                         layer: Some(layer),
                         mixed: false,
@@ -87,11 +93,11 @@ impl Building {
                     });
                 }
             }
-            [dir, rest @ ..] => self
-                .dirs
-                .entry((*dir).to_string())
-                .or_default()
-                .insert(rest, bytes, layer),
+            [dir, rest @ ..] => self.dirs.entry((*dir).to_string()).or_default().insert(
+                rest,
+                (bytes, stored),
+                layer,
+            ),
         }
     }
 
@@ -100,6 +106,8 @@ impl Building {
         children.extend(self.dirs.into_iter().map(|(n, b)| b.finish(n)));
         // A directory that holds only 0-byte files has no area and no node.
         let files = self.zero_files + children.iter().map(|c| c.files).sum::<u64>();
+        // Their pull cost stays in the directory's.
+        let stored = self.zero_stored + children.iter().map(|c| c.stored).sum::<u64>();
         children.retain(|c| c.bytes > 0);
         sort(&mut children);
         let bytes = children.iter().map(|c| c.bytes).sum();
@@ -112,6 +120,7 @@ impl Building {
         FsNode {
             name,
             bytes,
+            stored,
             files,
             layer,
             mixed: nonzero > 1,
@@ -126,8 +135,17 @@ fn sort(children: &mut [FsNode]) {
 }
 
 impl FsTree {
-    /// The tree of `(path, bytes, layer)` triples: `/`-separated paths of visible files.
+    /// The tree of `(path, bytes, layer)` triples: `/`-separated paths of visible files,
+    /// with no pull cost.
     pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, u64, usize)>) -> FsTree {
+        FsTree::from_files_stored(files.into_iter().map(|(p, b, l)| (p, (b, 0), l)))
+    }
+
+    /// The tree of `(path, (bytes, stored bytes), layer)`: `/`-separated paths of visible
+    /// files with their pull cost.
+    pub fn from_files_stored<'a>(
+        files: impl IntoIterator<Item = (&'a str, (u64, u64), usize)>,
+    ) -> FsTree {
         let mut root = Building::default();
         for (path, bytes, layer) in files {
             let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
@@ -149,21 +167,27 @@ impl FsTree {
 
     /// The tree of the image's visible files.
     pub fn from_analysis(index: &Index, analysis: &Analysis) -> FsTree {
-        let paths: Vec<(String, u64, usize)> = analysis
+        let paths: Vec<(String, (u64, u64), usize)> = analysis
             .waste
             .visible
             .iter()
-            .map(|f| (index.paths.display(f.path), f.bytes, usize::from(f.layer)))
+            .map(|f| {
+                (
+                    index.paths.display(f.path),
+                    (f.bytes, f.stored(index)),
+                    usize::from(f.layer),
+                )
+            })
             .collect();
-        FsTree::from_files(paths.iter().map(|(p, b, l)| (p.as_str(), *b, *l)))
+        FsTree::from_files_stored(paths.iter().map(|(p, b, l)| (p.as_str(), *b, *l)))
     }
 
     /// The tree of a saved report's `files` (present when it was made with `--all-files`).
     pub fn from_report(report: &crate::model::inspect::InspectReport) -> Option<FsTree> {
         let files = report.files.as_ref()?;
-        Some(FsTree::from_files(
-            files.iter().map(|f| (f.path.as_str(), f.bytes, f.layer)),
-        ))
+        Some(FsTree::from_files_stored(files.iter().map(|f| {
+            (f.path.as_str(), (f.bytes, f.stored_bytes), f.layer)
+        })))
     }
 
     /// Folds, in every directory, the entries smaller than `threshold` bytes into one
@@ -191,6 +215,7 @@ fn fold(node: &mut FsNode, threshold: u64, folded: &mut (u64, u64), depth: usize
             .into_iter()
             .partition(|c| c.bytes >= threshold);
         let bytes: u64 = rest.iter().map(|c| c.bytes).sum();
+        let stored: u64 = rest.iter().map(|c| c.stored).sum();
         let files: u64 = rest.iter().map(|c| c.files).sum();
         let mut layers: HashMap<usize, u64> = HashMap::new();
         for c in &rest {
@@ -208,6 +233,7 @@ fn fold(node: &mut FsNode, threshold: u64, folded: &mut (u64, u64), depth: usize
         node.children.push(FsNode {
             name: format!("{} smaller entries", rest.len()),
             bytes,
+            stored,
             files,
             layer,
             mixed: layers.len() > 1 || rest.iter().any(|c| c.mixed),

@@ -42,6 +42,8 @@ struct JsNode<'a> {
     n: &'a str,
     /// Bytes.
     s: u64,
+    /// Pull cost (stored bytes): what the treemap sizes by when asked.
+    t: u64,
     /// Files.
     f: u64,
     /// Layer.
@@ -88,6 +90,7 @@ fn js_tree<'a>(node: &'a FsNode, path: &str, before: Option<&HashMap<String, u64
     JsNode {
         n: &node.name,
         s: node.bytes,
+        t: node.stored,
         f: node.files,
         l: node.layer,
         m: node.mixed,

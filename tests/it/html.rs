@@ -161,6 +161,49 @@ fn html_report_of_the_sample_draws_a_zoomable_treemap_in_chromium() {
     // wrote most of, and dims bin (L0), root (L2), opt (L4) and etc (L0).
     assert_eq!(st["layer_1"]["highlighted"], serde_json::json!(["app"]));
     assert_eq!(st["layer_1"]["dimmed_top"], 4);
+    // Sized by pull cost: the same directories, each tile's stored bytes the pull cost
+    // of the visible files below it (the sample's layers are uncompressed: stored is
+    // content plus tar headers), the areas in the order of the stored bytes.
+    let by_stored = st["by_stored"]["top"].as_array().unwrap();
+    assert!(
+        st["by_stored"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("pull cost"),
+        "{}",
+        st["by_stored"]
+    );
+    let (index, analysis) = analyze(&testdata("sample/sample.docker.tar"), None);
+    for t in by_stored {
+        let label = t["label"].as_str().unwrap();
+        let prefix = format!("/{label}/");
+        let want: u64 = analysis
+            .waste
+            .visible
+            .iter()
+            .filter(|f| index.paths.display(f.path).starts_with(&prefix))
+            .map(|f| f.stored(&index))
+            .sum();
+        assert_eq!(t["stored"].as_u64(), Some(want), "{label}");
+    }
+    let stored: Vec<u64> = by_stored
+        .iter()
+        .map(|t| t["stored"].as_u64().unwrap())
+        .collect();
+    let areas: Vec<u64> = by_stored
+        .iter()
+        .map(|t| t["area"].as_u64().unwrap())
+        .collect();
+    let mut order: Vec<usize> = (0..stored.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(stored[i]));
+    assert!(
+        order.windows(2).all(|w| areas[w[0]] + 2 >= areas[w[1]]),
+        "{stored:?} {areas:?}"
+    );
+    assert!(
+        stored[0] > 1_982_256,
+        "bin's stored bytes carry tar headers: {stored:?}"
+    );
 
     let shot = dir.path().join("report.png");
     run_chromium(

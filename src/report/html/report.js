@@ -139,13 +139,21 @@
   deadBox.checked = marks.size > 0;
   document.body.classList.toggle("showdead", deadBox.checked);
   deadBox.addEventListener("change", () => document.body.classList.toggle("showdead", deadBox.checked));
+  // What a tile's area is: visible bytes ("s") or their pull cost ("t", stored bytes).
+  let sizeKey = "s";
+  const size = n => n[sizeKey] || 0;
+  const storedBox = el("input", { type: "checkbox", id: "bystored" });
+  storedBox.addEventListener("change", () => { sizeKey = storedBox.checked ? "t" : "s"; areaNote.textContent = areaText(); draw(); });
   const layerNote = el("span", { class: "note" });
   app.append(el("h2", null, D.kind === "diff" ? "Where the bytes are now (after), changes marked" : "Where the bytes are"));
   app.append(el("div", { class: "toolbar" }, crumbs, layerNote,
-    el("label", { class: "note" }, deadBox, " highlight dead weight (" + marks.size + " paths)")));
+    el("label", { class: "note" }, deadBox, " highlight dead weight (" + marks.size + " paths)"),
+    el("label", { class: "note" }, storedBox, " size by pull cost (stored bytes)")));
   const map = el("div", { id: "treemap" });
   app.append(map);
-  app.append(el("div", { class: "note" }, "Area is visible bytes; colour is the layer that wrote the file (a directory: the layer that wrote most of it). Click a directory to zoom in, the path above to go back." +
+  const areaText = () => sizeKey === "t" ? "Area is the pull cost of the visible files (the compressed layer bytes that carried them)" : "Area is visible bytes";
+  const areaNote = el("span", null, areaText());
+  app.append(el("div", { class: "note" }, areaNote, "; colour is the layer that wrote the file (a directory: the layer that wrote most of it). Click a directory to zoom in, the path above to go back." +
     (D.folded[0] > 0 ? " " + D.folded[0].toLocaleString("en-US") + " entries smaller than " + fmt(D.threshold) + " (" + fmt(D.folded[1]) + " in all) are folded into one \"smaller entries\" tile per directory to keep this file small." : "") +
     (D.kind === "diff" ? (D.unmarked ? " " + D.unmarked : " ▲ grew, ▼ shrank, \"new\" not in the before image (compared path by path).") : "")));
   if (D.unmarked) app.append(el("p", { class: "warn" }, D.unmarked));
@@ -160,10 +168,11 @@
   // grown while it improves the worst aspect ratio.
   function squarify(nodes, x, y, w, h) {
     const out = [];
-    const sum0 = nodes.reduce((a, n) => a + n.s, 0);
+    const sum0 = nodes.reduce((a, n) => a + size(n), 0);
     if (sum0 <= 0 || w <= 0 || h <= 0) return out;
     const scale = w * h / sum0;
-    const items = nodes.filter(n => n.s > 0).map(n => ({ n, a: n.s * scale }));
+    // Largest first, as squarify wants (children come sorted by bytes).
+    const items = nodes.filter(n => size(n) > 0).map(n => ({ n, a: size(n) * scale })).sort((p, q) => q.a - p.a);
     let i = 0;
     while (i < items.length) {
       const side = Math.min(w, h);
@@ -189,7 +198,7 @@
   function tileLabel(n, w, h) {
     if (w < 28 || h < 14) return null;
     const name = n.k === "r" ? n.n : n.n + (n.k === "d" ? "/" : "");
-    return el("div", { class: "lbl" }, name, w > 90 ? el("small", null, fmt(n.s)) : null);
+    return el("div", { class: "lbl" }, name, w > 90 ? el("small", null, fmt(size(n))) : null);
   }
   function drawLevel(parent, node, x, y, w, h, depth) {
     for (const r of squarify(node.c || [], x, y, w, h)) {
@@ -201,6 +210,7 @@
       const t = el("div", { class: cls.join(" "), style: "left:" + r.x + "px;top:" + r.y + "px;width:" + r.w + "px;height:" + r.h + "px;background-color:" + layerColour(n.l, n.k !== "d") });
       t.dataset.name = n.n;
       t.dataset.bytes = n.s;
+      t.dataset.stored = n.t || 0;
       t.dataset.layer = n.l === null || n.l === undefined ? "" : n.l;
       t.dwNode = n;
       const lbl = tileLabel(n, r.w, r.h);
@@ -236,7 +246,7 @@
     const n = t.dwNode;
     const L = n.l === null || n.l === undefined ? null : layerOf(n.l);
     let html = "<div class=p>" + esc(n.k === "r" ? n.path + (n.path === "/" ? "" : "/") + " (" + n.n + ")" : n.path) + "</div>" +
-      "<div>" + fmt(n.s) + " · " + pct(n.s, total) + " of visible" + (n.k !== "f" ? " · " + n.f.toLocaleString("en-US") + " files" : "") + "</div>";
+      "<div>" + fmt(n.s) + " · " + pct(n.s, total) + " of visible" + (n.k !== "f" ? " · " + n.f.toLocaleString("en-US") + " files" : "") + " · pull cost " + fmt(n.t || 0) + "</div>";
     if (L) html += "<div>layer " + n.l + (n.m ? " (most of it; other layers too)" : "") + ": <span class=m>" + esc(instr(L.created_by).slice(0, 160)) + "</span></div>";
     if (n.d !== undefined) html += "<div>" + (n.new ? "new in the after image" : "vs before: " + sfmt(n.d)) + "</div>";
     const why = whyDead(n);
@@ -374,6 +384,10 @@
       res.layer_1 = { highlighted: [...map.querySelectorAll(".tile.top.hl")].map(t => t.dataset.name), dimmed_top: map.querySelectorAll(".tile.top.dim").length, note: layerNote.textContent };
       row1.click();
     }
+    // Sized by pull cost: the top tiles, their stored bytes and areas, then back.
+    storedBox.click();
+    res.by_stored = { note: areaNote.textContent, top: tops().map(t => ({ label: t.dataset.name, stored: Number(t.dataset.stored), area: Math.round(t.offsetWidth * t.offsetHeight) })) };
+    storedBox.click();
     res.marks = { grow: map.querySelectorAll(".tile.grow").length, shrink: map.querySelectorAll(".tile.shrink").length, new: map.querySelectorAll(".tile.new").length, dead: map.querySelectorAll(".tile.dead").length };
     document.body.append(el("pre", { id: "selftest" }, JSON.stringify(res)));
   }
