@@ -417,6 +417,12 @@ pub struct RuleFlags {
     /// Number of layers.
     #[arg(long, value_name = "N", help_heading = "Rules")]
     pub max_layers: Option<String>,
+    /// The largest layer blob as stored (what pulling that layer transfers).
+    #[arg(long, value_name = "SIZE", help_heading = "Rules")]
+    pub max_layer_blob_bytes: Option<String>,
+    /// Dockerfile patterns the history shows (apt lists kept, pip cache, ...); 0 for none.
+    #[arg(long, value_name = "N", help_heading = "Rules")]
+    pub max_history_patterns: Option<String>,
     /// Growth of content bytes since --baseline, or a percent ("5%").
     #[arg(long, value_name = "SIZE|PCT%", help_heading = "Rules")]
     pub max_growth_bytes: Option<String>,
@@ -435,6 +441,9 @@ pub struct RuleFlags {
     /// Running as root: error, warn or off.
     #[arg(long, value_name = "LEVEL", help_heading = "Rules")]
     pub root_user: Option<String>,
+    /// Secrets in the config's Env, labels or history: error, warn or off.
+    #[arg(long, value_name = "LEVEL", help_heading = "Rules")]
+    pub config_secrets: Option<String>,
 }
 
 /// `deadweight check`.

@@ -68,6 +68,8 @@ fn flag_rules(f: &RuleFlags) -> FlagRules {
         ("max-user-wasted-percent", &f.max_user_wasted_percent),
         ("max-layer-bytes", &f.max_layer_bytes),
         ("max-layers", &f.max_layers),
+        ("max-layer-blob-bytes", &f.max_layer_blob_bytes),
+        ("max-history-patterns", &f.max_history_patterns),
         ("max-growth-bytes", &f.max_growth_bytes),
         ("max-growth-percent", &f.max_growth_percent),
     ];
@@ -80,6 +82,7 @@ fn flag_rules(f: &RuleFlags) -> FlagRules {
         deny: f.deny.clone(),
         allow: f.allow.clone(),
         root_user: f.root_user.clone(),
+        config_secrets: f.config_secrets.clone(),
     }
 }
 

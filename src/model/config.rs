@@ -71,6 +71,11 @@ pub struct Budget {
     pub max_layer_bytes: Option<MaxRule<Size>>,
     /// The number of layers.
     pub max_layers: Option<MaxRule<Count>>,
+    /// The largest layer blob as stored (what pulling that layer transfers).
+    pub max_layer_blob_bytes: Option<MaxRule<Size>>,
+    /// Dockerfile patterns the history shows (apt lists kept, recommends, pip's cache,
+    /// the context copied before the install, ADD of a URL, installs spread over RUNs).
+    pub max_history_patterns: Option<MaxRule<Count>>,
 }
 
 /// `[categories]`: a budget per finding category, in bytes.
@@ -130,6 +135,9 @@ pub struct Paths {
 pub struct Security {
     /// The image's USER is unset, root or 0: a level, or true (error) / false (off).
     pub root_user: Option<Switch>,
+    /// A secret in the image config: `Env` values, labels, build arguments or `ENV`
+    /// recorded in the history (not files; the `secret` category counts both).
+    pub config_secrets: Option<Switch>,
 }
 
 /// `[baseline]`: growth since `--baseline REPORT.json|IMAGE`.

@@ -43,13 +43,24 @@ pub fn description(check: &Check) -> String {
         Check::Growth => "growth of content bytes since the baseline".to_string(),
         Check::NewErrorFindings => "no error finding that the baseline did not have".to_string(),
         Check::RootUser => "the image does not run as root".to_string(),
+        Check::LayerBlobBytes => "the largest layer blob as stored (its pull size)".to_string(),
+        Check::ConfigSecrets => {
+            "no secret in the image config: Env, labels, build arguments in the history".to_string()
+        }
+        Check::HistoryPatterns => {
+            "Dockerfile patterns the history shows (apt lists kept, pip cache, ...)".to_string()
+        }
     }
 }
 
 /// How to fix a breach of `check`.
 pub fn fix(check: &Check) -> String {
     match check {
-        Check::BlobBytes | Check::ContentBytes | Check::VisibleBytes | Check::LayerBytes => {
+        Check::BlobBytes
+        | Check::ContentBytes
+        | Check::VisibleBytes
+        | Check::LayerBytes
+        | Check::LayerBlobBytes => {
             "Start from the largest layers and files above: a smaller base image, a multi-stage \
              build that copies only what runs, and a .dockerignore for the build context."
                 .to_string()
@@ -103,6 +114,19 @@ pub fn fix(check: &Check) -> String {
         }
         Check::NewErrorFindings => {
             "Fix the new findings above (see `deadweight inspect` for each fix).".to_string()
+        }
+        Check::ConfigSecrets => {
+            "Treat every secret listed above as leaked and rotate it. The config and history \
+             ship with every pull: set runtime secrets from the environment or a secret store \
+             (`docker run -e`), not `ENV` or `LABEL`, and pass build secrets with \
+             `RUN --mount=type=secret`, not `ARG`."
+                .to_string()
+        }
+        Check::HistoryPatterns => {
+            "Apply each pattern's fix above in the Dockerfile: clean package lists and caches \
+             in the same RUN that makes them, `--no-install-recommends`, `pip install \
+             --no-cache-dir`, and COPY the dependency manifest before the rest of the context."
+                .to_string()
         }
         Check::RootUser => {
             "Add a non-root user and switch to it: `RUN useradd -r -u 10001 app` then \
@@ -159,6 +183,22 @@ fn message(o: &Outcome, b: ByteFormat) -> String {
                     Measure::Count(1) => "1 visible file matches a denied glob".to_string(),
                     _ => format!("{shown} visible files match a denied glob"),
                 }
+            }
+        }
+        Check::ConfigSecrets => match v {
+            _ if ok => "no secret in the config's Env, labels or history".to_string(),
+            Measure::Count(1) => "1 secret in the config's Env, labels or history".to_string(),
+            _ => format!("{shown} secrets in the config's Env, labels or history"),
+        },
+        Check::HistoryPatterns => {
+            let found = match v {
+                Measure::Count(1) => "1 Dockerfile pattern".to_string(),
+                _ => format!("{shown} Dockerfile patterns"),
+            };
+            if ok {
+                format!("{found} in the history, at most {t}")
+            } else {
+                format!("{found} in the history, over the maximum of {t}")
             }
         }
         Check::NewErrorFindings => {

@@ -172,3 +172,101 @@ fn check_from_the_manifest_says_so_in_text_and_markdown() {
         assert_eq!(lines.len(), 1, "{format}: {text}");
     }
 }
+
+/// The config-only rules (secrets in `Env`, labels and the history; the patterns the
+/// history shows; the largest layer blob) are answered from the manifest and config of
+/// the corpus images: no layer blob is fetched, and the verdict is the archive file's.
+/// What each rule must find is what the corpus planted (its README): svc-bloated's
+/// `ENV SENTRY_DSN=https://abc123@...` and `ENV DB_PASSWORD=...`, and its Dockerfile
+/// habits (two `apt-get install` without `--no-install-recommends` or removing the lists,
+/// `pip install` keeping its cache, `COPY . .` before that install, installs in three
+/// RUNs); svc-slim, its optimized twin, has none of them.
+#[test]
+fn config_secrets_and_history_patterns_come_from_the_manifest() {
+    let Some(corpus) = fixtures("corpus") else {
+        return;
+    };
+    let Some(reg) = Registry::start(Auth::None) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let bloated = corpus.join("svc-bloated.oci-zstd.tar");
+    let slim = corpus.join("svc-slim.oci-zstd.tar");
+    reg.push(
+        &format!("oci-archive:{}", bloated.display()),
+        "svc:bloated",
+        &[],
+    );
+    reg.push(&format!("oci-archive:{}", slim.display()), "svc:slim", &[]);
+    let config = work.path().join("config-only.toml");
+    // The largest layer blob of svc-bloated is its apt layer (L1): `tar tvf` of the archive
+    // lists blobs/sha256/37944360... at 27,246,331 bytes, as its manifest's descriptor says.
+    std::fs::write(
+        &config,
+        "[budget]\nmax_history_patterns = { max = 0, level = \"warn\" }\n\
+         max_layer_blob_bytes = \"25MB\"\n[security]\nconfig_secrets = \"error\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let rule = |doc: &Value, id: &str| -> Value {
+        doc["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("no rule {id}: {doc}"))
+            .clone()
+    };
+    for (tag, archive, want_code) in [("svc:bloated", &bloated, 1), ("svc:slim", &slim, 0)] {
+        let proxy = Proxy::start(&reg.host, Fault::Count);
+        let url = format!("docker://{}/{tag}", proxy.addr);
+        let (code, remote, err) = check(work.path(), &["--config", config, &url]);
+        let (local_code, local, _) = check(
+            work.path(),
+            &["--config", config, archive.to_str().unwrap()],
+        );
+        assert_eq!(code, want_code, "{url}: {err}");
+        assert_eq!(local_code, want_code, "{}", archive.display());
+        assert_eq!(verdict(&remote), verdict(&local), "{url}");
+        assert_eq!(remote["answered_from"], "manifest", "{url}");
+        let layers = layer_digests(archive);
+        let fetched = proxy.blob_gets();
+        assert!(
+            fetched.iter().all(|d| !layers.contains(d)),
+            "{url}: layer blobs fetched: {fetched:?}"
+        );
+        assert_eq!(fetched.len(), 1, "{url}: the config only: {fetched:?}");
+        let secrets = rule(&remote, "security.config_secrets");
+        let patterns = rule(&remote, "budget.max_history_patterns");
+        let blob = rule(&remote, "budget.max_layer_blob_bytes");
+        if tag == "svc:bloated" {
+            assert_eq!(secrets["status"], "fail", "{secrets}");
+            assert_eq!(secrets["value"].as_f64(), Some(2.0), "{secrets}");
+            let named = secrets["contributors"].to_string();
+            assert!(
+                named.contains("SENTRY_DSN") && named.contains("DB_PASSWORD"),
+                "{named}"
+            );
+            // Never the values themselves.
+            assert!(!named.contains("predictor-db-pass-FAKE-0000"), "{named}");
+            assert_eq!(patterns["status"], "warn", "{patterns}");
+            let names = patterns["contributors"].to_string();
+            for needle in [
+                "package lists",
+                "recommended",
+                "keeps its cache",
+                "copies the whole build context",
+            ] {
+                assert!(names.contains(needle), "{needle}: {names}");
+            }
+            assert_eq!(patterns["value"].as_f64(), Some(7.0), "{patterns}");
+            assert_eq!(blob["status"], "fail", "{blob}");
+            assert_eq!(blob["value"].as_f64(), Some(27_246_331.0), "{blob}");
+        } else {
+            for r in [&secrets, &patterns, &blob] {
+                assert_eq!(r["status"], "pass", "{r}");
+            }
+            assert_eq!(patterns["value"].as_f64(), Some(0.0), "{patterns}");
+        }
+    }
+}

@@ -200,6 +200,16 @@ pub(super) fn budget_key(key: &str) -> Option<(Check, Kind, &'static str)> {
         ),
         "max_layer_bytes" => (Check::LayerBytes, Kind::Size, "budget.max_layer_bytes"),
         "max_layers" => (Check::Layers, Kind::Count, "budget.max_layers"),
+        "max_layer_blob_bytes" => (
+            Check::LayerBlobBytes,
+            Kind::Size,
+            "budget.max_layer_blob_bytes",
+        ),
+        "max_history_patterns" => (
+            Check::HistoryPatterns,
+            Kind::Count,
+            "budget.max_history_patterns",
+        ),
         _ => return None,
     })
 }
@@ -473,7 +483,7 @@ fn paths_section(
     }
 }
 
-/// `[security]`: the `root_user` rule.
+/// `[security]`: the `root_user` and `config_secrets` rules.
 fn security_section(
     table: &toml::Table,
     fail: &dyn Fn(&str, String) -> ConfigError,
@@ -481,19 +491,23 @@ fn security_section(
     let mut rules = Vec::new();
     for (key, v) in table {
         let label = format!("[security] {key}");
-        if key != "root_user" {
-            return Err(fail(
-                &label,
-                "unknown key in [security] (expected root_user)".to_string(),
-            ));
-        }
+        let rule: fn(&Raw, Origin) -> Result<RuleSpec, ValueError> = match key.as_str() {
+            "root_user" => root_user_rule,
+            "config_secrets" => config_secrets_rule,
+            _ => {
+                return Err(fail(
+                    &label,
+                    "unknown key in [security] (expected root_user, config_secrets)".to_string(),
+                ));
+            }
+        };
         let raw = toml_raw(v).ok_or_else(|| {
             fail(
                 &label,
                 "expected \"error\", \"warn\" or \"off\"".to_string(),
             )
         })?;
-        rules.push(root_user_rule(&raw, Origin::Config).map_err(|p| fail(&label, p.to_string()))?);
+        rules.push(rule(&raw, Origin::Config).map_err(|p| fail(&label, p.to_string()))?);
     }
     Ok(rules)
 }
@@ -545,6 +559,15 @@ pub(super) fn check_glob(s: &str) -> Result<(), BadGlob> {
 }
 
 pub(super) fn root_user_rule(raw: &Raw, origin: Origin) -> Result<RuleSpec, ValueError> {
+    switch_rule("security.root_user", Check::RootUser, raw, origin)
+}
+
+pub(super) fn config_secrets_rule(raw: &Raw, origin: Origin) -> Result<RuleSpec, ValueError> {
+    switch_rule("security.config_secrets", Check::ConfigSecrets, raw, origin)
+}
+
+/// A rule that is only a level: it fails on any count above 0.
+fn switch_rule(id: &str, check: Check, raw: &Raw, origin: Origin) -> Result<RuleSpec, ValueError> {
     let level = match raw {
         Raw::Bool(true) => Level::Error,
         Raw::Bool(false) => Level::Off,
@@ -554,8 +577,8 @@ pub(super) fn root_user_rule(raw: &Raw, origin: Origin) -> Result<RuleSpec, Valu
         other => return Err(ValueError::expected(LEVELS, format!("{other:?}"))),
     };
     Ok(RuleSpec {
-        id: "security.root_user".to_string(),
-        check: Check::RootUser,
+        id: id.to_string(),
+        check,
         limit: Measure::Count(0),
         level,
         origin,
@@ -687,6 +710,14 @@ ignore = ["/srv/app/fixtures/**"]
             (
                 "[security]\nroot_user = \"maybe\"\n",
                 "[security] root_user",
+            ),
+            (
+                "[security]\nconfig_secrets = \"maybe\"\n",
+                "[security] config_secrets",
+            ),
+            (
+                "[budget]\nmax_history_patterns = \"many\"\n",
+                "[budget] max_history_patterns",
             ),
             ("max_layers = 3\n", "max_layers"),
             ("[budget\n", "(syntax)"),

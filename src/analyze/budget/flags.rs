@@ -1,8 +1,8 @@
 //! Rules given as `check`'s flags, read through the config's value parsers.
 
 use super::config::{
-    ConfigError, Kind, Raw, RuleValue, baseline_key, budget_key, check_glob, merge, read_rule,
-    root_user_rule,
+    ConfigError, Kind, Raw, RuleValue, baseline_key, budget_key, check_glob, config_secrets_rule,
+    merge, read_rule, root_user_rule,
 };
 use super::rules::{CATEGORIES, Check, Level, Origin, RuleSpec, deny_rule};
 
@@ -19,6 +19,8 @@ pub struct FlagRules {
     pub allow: Vec<String>,
     /// `--root-user LEVEL`.
     pub root_user: Option<String>,
+    /// `--config-secrets LEVEL`.
+    pub config_secrets: Option<String>,
 }
 
 impl FlagRules {
@@ -29,6 +31,7 @@ impl FlagRules {
             && self.deny.is_empty()
             && self.allow.is_empty()
             && self.root_user.is_none()
+            && self.config_secrets.is_none()
     }
 }
 
@@ -117,6 +120,11 @@ pub fn apply_flags(rules: &mut Vec<RuleSpec>, flags: &FlagRules) -> Result<(), C
     if let Some(level) = &flags.root_user {
         let spec = root_user_rule(&Raw::Str(level.clone()), Origin::Flag)
             .map_err(|p| fail("--root-user", p.to_string()))?;
+        merge(rules, vec![spec]);
+    }
+    if let Some(level) = &flags.config_secrets {
+        let spec = config_secrets_rule(&Raw::Str(level.clone()), Origin::Flag)
+            .map_err(|p| fail("--config-secrets", p.to_string()))?;
         merge(rules, vec![spec]);
     }
     Ok(())

@@ -23,6 +23,8 @@ pub const BUDGET_KEYS: &[&str] = &[
     "max_user_wasted_percent",
     "max_layer_bytes",
     "max_layers",
+    "max_layer_blob_bytes",
+    "max_history_patterns",
 ];
 
 /// The keys of `[baseline]`.
@@ -36,7 +38,7 @@ pub const BASELINE_KEYS: &[&str] = &[
 pub const PATHS_KEYS: &[&str] = &["deny", "allow", "level"];
 
 /// The keys of `[security]`.
-pub const SECURITY_KEYS: &[&str] = &["root_user"];
+pub const SECURITY_KEYS: &[&str] = &["root_user", "config_secrets"];
 
 /// The keys of `[findings]`.
 pub const FINDINGS_KEYS: &[&str] = &["ignore", "rules"];

@@ -220,6 +220,31 @@ fn measure(
             (Measure::Count(new_error_findings(r, b).len() as u64), None)
         }
         Check::RootUser => (Measure::Count(u64::from(is_root_user(&r.image.user))), None),
+        Check::LayerBlobBytes => (
+            Measure::Bytes(r.layers.iter().map(|l| l.blob_bytes).max().unwrap_or(0)),
+            None,
+        ),
+        Check::ConfigSecrets => (Measure::Count(config_secrets(r).count() as u64), None),
+        Check::HistoryPatterns => (Measure::Count(history_patterns(r).count() as u64), None),
+    })
+}
+
+/// The secret findings the image config alone shows: `Env`, labels, the history.
+fn config_secrets(r: &InspectReport) -> impl Iterator<Item = &FindingInfo> {
+    r.findings
+        .iter()
+        .filter(|f| CONFIG_SECRETS.contains(&f.rule.as_str()))
+}
+
+/// Rules of the findings the image config's secrets are.
+const CONFIG_SECRETS: &[&str] = &["secret.config-env", "secret.label", "secret.history"];
+
+/// The `dockerfile_pattern` findings the history alone shows: all but the one that reads
+/// the installed packages.
+fn history_patterns(r: &InspectReport) -> impl Iterator<Item = &FindingInfo> {
+    r.findings.iter().filter(|f| {
+        f.category == "dockerfile_pattern"
+            && f.rule != "dockerfile_pattern.single-stage-build-tools"
     })
 }
 
@@ -454,6 +479,21 @@ fn contributors(
             None => Vec::new(),
         },
         Check::RootUser => Vec::new(),
+        Check::LayerBlobBytes => {
+            let max = rule.limit.as_f64();
+            layer_contributors(r, |l| l.blob_bytes)
+                .into_iter()
+                .filter(|c| c.bytes as f64 > max)
+                .collect()
+        }
+        Check::ConfigSecrets => config_secrets(r)
+            .take(TOP)
+            .map(finding_contributor)
+            .collect(),
+        Check::HistoryPatterns => history_patterns(r)
+            .take(TOP)
+            .map(finding_contributor)
+            .collect(),
     }
 }
 

@@ -110,6 +110,17 @@ pub enum Check {
     NewErrorFindings,
     /// The image's configured user is root.
     RootUser,
+    /// The largest layer blob as stored (what pulling that layer transfers).
+    LayerBlobBytes,
+    /// Secrets in the image config: `Env` values, labels, and build arguments or `ENV`
+    /// values recorded in the history (the `secret.config-env`, `secret.label` and
+    /// `secret.history` findings; not secret files, which need the layers).
+    ConfigSecrets,
+    /// Dockerfile patterns read from the history alone (apt lists kept, recommends, pip's
+    /// cache, the build context copied before the install, ADD of a URL, installs spread
+    /// over RUNs); `single-stage-build-tools` needs the installed packages, so it is not
+    /// one of them.
+    HistoryPatterns,
 }
 
 impl Check {
@@ -119,13 +130,24 @@ impl Check {
     }
 
     /// True when an image's manifest and config alone give this figure exactly: the
-    /// stored sizes of the layer blobs (their descriptors' sizes), how many layers, and
-    /// the configured user. Every other figure needs the layers' files: content sizes,
-    /// dive's figures, paths, and every finding category, since each also counts files
-    /// (`secret` key files beside `Env` secrets, `root_user` setuid files beside the
-    /// user, `dockerfile_pattern` the installed packages beside the history).
+    /// stored sizes of the layer blobs (their descriptors' sizes, the whole and the
+    /// largest), how many layers, the configured user, the secrets in the config
+    /// (`Env`, labels, the history's build arguments) and the patterns the history
+    /// shows. Every other figure needs the layers' files: content sizes, dive's figures,
+    /// paths, and every finding category, since each also counts files (`secret` key
+    /// files beside `Env` secrets, `root_user` setuid files beside the user,
+    /// `dockerfile_pattern` the installed packages beside the history); the
+    /// config-only rules above are their manifest-answerable parts.
     pub fn answered_by_manifest(&self) -> bool {
-        matches!(self, Check::BlobBytes | Check::Layers | Check::RootUser)
+        matches!(
+            self,
+            Check::BlobBytes
+                | Check::Layers
+                | Check::RootUser
+                | Check::LayerBlobBytes
+                | Check::ConfigSecrets
+                | Check::HistoryPatterns
+        )
     }
 }
 
