@@ -1,10 +1,11 @@
 //! `check` on a registry image answered from its manifest and config alone: when every
-//! rule needs only stored sizes, the layer count or the user, no layer blob is fetched
+//! rule needs only stored sizes, the layer count, the user, the config's secrets or the
+//! history's patterns, no layer blob is fetched
 //! (counted by a proxy in front of a real registry), and the verdict is the one a full
 //! read of the archive the image was pushed from gives. Any rule that needs the files
 //! fetches every layer.
 
-use crate::common::bin;
+use crate::common::{bin, fixtures};
 use crate::servers::{Auth, Fault, Proxy, Registry};
 use serde_json::Value;
 use std::path::Path;
