@@ -43,7 +43,7 @@ fn files_of(paths: &PathTable, visible: &VisibleByPath<'_>, list: &PathList) -> 
     let mut bytes = 0;
     let mut entries = Vec::new();
     let mut seen = HashSet::new();
-    for p in list.iter() {
+    list.for_each(|p| {
         if let Some(id) = paths.find(p)
             && let Some((e, b, _)) = visible.get(id)
             && seen.insert(e)
@@ -51,7 +51,7 @@ fn files_of(paths: &PathTable, visible: &VisibleByPath<'_>, list: &PathList) -> 
             bytes += b;
             entries.push(e);
         }
-    }
+    });
     (bytes, entries)
 }
 
@@ -345,11 +345,11 @@ pub(super) fn owners(ctx: &Ctx<'_>, wanted: &[PathId]) -> HashMap<PathId, Owner>
             .is_some_and(|x| x.fate == Fate::Visible)
     };
     let mut claim = |list: &PathList, owner: &dyn Fn() -> Owner| {
-        for p in list.iter() {
+        list.for_each(|p| {
             if let Some(&id) = by_bytes.get(p) {
                 out.entry(id).or_insert_with(owner);
             }
-        }
+        });
     };
     let mut pip_names: HashMap<&[u8], (&str, &str)> = HashMap::new();
     for (e, r) in &ctx.collected.records {

@@ -336,10 +336,12 @@ fn link_npm(
         }
         None
     };
-    let mut lock_dev: Option<HashSet<&[u8]>> = None;
+    let mut lock_dev: Option<HashSet<Vec<u8>>> = None;
     for r in visible {
         if let Record::NpmLock { dev } = r {
-            lock_dev.get_or_insert_with(HashSet::new).extend(dev.iter());
+            lock_dev
+                .get_or_insert_with(HashSet::new)
+                .extend(dev.to_vecs());
         }
     }
     let mut direct: Vec<u32> = Vec::new();
