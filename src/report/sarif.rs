@@ -12,7 +12,8 @@
 
 use super::ByteFormat;
 use super::check::contributor_line;
-use crate::model::check::CheckReport;
+use crate::model::check::{CheckReport, RuleResult};
+use crate::model::inspect::FindingInfo;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -197,115 +198,18 @@ pub fn render_at(
     let mut results = Vec::new();
     for rule in &r.rules {
         let index = rules.len();
-        let mut props = BTreeMap::new();
-        props.insert("origin".to_string(), rule.origin.clone().into());
-        props.insert("unit".to_string(), rule.unit.clone().into());
-        if let Some(t) = rule.threshold {
-            props.insert("threshold".to_string(), t.into());
-        }
-        rules.push(Descriptor {
-            id: rule.id.clone(),
-            name: rule.id.replace(['.', '_'], " "),
-            short_description: Text {
-                text: rule.description.clone(),
-            },
-            help: Text {
-                text: crate::report::check::fix_text(&rule.id, rule.fix.as_deref()),
-            },
-            default_configuration: Configuration {
-                level: match rule.level.as_str() {
-                    "error" => "error",
-                    "warn" => "warning",
-                    _ => "none",
-                },
-            },
-            properties: props,
-        });
-        let level = match rule.status.as_str() {
-            "fail" => "error",
-            "warn" => "warning",
-            _ => continue,
-        };
-        let mut text = format!("{}: {}", rule.id, rule.message);
-        for c in &rule.contributors {
-            text.push_str(&format!("\n- {}", contributor_line(c, bytes)));
-        }
-        if let Some(fix) = &rule.fix {
-            text.push_str(&format!("\nfix: {fix}"));
-        }
-        let mut locations: Vec<Location> = rule
-            .contributors
-            .iter()
-            .map(|c| location(image, c.layer, c.path.as_deref()))
-            .collect();
-        if locations.is_empty() {
-            locations.push(location(image, None, None));
-        }
-        let mut props = BTreeMap::new();
-        props.insert("status".to_string(), rule.status.clone().into());
-        if let Some(v) = rule.value {
-            props.insert("value".to_string(), v.into());
-        }
-        results.push(SarifResult {
-            rule_id: rule.id.clone(),
-            rule_index: index,
-            level,
-            message: Text { text },
-            locations,
-            properties: props,
-        });
+        rules.push(rule_descriptor(rule));
+        results.extend(rule_result(rule, index, image, bytes));
     }
     for f in &r.findings {
         let index = match rules.iter().position(|d| d.id == f.rule) {
             Some(i) => i,
             None => {
-                let mut props = BTreeMap::new();
-                props.insert("category".to_string(), f.category.clone().into());
-                rules.push(Descriptor {
-                    id: f.rule.clone(),
-                    name: f.rule.replace(['.', '_', '-'], " "),
-                    short_description: Text {
-                        text: format!("finding of category {}", f.category),
-                    },
-                    help: Text {
-                        text: f.fix.clone(),
-                    },
-                    default_configuration: Configuration {
-                        level: sarif_level(&f.severity),
-                    },
-                    properties: props,
-                });
+                rules.push(finding_descriptor(f));
                 rules.len() - 1
             }
         };
-        let mut text = if f.message.is_empty() {
-            format!("{} ({})", f.rule, bytes.format(f.bytes))
-        } else {
-            f.message.clone()
-        };
-        if !f.fix.is_empty() {
-            text.push_str(&format!("\nfix: {}", f.fix));
-        }
-        let mut locations: Vec<Location> = f
-            .paths
-            .iter()
-            .map(|p| location(image, f.layer, Some(p)))
-            .collect();
-        if locations.is_empty() {
-            locations.push(location(image, f.layer, None));
-        }
-        let mut props = BTreeMap::new();
-        props.insert("category".to_string(), f.category.clone().into());
-        props.insert("bytes".to_string(), f.bytes.into());
-        props.insert("saving_bytes".to_string(), f.saving_bytes.into());
-        results.push(SarifResult {
-            rule_id: f.rule.clone(),
-            rule_index: index,
-            level: sarif_level(&f.severity),
-            message: Text { text },
-            locations,
-            properties: props,
-        });
+        results.push(finding_result(f, index, image, bytes));
     }
     let log = Log {
         schema: SARIF_SCHEMA,
@@ -328,6 +232,129 @@ pub fn render_at(
     };
     serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// A `check` rule as a SARIF reporting descriptor.
+fn rule_descriptor(rule: &RuleResult) -> Descriptor {
+    let mut props = BTreeMap::new();
+    props.insert("origin".to_string(), rule.origin.clone().into());
+    props.insert("unit".to_string(), rule.unit.clone().into());
+    if let Some(t) = rule.threshold {
+        props.insert("threshold".to_string(), t.into());
+    }
+    Descriptor {
+        id: rule.id.clone(),
+        name: rule.id.replace(['.', '_'], " "),
+        short_description: Text {
+            text: rule.description.clone(),
+        },
+        help: Text {
+            text: crate::report::check::fix_text(&rule.id, rule.fix.as_deref()),
+        },
+        default_configuration: Configuration {
+            level: match rule.level.as_str() {
+                "error" => "error",
+                "warn" => "warning",
+                _ => "none",
+            },
+        },
+        properties: props,
+    }
+}
+
+/// A failed or warned `check` rule as a SARIF result (none for a pass or a skip),
+/// located at its contributors.
+fn rule_result(
+    rule: &RuleResult,
+    index: usize,
+    image: &str,
+    bytes: ByteFormat,
+) -> Option<SarifResult> {
+    let level = match rule.status.as_str() {
+        "fail" => "error",
+        "warn" => "warning",
+        _ => return None,
+    };
+    let mut text = format!("{}: {}", rule.id, rule.message);
+    for c in &rule.contributors {
+        text.push_str(&format!("\n- {}", contributor_line(c, bytes)));
+    }
+    if let Some(fix) = &rule.fix {
+        text.push_str(&format!("\nfix: {fix}"));
+    }
+    let mut locations: Vec<Location> = rule
+        .contributors
+        .iter()
+        .map(|c| location(image, c.layer, c.path.as_deref()))
+        .collect();
+    if locations.is_empty() {
+        locations.push(location(image, None, None));
+    }
+    let mut props = BTreeMap::new();
+    props.insert("status".to_string(), rule.status.clone().into());
+    if let Some(v) = rule.value {
+        props.insert("value".to_string(), v.into());
+    }
+    Some(SarifResult {
+        rule_id: rule.id.clone(),
+        rule_index: index,
+        level,
+        message: Text { text },
+        locations,
+        properties: props,
+    })
+}
+
+/// A finding's rule as a SARIF reporting descriptor (when no `check` rule has its id).
+fn finding_descriptor(f: &FindingInfo) -> Descriptor {
+    let mut props = BTreeMap::new();
+    props.insert("category".to_string(), f.category.clone().into());
+    Descriptor {
+        id: f.rule.clone(),
+        name: f.rule.replace(['.', '_', '-'], " "),
+        short_description: Text {
+            text: format!("finding of category {}", f.category),
+        },
+        help: Text {
+            text: f.fix.clone(),
+        },
+        default_configuration: Configuration {
+            level: sarif_level(&f.severity),
+        },
+        properties: props,
+    }
+}
+
+/// A finding as a SARIF result, located at its paths in its layer.
+fn finding_result(f: &FindingInfo, index: usize, image: &str, bytes: ByteFormat) -> SarifResult {
+    let mut text = if f.message.is_empty() {
+        format!("{} ({})", f.rule, bytes.format(f.bytes))
+    } else {
+        f.message.clone()
+    };
+    if !f.fix.is_empty() {
+        text.push_str(&format!("\nfix: {}", f.fix));
+    }
+    let mut locations: Vec<Location> = f
+        .paths
+        .iter()
+        .map(|p| location(image, f.layer, Some(p)))
+        .collect();
+    if locations.is_empty() {
+        locations.push(location(image, f.layer, None));
+    }
+    let mut props = BTreeMap::new();
+    props.insert("category".to_string(), f.category.clone().into());
+    props.insert("bytes".to_string(), f.bytes.into());
+    props.insert("saving_bytes".to_string(), f.saving_bytes.into());
+    SarifResult {
+        rule_id: f.rule.clone(),
+        rule_index: index,
+        level: sarif_level(&f.severity),
+        message: Text { text },
+        locations,
+        properties: props,
+    }
 }
 
 fn sarif_level(severity: &str) -> &'static str {
