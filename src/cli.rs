@@ -164,9 +164,9 @@ pub struct RemoteArgs {
     /// containers-certs.d(5) lays them out.
     #[arg(long, value_name = "DIR", help_heading = "Registry")]
     pub cert_dir: Option<PathBuf>,
-    /// Layers downloaded at once from a registry, each decoded as it arrives by a worker
-    /// of its own (on one core: one at a time, the others at most 8 MiB ahead); layers are
-    /// still applied in order.
+    /// Layers downloaded at once from a registry, at most: on two cores or more one per
+    /// core, each decoded as it arrives by a worker of its own; on one core one at a time,
+    /// the others at most 8 MiB ahead. Layers are still applied in order.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Registry")]
     pub jobs: u16,
 }

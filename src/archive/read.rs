@@ -466,11 +466,16 @@ pub(super) fn read_members(
     sink: &mut (dyn LayerSink + Send),
     opts: &ReadOptions,
 ) -> Result<RawArchive> {
-    let policy = sink.capture_policy().filter(|_| pipeline::cores() >= 2);
+    let cores = pipeline::cores();
+    let policy = sink.capture_policy().filter(|_| cores >= 2);
     if let Some(policy) = policy
         && let Some(taken) = members.take_blobs()
     {
-        let workers = pipeline::parallel::in_flight(taken.jobs, taken.blobs.len());
+        // A worker per core, as for a file, and no more than `--jobs`: a third zstd
+        // worker on two cores held a third window (svc-bloated: 110 MB peak against
+        // 84 MB for the file) and read no faster (0.88 s against 0.71 s one blob at a
+        // time, load 5).
+        let workers = pipeline::parallel::in_flight(cores.min(taken.jobs), taken.blobs.len());
         let named: Vec<(String, u64)> = taken
             .blobs
             .iter()
