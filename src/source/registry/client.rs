@@ -61,8 +61,7 @@ pub enum Schemes {
     PlainThenHttps,
 }
 
-/// Why a request failed, in words that name the registry and what to do.
-pub type Failure = String;
+pub use super::request_error::{Refusal, RequestError};
 
 /// A client for one repository.
 pub struct Client {
@@ -119,11 +118,13 @@ struct LazyTls {
 struct TlsSetupError(Arc<native_tls::Error>);
 
 impl LazyTls {
-    fn new(connect: &Connect) -> Result<LazyTls, Failure> {
+    fn new(connect: &Connect) -> Result<LazyTls, RequestError> {
         let mut extra_roots = Vec::new();
         if let Some(dir) = &connect.cert_dir {
-            let entries =
-                std::fs::read_dir(dir).map_err(|e| format!("--cert-dir {}: {e}", dir.display()))?;
+            let entries = std::fs::read_dir(dir).map_err(|error| RequestError::CertDir {
+                dir: dir.clone(),
+                error,
+            })?;
             let mut names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
             names.sort();
             for path in names {
@@ -131,11 +132,12 @@ impl LazyTls {
                 if path.extension().and_then(|e| e.to_str()) != Some("crt") {
                     continue;
                 }
-                let pem = std::fs::read(&path)
-                    .map_err(|e| format!("--cert-dir: {}: {e}", path.display()))?;
-                let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
-                    format!("--cert-dir: {}: not a PEM certificate: {e}", path.display())
+                let pem = std::fs::read(&path).map_err(|error| RequestError::CertRead {
+                    path: path.clone(),
+                    error,
                 })?;
+                let cert = native_tls::Certificate::from_pem(&pem)
+                    .map_err(|error| RequestError::CertNotPem { path, error })?;
                 extra_roots.push(cert);
             }
         }
@@ -183,7 +185,7 @@ impl Client {
         connect: &Connect,
         credentials: Option<Credentials>,
         credential_origin: String,
-    ) -> Result<Client, Failure> {
+    ) -> Result<Client, RequestError> {
         let timeout = Duration::from_secs(connect.timeout_secs.max(1));
         let agent = ureq::AgentBuilder::new()
             .tls_connector(Arc::new(LazyTls::new(connect)?))
@@ -212,13 +214,11 @@ impl Client {
             }
         };
         // Neither HTTPS (`https`) nor plain HTTP (`plain`) answered.
-        let neither = |https: &Ping, plain: &Ping| {
-            format!(
-                "registry {registry} does not answer over HTTPS ({}) nor plain HTTP ({}){}",
-                https.describe(),
-                plain.describe(),
-                cert_hint(https)
-            )
+        let neither = |https: &Ping, plain: &Ping| RequestError::NeitherScheme {
+            registry: registry.to_string(),
+            https: https.describe(),
+            plain: plain.describe(),
+            hint: cert_hint(https),
         };
         let pinged = match schemes {
             Schemes::HttpsOnly => client.ping().map_err(|p| {
@@ -227,7 +227,11 @@ impl Client {
                 } else {
                     ""
                 };
-                format!("registry {registry} does not answer: {}{hint}", p.describe())
+                RequestError::NoAnswer {
+                    registry: registry.to_string(),
+                    why: p.describe(),
+                    hint,
+                }
             })?,
             Schemes::HttpsThenPlain => match client.ping() {
                 Ok(c) => c,
@@ -236,10 +240,11 @@ impl Client {
                     client.ping().map_err(|p| neither(&e, &p))?
                 }
                 Err(p) => {
-                    return Err(format!(
-                        "registry {registry} does not answer: {}",
-                        p.describe()
-                    ));
+                    return Err(RequestError::NoAnswer {
+                        registry: registry.to_string(),
+                        why: p.describe(),
+                        hint: "",
+                    });
                 }
             },
             Schemes::PlainThenHttps => {
@@ -274,21 +279,21 @@ impl Client {
     }
 
     /// The `Authorization` header for the next request, fetching a token if needed.
-    fn authorization(&self, renew: bool) -> Result<Option<String>, Failure> {
+    fn authorization(&self, renew: bool) -> Result<Option<String>, RequestError> {
         match &self.challenge {
             None => Ok(None),
             Some(Challenge::Basic) => match &self.credentials {
                 Some(c) => Ok(Some(c.basic_header())),
-                None => Err(format!(
-                    "registry {} asks for a user name and password, and there are none for it ({}); pass --creds USER:PASS or --authfile FILE",
-                    self.registry, self.credential_origin
-                )),
+                None => Err(RequestError::NoCredentials {
+                    registry: self.registry.clone(),
+                    origin: self.credential_origin.clone(),
+                }),
             },
             Some(Challenge::Bearer { realm, service, .. }) => {
                 let mut token = self
                     .token
                     .lock()
-                    .map_err(|_| "internal error: token lock poisoned".to_string())?;
+                    .map_err(|_| RequestError::Internal("token lock poisoned"))?;
                 if renew || token.is_none() {
                     *token = Some(self.fetch_token(realm, service.as_deref())?);
                 }
@@ -298,7 +303,7 @@ impl Client {
     }
 
     /// The token flow of the distribution spec: `GET realm?service=..&scope=..`.
-    fn fetch_token(&self, realm: &str, service: Option<&str>) -> Result<String, Failure> {
+    fn fetch_token(&self, realm: &str, service: Option<&str>) -> Result<String, RequestError> {
         let scope = format!("repository:{}:pull", self.repository);
         let mut req = self.agent.get(realm).query("scope", &scope);
         if let Some(s) = service {
@@ -312,55 +317,56 @@ impl Client {
             Ok(r) => r,
             Err(ureq::Error::Status(code @ (401 | 403), _)) => {
                 return Err(if self.credentials.is_some() {
-                    format!(
-                        "registry {}: the token service refused the credentials from {} (HTTP {code}); check the user name and password",
-                        self.registry, self.credential_origin
-                    )
+                    RequestError::TokenRefused {
+                        registry: self.registry.clone(),
+                        origin: self.credential_origin.clone(),
+                        code,
+                    }
                 } else {
-                    format!(
-                        "registry {}: the token service wants credentials for {} (HTTP {code}), and there are none ({}); pass --creds USER:PASS or --authfile FILE",
-                        self.registry, self.repository, self.credential_origin
-                    )
+                    RequestError::TokenWantsCredentials {
+                        registry: self.registry.clone(),
+                        repository: self.repository.clone(),
+                        code,
+                        origin: self.credential_origin.clone(),
+                    }
                 });
             }
             Err(ureq::Error::Status(code, r)) => {
-                return Err(format!(
-                    "registry {}: the token service answered HTTP {code} {}",
-                    self.registry,
-                    r.status_text()
-                ));
+                return Err(RequestError::TokenStatus {
+                    registry: self.registry.clone(),
+                    code,
+                    text: r.status_text().to_string(),
+                });
             }
             Err(ureq::Error::Transport(t)) => {
-                return Err(format!(
-                    "registry {}: the token service does not answer: {t}",
-                    self.registry
-                ));
+                return Err(RequestError::TokenTransport {
+                    registry: self.registry.clone(),
+                    error: t.to_string(),
+                });
             }
         };
         let mut body = Vec::new();
         resp.into_reader()
             .take(1 << 20)
             .read_to_end(&mut body)
-            .map_err(|e| format!("registry {}: reading the token: {e}", self.registry))?;
+            .map_err(|error| RequestError::TokenRead {
+                registry: self.registry.clone(),
+                error,
+            })?;
         self.traffic
             .bytes
             .fetch_add(body.len() as u64, Ordering::Relaxed);
-        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
-            format!(
-                "registry {}: the token service's answer is not JSON",
-                self.registry
-            )
-        })?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|_| RequestError::TokenNotJson {
+                registry: self.registry.clone(),
+            })?;
         value
             .get("token")
             .or_else(|| value.get("access_token"))
             .and_then(|t| t.as_str())
             .map(str::to_string)
-            .ok_or_else(|| {
-                format!(
-                    "registry {}: the token service's answer holds no token",
-                    self.registry
-                )
+            .ok_or_else(|| RequestError::TokenMissing {
+                registry: self.registry.clone(),
             })
     }
 
@@ -372,7 +378,7 @@ impl Client {
         accept: &[&str],
         from: u64,
         what: &str,
-    ) -> Result<ureq::Response, Failure> {
+    ) -> Result<ureq::Response, RequestError> {
         let url = format!("{}/v2/{}/{path}", self.base, self.repository);
         let mut renewed = false;
         let mut attempt = 0;
@@ -410,17 +416,20 @@ impl Client {
                 Err(ureq::Error::Transport(t)) => (t.to_string(), None),
             };
             if attempt >= ATTEMPTS {
-                return Err(format!(
-                    "registry {}, repository {}: {what}: {} (after {ATTEMPTS} tries)",
-                    self.registry, self.repository, transient.0
-                ));
+                return Err(RequestError::RetriesExhausted {
+                    registry: self.registry.clone(),
+                    repository: self.repository.clone(),
+                    what: what.to_string(),
+                    last: transient.0,
+                    tries: ATTEMPTS,
+                });
             }
             std::thread::sleep(transient.1.unwrap_or_else(|| backoff(attempt)));
         }
     }
 
     /// One line for a 4xx answer: what the registry said and what to do.
-    fn refused(&self, code: u16, r: ureq::Response, what: &str) -> Failure {
+    fn refused(&self, code: u16, r: ureq::Response, what: &str) -> RequestError {
         let mut body = Vec::new();
         let _ = r.into_reader().take(64 * 1024).read_to_end(&mut body);
         let said = serde_json::from_slice::<serde_json::Value>(&body)
@@ -441,22 +450,24 @@ impl Client {
             });
         let said = said.map(|s| format!(" ({s})")).unwrap_or_default();
         let todo = match code {
-            401 if self.credentials.is_some() => format!(
-                "the registry refused the credentials from {}; check the user name and password",
-                self.credential_origin
-            ),
-            401 => format!(
-                "the registry wants credentials, and there are none ({}); pass --creds USER:PASS or --authfile FILE",
-                self.credential_origin
-            ),
-            403 => "the credentials may not pull this repository".to_string(),
-            404 => "no such tag, digest or repository; check the name (`skopeo list-tags docker://...` lists tags)".to_string(),
-            _ => "the registry refused the request".to_string(),
+            401 if self.credentials.is_some() => Refusal::CredentialsRefused {
+                origin: self.credential_origin.clone(),
+            },
+            401 => Refusal::NoCredentials {
+                origin: self.credential_origin.clone(),
+            },
+            403 => Refusal::Forbidden,
+            404 => Refusal::NotFound,
+            _ => Refusal::Other,
         };
-        format!(
-            "registry {}, repository {}: {what}: HTTP {code}{said}: {todo}",
-            self.registry, self.repository
-        )
+        RequestError::Refused {
+            registry: self.registry.clone(),
+            repository: self.repository.clone(),
+            what: what.to_string(),
+            code,
+            said: said.into(),
+            todo,
+        }
     }
 
     /// Reads a small object (a manifest, a config) whole, up to `limit` bytes.
@@ -466,7 +477,7 @@ impl Client {
         accept: &[&str],
         limit: u64,
         what: &str,
-    ) -> Result<(Vec<u8>, Option<String>), Failure> {
+    ) -> Result<(Vec<u8>, Option<String>), RequestError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -477,10 +488,13 @@ impl Client {
                 .and_then(|l| l.parse::<u64>().ok())
                 && len > limit
             {
-                return Err(format!(
-                    "registry {}, repository {}: {what} is {len} bytes, more than the limit of {limit} (--max-json-bytes)",
-                    self.registry, self.repository
-                ));
+                return Err(RequestError::TooLarge {
+                    registry: self.registry.clone(),
+                    repository: self.repository.clone(),
+                    what: what.to_string(),
+                    len,
+                    limit,
+                });
             }
             let mut body = Vec::new();
             match resp.into_reader().take(limit + 1).read_to_end(&mut body) {
@@ -489,10 +503,12 @@ impl Client {
                         .bytes
                         .fetch_add(body.len() as u64, Ordering::Relaxed);
                     if body.len() as u64 > limit {
-                        return Err(format!(
-                            "registry {}, repository {}: {what} is more than the limit of {limit} bytes (--max-json-bytes)",
-                            self.registry, self.repository
-                        ));
+                        return Err(RequestError::OverLimit {
+                            registry: self.registry.clone(),
+                            repository: self.repository.clone(),
+                            what: what.to_string(),
+                            limit,
+                        });
                     }
                     return Ok((body, content_type));
                 }
@@ -500,11 +516,14 @@ impl Client {
                     let _ = e;
                     std::thread::sleep(backoff(attempt));
                 }
-                Err(e) => {
-                    return Err(format!(
-                        "registry {}, repository {}: {what}: the connection broke: {e} (after {ATTEMPTS} tries)",
-                        self.registry, self.repository
-                    ));
+                Err(error) => {
+                    return Err(RequestError::BodyBroke {
+                        registry: self.registry.clone(),
+                        repository: self.repository.clone(),
+                        what: what.to_string(),
+                        error,
+                        tries: ATTEMPTS,
+                    });
                 }
             }
         }
@@ -708,7 +727,7 @@ impl BlobReader {
 
 /// Loads the certificates of `--cert-dir` early, so a bad folder fails before any
 /// request (and the tests can check the message).
-pub fn check_cert_dir(dir: &Path) -> Result<(), Failure> {
+pub fn check_cert_dir(dir: &Path) -> Result<(), RequestError> {
     LazyTls::new(&Connect {
         tls_verify: true,
         cert_dir: Some(dir.to_path_buf()),

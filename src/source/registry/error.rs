@@ -15,8 +15,9 @@ pub enum OpenError {
     Client {
         /// The image.
         label: String,
-        /// The client's message.
-        failure: client::Failure,
+        /// The client's error (in the message; not a source to print again). Boxed: it
+        /// is the largest variant's field, and clippy's `result_large_err` counts it.
+        failure: Box<client::RequestError>,
     },
     /// Credentials could not be looked up (a bad auth file, a credential helper that
     /// failed).

@@ -15,6 +15,7 @@ mod blobs;
 pub mod client;
 mod error;
 pub mod pair;
+mod request_error;
 
 pub use blobs::{Blob, Blobs};
 pub use error::OpenError;
@@ -126,10 +127,10 @@ fn json(bytes: &[u8], label: &str, what: &str) -> Result<serde_json::Value, Open
 }
 
 /// The client's `failure`, for the image `label`.
-fn client_error(label: &str) -> impl FnOnce(client::Failure) -> OpenError + '_ {
+fn client_error(label: &str) -> impl FnOnce(client::RequestError) -> OpenError + '_ {
     move |failure| OpenError::Client {
         label: label.to_string(),
-        failure,
+        failure: Box::new(failure),
     }
 }
 
