@@ -5,7 +5,7 @@
 
 use super::findings::Findings;
 use super::instruction::Instruction;
-use super::{Analysis, BaseSource};
+use super::{Analysis, BaseSource, VisibleFile};
 use crate::index::{Index, Layer};
 use crate::model::inspect::{
     BaseInfo, BuildArg, ByCauseInfo, DirInfo, DiveInfo, DuplicateInfo, FileInfo, FindingInfo,
@@ -67,13 +67,7 @@ pub fn summarize(index: &Index, a: &Analysis, source_path: &str, limits: Limits)
         top_files: a
             .top_files(index, limits.top, limits.by_stored)
             .iter()
-            .map(|f| FileInfo {
-                path: index.paths.display(f.path),
-                bytes: f.bytes,
-                stored_bytes: f.stored(index),
-                layer: usize::from(f.layer),
-                sha256: None,
-            })
+            .map(|f| file_info(index, f, None))
             .collect(),
         top_dirs: a
             .top_dirs(index, limits.depth, limits.top, limits.by_stored)
@@ -103,20 +97,28 @@ fn all_files(index: &Index, a: &Analysis) -> Vec<FileInfo> {
         .waste
         .visible
         .iter()
-        .map(|f| FileInfo {
-            path: index.paths.display(f.path),
-            bytes: f.bytes,
-            stored_bytes: f.stored(index),
-            layer: usize::from(f.layer),
-            sha256: index
+        .map(|f| {
+            let sha256 = index
                 .entries
                 .get(f.entry as usize)
                 .and_then(|e| index.digest_of(e))
-                .map(|d| d.to_string()),
+                .map(|d| d.to_string());
+            file_info(index, f, sha256)
         })
         .collect();
     all.sort_by(|x, y| x.path.cmp(&y.path));
     all
+}
+
+/// A visible file as the report lists it.
+fn file_info(index: &Index, f: &VisibleFile, sha256: Option<String>) -> FileInfo {
+    FileInfo {
+        path: index.paths.display(f.path),
+        bytes: f.bytes,
+        stored_bytes: f.stored(index),
+        layer: usize::from(f.layer),
+        sha256,
+    }
 }
 
 /// One layer: its blob, its counts, what it hides and is hidden, its instruction.
