@@ -370,6 +370,19 @@ fn layer_contributors(r: &InspectReport, by: impl Fn(&LayerInfo) -> u64) -> Vec<
         .collect()
 }
 
+/// The layers whose figure (`by`) is over the rule's limit, largest first.
+fn layers_over(
+    rule: &RuleSpec,
+    r: &InspectReport,
+    by: impl Fn(&LayerInfo) -> u64,
+) -> Vec<Contributor> {
+    let max = rule.limit.as_f64();
+    layer_contributors(r, by)
+        .into_iter()
+        .filter(|c| c.bytes as f64 > max)
+        .collect()
+}
+
 fn finding_contributor(f: &FindingInfo) -> Contributor {
     Contributor {
         path: f.paths.first().cloned(),
@@ -403,13 +416,7 @@ fn contributors(
             .take(TOP)
             .map(|f| file(&f.path, f.layer, f.bytes, None))
             .collect(),
-        Check::LayerBytes => {
-            let max = rule.limit.as_f64();
-            layer_contributors(r, |l| l.content_bytes)
-                .into_iter()
-                .filter(|c| c.bytes as f64 > max)
-                .collect()
-        }
+        Check::LayerBytes => layers_over(rule, r, |l| l.content_bytes),
         Check::Layers => Vec::new(),
         Check::HiddenBytes => r
             .hidden_paths
@@ -479,13 +486,7 @@ fn contributors(
             None => Vec::new(),
         },
         Check::RootUser => Vec::new(),
-        Check::LayerBlobBytes => {
-            let max = rule.limit.as_f64();
-            layer_contributors(r, |l| l.blob_bytes)
-                .into_iter()
-                .filter(|c| c.bytes as f64 > max)
-                .collect()
-        }
+        Check::LayerBlobBytes => layers_over(rule, r, |l| l.blob_bytes),
         Check::ConfigSecrets => config_secrets(r)
             .take(TOP)
             .map(finding_contributor)
