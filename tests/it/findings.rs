@@ -13,6 +13,13 @@ use synth::{Flavour, History, Image, Layer, Options};
 
 /// Reads `path` with the collector and runs the findings stage with `opts`.
 fn find_with(path: &Path, opts: &findings::Options) -> (Index, Findings) {
+    let (index, _, f) = analyse(path, opts);
+    (index, f)
+}
+
+/// Reads `path` with the collector and runs the analysis and the findings stage with
+/// `opts`, as the library's pipeline does.
+pub fn analyse(path: &Path, opts: &findings::Options) -> (Index, Analysis, Findings) {
     let mut collector = Collector::default();
     let index = deadweight::pipeline::read_index(
         &Source::Path(path.to_path_buf()),
@@ -23,7 +30,7 @@ fn find_with(path: &Path, opts: &findings::Options) -> (Index, Findings) {
     let analysis = Analysis::new(&index, &BaseHint::default());
     let collected = collector.resolve(&index);
     let f = Findings::new(&index, &analysis, &collected, opts);
-    (index, f)
+    (index, analysis, f)
 }
 
 fn find(path: &Path) -> (Index, Findings) {

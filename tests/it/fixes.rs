@@ -4,26 +4,14 @@
 //! claim against what `svc-slim` measures.
 
 use crate::common::{fixtures, temp_file};
-use deadweight::analyze::findings::collect::Collector;
+use deadweight::analyze::Analysis;
 use deadweight::analyze::findings::{self, Findings, Fix};
-use deadweight::analyze::{Analysis, BaseHint};
 use deadweight::index::Index;
-use deadweight::source::Source;
 use std::path::Path;
 use synth::{Flavour, History, Image, Layer, Options};
 
 fn find(path: &Path) -> (Index, Analysis, Findings) {
-    let mut collector = Collector::default();
-    let index = deadweight::pipeline::read_index(
-        &Source::Path(path.to_path_buf()),
-        &deadweight::pipeline::Options::default(),
-        Some(&mut collector),
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let analysis = Analysis::new(&index, &BaseHint::default());
-    let collected = collector.resolve(&index);
-    let f = Findings::new(&index, &analysis, &collected, &findings::Options::default());
-    (index, analysis, f)
+    crate::findings::analyse(path, &findings::Options::default())
 }
 
 /// The one fix of `kind`.

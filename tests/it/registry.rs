@@ -218,15 +218,7 @@ fn registry_layers_decoded_in_parallel_report_as_read_one_at_a_time() {
     }
     // The 1 MB blob cut 100 kB in, while other workers fetch the rest: resumed.
     let want = ok_json(&[&reg.url("tiny:gzip")]);
-    let biggest = want["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .max_by_key(|l| l["blob_bytes"].as_u64())
-        .unwrap()["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let biggest = largest_blob(&want);
     let proxy = Proxy::start(&reg.host, Fault::CutDigest(biggest, 100_000));
     let got = ok_json(&["--jobs", "3", &format!("docker://{}/tiny:gzip", proxy.addr)]);
     // Asked for twice: cut, then resumed.
@@ -397,13 +389,7 @@ fn registry_failures_are_one_line_naming_registry_and_layer() {
     let want = ok_json(&[&reg.url("tiny:1")]);
     let layers = want["layers"].as_array().unwrap();
     let first = layers[0]["digest"].as_str().unwrap().to_string();
-    let biggest = layers
-        .iter()
-        .max_by_key(|l| l["blob_bytes"].as_u64())
-        .unwrap()["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let biggest = largest_blob(&want);
 
     // A missing tag, a missing repository.
     let err = failure(&[&reg.url("tiny:nope")]);
@@ -563,4 +549,17 @@ fn registry_token_auth() {
     assert!(!err.contains("nope-nope"), "{err}");
     let err = failure(&[&url]);
     assert!(err.contains("--creds USER:PASS"), "{err}");
+}
+
+/// The digest of the largest layer blob an inspect document lists.
+fn largest_blob(doc: &Value) -> String {
+    doc["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|l| l["blob_bytes"].as_u64())
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
