@@ -226,6 +226,35 @@ fn registry_layers_decoded_in_parallel_report_as_read_one_at_a_time() {
     assert_eq!(figures(got, false), figures(want, false));
 }
 
+/// A blob is asked for before a layer worker starts on it (`src/source/registry/ahead.rs`),
+/// so the registry's delay before each blob's first byte is off the read's critical path.
+/// The proxy holds back every layer blob's answer until it has had `--jobs` + 2 blob
+/// requests (the config's, the first layer's and the `--jobs` after it): a client that
+/// asks for a blob only once a worker starts on it has at most `--jobs` waiting, and would
+/// wait the proxy's 20 s out.
+#[test]
+fn registry_blobs_are_asked_for_ahead_of_their_reads() {
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return; // One core reads one blob at a time (downloads ahead, `--jobs` of them).
+    }
+    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
+        return;
+    };
+    reg.push_oci_archive(&formats.join("tiny.oci.tar"), "tiny:1", &[]);
+    let want = ok_json(&[&reg.url("tiny:1")]);
+    let proxy = Proxy::start(&reg.host, Fault::HoldLayers(3 + 2));
+    let got = ok_json(&["--jobs", "3", &format!("docker://{}/tiny:1", proxy.addr)]);
+    let gets = proxy.blob_gets();
+    let layers = gets.len() - 1;
+    assert!(layers > 3, "tiny has more layers than --jobs: {gets:?}");
+    assert_eq!(
+        proxy.fired.load(std::sync::atomic::Ordering::SeqCst),
+        layers,
+        "every layer blob asked for ahead, each once: {gets:?}"
+    );
+    assert_eq!(figures(got, false), figures(want, false));
+}
+
 /// A multi-platform OCI layout like `docker buildx --platform linux/amd64,linux/arm64`
 /// writes: two images sharing layers, and an attestation manifest (`unknown/unknown`).
 pub(crate) fn multi_platform_layout(from: &Path, dir: &Path) {

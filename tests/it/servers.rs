@@ -456,6 +456,11 @@ pub enum Fault {
     Unavailable,
     /// Nothing: relays every request as it is (and records it, as every fault does).
     Count,
+    /// Every blob request after the first (the config's) is held back until this many
+    /// blob requests have arrived, 20 s at most; `fired` counts those let through in
+    /// time. A client that asks for a blob only once a reader starts on it has at most
+    /// one request per reader waiting, and never gets there.
+    HoldLayers(usize),
 }
 
 /// A TCP proxy in front of a registry that breaks things once.
@@ -623,6 +628,21 @@ fn relay(
                 fired.fetch_add(1, Ordering::SeqCst);
                 // The response head is a few hundred bytes; cut `after` bytes past it.
                 cut.store(sent.load(Ordering::SeqCst) + 600 + after, Ordering::SeqCst);
+            }
+            Fault::HoldLayers(wanted)
+                if first.starts_with("GET ")
+                    && first.contains("/blobs/sha256:")
+                    && blobs.fetch_add(1, Ordering::SeqCst) > 0 =>
+            {
+                let start = Instant::now();
+                while blobs.load(Ordering::SeqCst) < wanted
+                    && start.elapsed() < Duration::from_secs(20)
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                if blobs.load(Ordering::SeqCst) >= wanted {
+                    fired.fetch_add(1, Ordering::SeqCst);
+                }
             }
             _ => {}
         }

@@ -13,6 +13,7 @@
 //! registry ignores ranges). Every blob's size and SHA-256 are checked against its
 //! descriptor as it streams.
 
+use super::ahead::Asked;
 use super::auth::{Challenge, Credentials, parse_challenge};
 use sha2::{Digest as _, Sha256};
 use std::io::{self, Read};
@@ -24,6 +25,12 @@ use std::time::Duration;
 /// Tries per request, the first included.
 pub const ATTEMPTS: u32 = 4;
 
+/// Connections to the registry kept open between requests (ureq keeps one by default).
+/// Blob requests are sent ahead of their reads (`ahead.rs`), up to `--jobs` of them
+/// beside the `--jobs` being read: a connection freed by one is then there for the next,
+/// instead of a new TCP (and TLS) handshake per blob.
+const IDLE_CONNECTIONS: usize = 16;
+
 /// Counters of what was asked of the network (for `--verbose`-style reports and the
 /// measurements of the manifest-only check).
 #[derive(Debug, Default)]
@@ -32,6 +39,11 @@ pub struct Traffic {
     pub requests: AtomicU64,
     /// Body bytes received.
     pub bytes: AtomicU64,
+    /// Blob bodies opened from their start, and the nanoseconds their readers waited in
+    /// all for the answers (`DEADWEIGHT_TIMINGS`: the latency before each blob).
+    pub blob_answers: AtomicU64,
+    /// See [`Traffic::blob_answers`].
+    pub blob_answer_wait_ns: AtomicU64,
 }
 
 /// How to reach a registry.
@@ -191,6 +203,7 @@ impl Client {
             .tls_connector(Arc::new(LazyTls::new(connect)?))
             .timeout_connect(timeout)
             .timeout_read(timeout)
+            .max_idle_connections_per_host(IDLE_CONNECTIONS)
             .user_agent(concat!("deadweight/", env!("CARGO_PKG_VERSION")))
             .build();
         let https = format!("https://{api_host}");
@@ -557,6 +570,8 @@ pub struct BlobReader {
     size: u64,
     what: String,
     body: Option<Box<dyn Read + Send + Sync>>,
+    /// Where the answer to a request sent ahead arrives, until the first read.
+    asked: Option<Asked>,
     /// Bytes delivered so far.
     offset: u64,
     /// Bytes the current body must skip first (a registry that ignored our range).
@@ -578,6 +593,7 @@ impl BlobReader {
             size,
             what,
             body: None,
+            asked: None,
             offset: 0,
             skip: 0,
             hasher: Sha256::new(),
@@ -587,16 +603,43 @@ impl BlobReader {
         }
     }
 
+    /// The client, path and name in messages of this blob's request, for
+    /// [`super::ahead::Requests`] to send it ahead.
+    pub(super) fn request(&self) -> (Arc<Client>, String, String) {
+        let path = format!("blobs/{}", self.digest);
+        (Arc::clone(&self.client), path, self.what.clone())
+    }
+
+    /// Takes the answer to this blob's request from `asked` instead of asking on the
+    /// first read (a resumed read asks itself).
+    pub(super) fn answer_from(&mut self, asked: Asked) {
+        self.asked = Some(asked);
+    }
+
     fn open(&mut self) -> io::Result<()> {
-        let resp = self
-            .client
-            .get(
+        let started = std::time::Instant::now();
+        let asked = match self.asked.take() {
+            Some(asked) if self.offset == 0 => asked.answer(),
+            _ => None,
+        };
+        let answer = match asked {
+            Some(answer) => answer,
+            None => self.client.get(
                 &format!("blobs/{}", self.digest),
                 &[],
                 self.offset,
                 &self.what,
-            )
-            .map_err(io::Error::other)?;
+            ),
+        };
+        if self.offset == 0 {
+            let traffic = &self.client.traffic;
+            let waited = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            traffic.blob_answers.fetch_add(1, Ordering::Relaxed);
+            traffic
+                .blob_answer_wait_ns
+                .fetch_add(waited, Ordering::Relaxed);
+        }
+        let resp = answer.map_err(io::Error::other)?;
         // 206: the range we asked for; 200: the whole blob again.
         self.skip = if resp.status() == 206 { 0 } else { self.offset };
         self.body = Some(resp.into_reader());

@@ -10,6 +10,7 @@
 //! as its bytes arrive; up to [`Options::jobs`] layers are downloaded at once, each into a
 //! bounded buffer, while the layers are still applied in order.
 
+mod ahead;
 pub mod auth;
 mod blobs;
 pub mod client;
@@ -590,7 +591,7 @@ pub struct Members {
     /// The blob handed out last, kept to explain a failure ([`MemberSource::failure`]).
     current: Option<Blob>,
     /// The images the blobs come from, kept alive while they download.
-    _images: Vec<RemoteImage>,
+    images: Vec<RemoteImage>,
 }
 
 impl Members {
@@ -609,7 +610,7 @@ impl Members {
             small,
             blobs,
             current: None,
-            _images: images,
+            images,
         }
     }
 }
@@ -646,7 +647,12 @@ impl MemberSource for Members {
         if blobs.jobs < 2 || blobs.waiting.len() < 2 || !blobs.started.is_empty() {
             return None;
         }
-        let taken = std::mem::take(&mut blobs.waiting)
+        let mut waiting = std::mem::take(&mut blobs.waiting);
+        let mut readers: Vec<&mut BlobReader> = waiting.iter_mut().map(|(_, r)| r).collect();
+        let requests = ahead::Requests::ask_ahead(&mut readers, blobs.jobs);
+        // The first blobs' requests go out now, while the workers start.
+        requests.send_from(0);
+        let taken = waiting
             .into_iter()
             .map(|(member, reader)| SourceBlob {
                 name: member.name,
@@ -658,6 +664,27 @@ impl MemberSource for Members {
             blobs: taken,
             jobs: blobs.jobs,
         })
+    }
+}
+
+impl Drop for Members {
+    /// With `DEADWEIGHT_TIMINGS`: how long the blob readers waited for their requests'
+    /// answers, the latency a read from a file has not.
+    fn drop(&mut self) {
+        if !crate::timings::wanted() {
+            return;
+        }
+        let (mut count, mut nanos) = (0, 0);
+        for image in &self.images {
+            count += image.client.traffic.blob_answers.load(Ordering::Relaxed);
+            nanos += image
+                .client
+                .traffic
+                .blob_answer_wait_ns
+                .load(Ordering::Relaxed);
+        }
+        let what = "registry blob readers (for their requests' answers)";
+        crate::timings::waited(what, nanos as f64 / 1e9, count);
     }
 }
 
