@@ -5,17 +5,23 @@
 #                                                 ../shared/fixtures)
 #   DW_CHECK=target/debug/deadweight ...           the binary whose `check` answers from the
 #                                                 manifest (default DEADWEIGHT)
+#   DW_BASE=/tmp/deadweight-main ...               also times this binary's registry and
+#                                                 file reads, interleaved (before/after)
 #
 # Starts docker-registry on a free port and `podman system service` in temporary folders
 # (both killed by PID at the end), pushes the README sample and the largest fixture with
 # skopeo, then times, RUNS times each and interleaved: deadweight on docker:// (layer
 # workers decoding `--jobs` blobs at once, and `--jobs 1`: one at a time), on the same
 # blobs as an OCI archive file, `skopeo copy docker://... oci:DIR` (copying alone), and
-# `docker-daemon:` against `podman save | deadweight -`. Prints median seconds and peak RSS.
+# `docker-daemon:` against `podman save | deadweight -`. Prints median seconds, peak RSS,
+# the CPU (user+sys) of the command, and for registry reads the CPU docker-registry spent
+# serving them: on two cores the server shares, the registry read's wall time follows
+# the sum (docs/performance.md, "Registry reads: where the rest goes").
 set -euo pipefail
 echo "load before: $(uptime)"; lscpu | grep -E 'Model name|^CPU\(s\)'
 DW=$(realpath "${1:-target/release/deadweight}")
 FIX=$(realpath "${2:-../shared/fixtures}")
+if [ -n "${DW_BASE:-}" ]; then DW_BASE=$(realpath "$DW_BASE"); fi
 RUNS=${RUNS:-5}
 work=$(mktemp -d)
 pids=()
@@ -43,12 +49,20 @@ skopeo copy -q --dest-compress --dest-compress-format gzip \
 "${P[@]}" load -q -i "$work/bloated-gz.oci.tar" >/dev/null
 "${P[@]}" tag "$("${P[@]}" images -q | head -1)" bloated:1
 
-declare -A T M
+declare -A T M C S
+tck=$(getconf CLK_TCK)
+server_ticks() { awk '{print $14 + $15}' "/proc/${pids[0]}/stat"; }
 run() { # name, command...
   local name=$1; shift
-  local out="failed failed"
-  if /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>&1; then out=$(tail -1 "$work/time"); fi
-  T[$name]+="${out% *} "; M[$name]+="${out#* } "
+  local e=failed m=failed u=0 s=0 before after
+  before=$(server_ticks)
+  if /usr/bin/time -o "$work/time" -f '%e %M %U %S' "$@" >/dev/null 2>&1; then
+    read -r e m u s < <(tail -1 "$work/time")
+  fi
+  after=$(server_ticks)
+  T[$name]+="$e "; M[$name]+="$m "
+  C[$name]+="$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u + s}') "
+  S[$name]+="$(awk -v a="$after" -v b="$before" -v t="$tck" 'BEGIN {printf "%.2f", (a - b) / t}') "
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for i in $(seq "$RUNS"); do
@@ -58,14 +72,19 @@ for i in $(seq "$RUNS"); do
     # workers decoded registry blobs in parallel.
     run "$img registry --jobs 1" "$DW" inspect -q --format json --jobs 1 "docker://$REG/$img:1"
     run "$img file" "$DW" inspect -q --format json "$work/$img.oci.tar"
+    if [ -n "${DW_BASE:-}" ]; then
+      run "$img registry (DW_BASE)" "$DW_BASE" inspect -q --format json "docker://$REG/$img:1"
+      run "$img file (DW_BASE)" "$DW_BASE" inspect -q --format json "$work/$img.oci.tar"
+    fi
     rm -rf "$work/copy"; run "$img skopeo-copy" skopeo copy -q --src-tls-verify=false "docker://$REG/$img:1" "oci:$work/copy"
     run "$img docker-daemon" env DOCKER_HOST="unix://$work/p.sock" "$DW" inspect -q --format json "docker-daemon:$img:1"
     run "$img podman-save-pipe" sh -c "$(printf '%q ' "${P[@]}") save $img:1 | $DW inspect -q --format json -"
   done
 done
-printf '%-30s %10s %12s\n' case 'median s' 'peak RSS KB'
+printf '%-30s %10s %12s %8s %10s\n' case 'median s' 'peak RSS KB' 'CPU s' 'server s'
 while IFS= read -r k; do
-  printf '%-30s %10s %12s\n' "$k" "$(echo "${T[$k]}" | median)" "$(echo "${M[$k]}" | median)"
+  printf '%-30s %10s %12s %8s %10s\n' "$k" "$(echo "${T[$k]}" | median)" \
+    "$(echo "${M[$k]}" | median)" "$(echo "${C[$k]}" | median)" "$(echo "${S[$k]}" | median)"
 done < <(printf '%s\n' "${!T[@]}" | sort)
 echo "load after: $(uptime)"
 # `check` answered from the manifest and config (rules on stored size, layer count, user):
