@@ -116,7 +116,7 @@ fn file_info(index: &Index, f: &VisibleFile, sha256: Option<String>) -> FileInfo
         path: index.paths.display(f.path),
         bytes: f.bytes,
         stored_bytes: f.stored(index),
-        layer: usize::from(f.layer),
+        layer: usize::from(f.layer(index)),
         sha256,
     }
 }

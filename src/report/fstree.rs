@@ -175,7 +175,7 @@ impl FsTree {
                 (
                     index.paths.display(f.path),
                     (f.bytes, f.stored(index)),
-                    usize::from(f.layer),
+                    usize::from(f.layer(index)),
                 )
             })
             .collect();

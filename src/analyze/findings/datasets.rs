@@ -278,7 +278,7 @@ pub(super) fn dataset_dir_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>, packages: &
                 entry: f.entry,
                 path: f.path,
                 bytes: f.bytes,
-                layer: f.layer,
+                layer: f.layer(ctx.index),
                 visible: true,
             });
         }

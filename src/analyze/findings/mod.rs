@@ -79,7 +79,7 @@ impl Findings {
             findings: Vec::new(),
             claims: vec![0; index.entries.len()],
         };
-        let visible = VisibleByPath::new(&a.waste.visible, index.paths.len());
+        let visible = VisibleByPath::new(index, &a.waste.visible);
         let packages = attribution::attribute_packages(&ctx, &visible);
         // The order matters: within a category, an entry belongs to the first finding
         // that claims it. A dataset directory's finding holds all its data files, so it

@@ -262,10 +262,10 @@ pub(super) fn privilege_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
             continue;
         }
         if e.mode & 0o6000 != 0 {
-            setuid.push((f.layer, paths.display(f.path)));
+            setuid.push((e.layer, paths.display(f.path)));
         }
         if e.mode & 0o002 != 0 {
-            writable.push((f.layer, paths.display(f.path)));
+            writable.push((e.layer, paths.display(f.path)));
         }
     }
     for (rule, list, sev, fix, what) in [

@@ -64,7 +64,7 @@ impl<'a> Ctx<'a> {
                 entry: f.entry,
                 path: f.path,
                 bytes: f.bytes,
-                layer: f.layer,
+                layer: f.layer(self.index),
                 visible: true,
             },
             None => {
@@ -90,27 +90,28 @@ impl<'a> Ctx<'a> {
 /// The visible file at each path: a table by path id (ids are dense), a fraction of
 /// a hash map's memory on an image of 200k files.
 pub(super) struct VisibleByPath<'a> {
+    index: &'a Index,
     pub files: &'a [VisibleFile],
     /// Index into `files` by path id; `u32::MAX` where no file is visible.
     at: Vec<u32>,
 }
 
 impl<'a> VisibleByPath<'a> {
-    pub fn new(files: &'a [VisibleFile], paths: usize) -> VisibleByPath<'a> {
-        let mut at = vec![u32::MAX; paths];
+    pub fn new(index: &'a Index, files: &'a [VisibleFile]) -> VisibleByPath<'a> {
+        let mut at = vec![u32::MAX; index.paths.len()];
         for (i, f) in files.iter().enumerate() {
             if let (Some(slot), Ok(i)) = (at.get_mut(f.path as usize), u32::try_from(i)) {
                 *slot = i;
             }
         }
-        VisibleByPath { files, at }
+        VisibleByPath { index, files, at }
     }
 
     /// The entry, bytes and layer of the file visible at `path`.
     pub fn get(&self, path: PathId) -> Option<(u32, u64, u16)> {
         let i = *self.at.get(path as usize)?;
         let f = self.files.get(i as usize)?;
-        Some((f.entry, f.bytes, f.layer))
+        Some((f.entry, f.bytes, f.layer(self.index)))
     }
 }
 
