@@ -290,13 +290,22 @@ impl<'i> IndexBuilder<'i> {
     /// Puts the layers `image` names in order, applies them, and returns the index.
     pub fn finish(self, raw: &RawArchive, image: ImageManifest) -> Result<Index> {
         let IndexBuilder {
-            paths,
-            digests,
-            link_targets,
+            mut paths,
+            mut digests,
+            mut link_targets,
             mut layers,
-            entries: read,
+            entries: mut read,
             ..
         } = self;
+        // The tables grew by doubling while reading: up to half of each is capacity never
+        // used (about 9 MB of the 42 MB they took on the 50-layer whiteout image). Large ones
+        // are mapped on their own (src/main.rs), so the unused part was never resident
+        // and giving it back moves no bytes; it keeps the heap's figures honest, and the
+        // tables of a small image, which live in the heap, tight.
+        paths.shrink_to_fit();
+        digests.shrink_to_fit();
+        link_targets.shrink_to_fit();
+        read.shrink_to_fit();
         let mut warnings: Vec<String> = raw.warnings.clone();
         warnings.extend(image.warnings.iter().cloned());
         let layer_history = layer_history(&image, &mut warnings);

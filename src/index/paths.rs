@@ -75,6 +75,13 @@ pub enum PathNote {
 }
 
 impl PathTable {
+    /// Gives back the capacity the node and name tables grew beyond what they hold (the
+    /// lookup table stays: shrinking it would rehash every path).
+    pub fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.names.shrink_to_fit();
+    }
+
     /// The number of distinct paths (the root included).
     pub fn len(&self) -> usize {
         self.nodes.len()
