@@ -19,7 +19,7 @@
 //! for none. Bytes, retries and the digest check are the blob reader's, as before: an
 //! answer that breaks off later is resumed with a range request as any other.
 
-use super::client::{BlobReader, Client, RequestError};
+use super::client::{AskedAhead, BlobReader, Client, RequestError};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
@@ -73,11 +73,11 @@ impl Requests {
             .unzip();
         let requests = Arc::new(Requests { unsent, ahead });
         for (index, (reader, answer)) in readers.iter_mut().zip(answers).enumerate() {
-            reader.answer_from(Asked {
+            reader.answer_from(Box::new(Asked {
                 requests: Arc::clone(&requests),
                 index,
                 answer,
-            });
+            }));
         }
         requests
     }
@@ -102,11 +102,11 @@ impl Requests {
     }
 }
 
-impl Asked {
+impl AskedAhead for Asked {
     /// The blob's answer, once its reader starts: sends its request (if not sent yet) and
     /// the next ones', then waits for its own. `None` if the request was never sent (no
     /// thread could be had): the reader then sends it itself.
-    pub(super) fn answer(self) -> Option<Answer> {
+    fn answer(self: Box<Self>) -> Option<Answer> {
         self.requests.send_from(self.index);
         self.answer.recv().ok()
     }

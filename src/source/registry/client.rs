@@ -13,7 +13,6 @@
 //! registry ignores ranges). Every blob's size and SHA-256 are checked against its
 //! descriptor as it streams.
 
-use super::ahead::Asked;
 use super::auth::{Challenge, Credentials, parse_challenge};
 use sha2::{Digest as _, Sha256};
 use std::io::{self, Read};
@@ -558,6 +557,14 @@ impl Ping {
     }
 }
 
+/// Where the answer to a blob request sent ahead of its read arrives (`ahead.rs`; a
+/// trait, so that this file, which `ahead.rs` builds on, does not import it back).
+pub(super) trait AskedAhead: Send {
+    /// The answer, once the blob's reader starts; `None` if the request was never sent:
+    /// the reader then sends it itself.
+    fn answer(self: Box<Self>) -> Option<Result<ureq::Response, RequestError>>;
+}
+
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(200u64 << attempt.min(6))
 }
@@ -571,7 +578,7 @@ pub struct BlobReader {
     what: String,
     body: Option<Box<dyn Read + Send + Sync>>,
     /// Where the answer to a request sent ahead arrives, until the first read.
-    asked: Option<Asked>,
+    asked: Option<Box<dyn AskedAhead>>,
     /// Bytes delivered so far.
     offset: u64,
     /// Bytes the current body must skip first (a registry that ignored our range).
@@ -612,7 +619,7 @@ impl BlobReader {
 
     /// Takes the answer to this blob's request from `asked` instead of asking on the
     /// first read (a resumed read asks itself).
-    pub(super) fn answer_from(&mut self, asked: Asked) {
+    pub(super) fn answer_from(&mut self, asked: Box<dyn AskedAhead>) {
         self.asked = Some(asked);
     }
 
