@@ -24,6 +24,7 @@ pub mod layer;
 pub mod manifest;
 mod marks;
 
+mod pass_over;
 mod pipeline;
 mod read;
 mod sniff;

@@ -5,8 +5,9 @@
 
 use super::digest;
 use super::layer::{self, CapturePolicy, Compression, LayerSink};
+use super::pass_over::PassOver;
 use super::pipeline;
-use super::pipeline::parallel::{Batch, LayerBytes};
+use super::pipeline::parallel::LayerBytes;
 use super::sniff::{Sniffed, describe, looks_like_tar, peek, sniff, starts_like_tar_header};
 use super::{
     Counting, Member, MemberContent, RawArchive, ReadOptions, Walk, normalize_member, read_member,
@@ -17,10 +18,9 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::Receiver;
 
 /// What a layer worker records of one layer, for the main pass's parser to replay.
-type Recording = Receiver<Batch>;
+use pipeline::parallel::Recording;
 
 /// Reads an archive from any reader (a file, a pipe, bytes in memory), named `label` in
 /// messages.
@@ -35,9 +35,9 @@ pub fn read_stream<R: Read>(
     finish(label, result, outcome)
 }
 
-/// Whether the archive file at `path` is read with its compressed layers decoded in
-/// parallel ([`parallel`]), and by how many workers: not on one core, not when it holds
-/// fewer than two compressed layers or is compressed as a whole, and not for a sink whose
+/// Whether the archive file at `path` is read with its layers read in parallel
+/// ([`parallel`]), and by how many workers: not on one core, not when it holds fewer than
+/// two layers or is compressed as a whole, and not for a sink whose
 /// capture choices cannot be made off its own thread.
 pub(super) fn plan_parallel(
     path: &Path,
@@ -53,8 +53,8 @@ pub(super) fn plan_parallel(
     Some((planned, workers))
 }
 
-/// [`read_stream`] of the archive file `file` at `path`, whose `planned` compressed
-/// layers `workers` workers read beside the main pass, each from its own offset.
+/// [`read_stream`] of the archive file `file` at `path`, whose `planned` layers
+/// `workers` workers read beside the main pass, each from its own offset.
 pub(super) fn read_file_parallel(
     label: &str,
     path: &Path,
@@ -68,6 +68,9 @@ pub(super) fn read_file_parallel(
         return read_stream(label, file, sink, opts);
     };
     let offsets: Vec<u64> = planned.iter().map(|p| p.offset).collect();
+    // The workers read these members; the main pass only walks past them.
+    let len = file.metadata().map_or(u64::MAX, |m| m.len());
+    let file = PassOver::new(file, len, planned.iter().map(|p| (p.offset, p.size)));
     let layers = planned
         .into_iter()
         .map(|planned| LayerBytes::File {
@@ -101,9 +104,10 @@ fn read_with_workers(
     opts: &ReadOptions,
     walk: impl FnOnce(&pipeline::Feeder, Vec<Recording>) -> Result<RawArchive, Walk>,
 ) -> Result<RawArchive> {
-    let (jobs, recordings) = pipeline::parallel::jobs(layers, workers);
+    let ahead = Arc::default();
+    let (jobs, recordings) = pipeline::parallel::jobs(layers, workers, &ahead);
     let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
+    let read = std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 let _cpu = crate::timings::ThreadCpu("layer worker");
@@ -111,11 +115,30 @@ fn read_with_workers(
             });
         }
         let (result, outcome) = pipeline::run(sink, opts, |feeder| walk(feeder, recordings));
+        // A worker ahead may be waiting for the replay, which is over.
+        ahead.close();
         // After a failure, the workers take no new layer (the recordings' receivers
         // are gone, so the current ones stop at their next batch).
         next.store(jobs.len(), Ordering::Relaxed);
         finish(label, result, outcome)
-    })
+    });
+    give_back_freed_pages();
+    read
+}
+
+/// Returns to the system the free pages inside the heap: those of the recordings, now
+/// replayed. The index grew beside them in the same heap, so glibc cannot shrink it from
+/// its top, and the analysis reused little of the freed memory: on the ML archive (two
+/// workers, 8 MiB of recordings ahead) RSS stayed 10 MB above a sequential read's when
+/// the read ended and the peak of the whole run rose from 49 MB to 55 MB. `malloc_trim`
+/// gives those pages back (madvise), and takes under a millisecond.
+fn give_back_freed_pages() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own free lists; no pointer of ours is
+    // involved.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Merges what the parser thread learned into the reader's archive, and picks the error

@@ -15,6 +15,7 @@
 //! reported.
 
 pub(super) mod parallel;
+mod plain;
 
 use super::chunk::{Chunk, Piece, RingWriter};
 use super::digest::Digest;
@@ -23,7 +24,7 @@ use super::layer::{self, Compression, ContentSink, LayerBlob, LayerError, LayerS
 use super::marks::{GZIP_STEP, Marks, Stored};
 use super::sniff::looks_like_tar;
 use super::{MemberContent, ReadOptions};
-use parallel::Batch;
+use parallel::Recording;
 use sha2::{Digest as _, Sha256};
 use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
@@ -53,7 +54,7 @@ enum Msg {
     /// replayed here in its turn.
     Deferred {
         name: String,
-        recording: Receiver<Batch>,
+        recording: Recording,
     },
 }
 
@@ -76,7 +77,7 @@ pub(crate) struct Feeder {
     ring: RefCell<Option<RingWriter>>,
     failed: Arc<AtomicBool>,
     /// The recordings of members that workers read, by the member's offset in the archive.
-    deferred: RefCell<Vec<(u64, Receiver<Batch>)>>,
+    deferred: RefCell<Vec<(u64, Recording)>>,
 }
 
 impl Feeder {
@@ -90,12 +91,12 @@ impl Feeder {
     }
 
     /// Members at these offsets of the archive are read by workers: their recordings.
-    pub(crate) fn defer(&self, recordings: Vec<(u64, Receiver<Batch>)>) {
+    pub(crate) fn defer(&self, recordings: Vec<(u64, Recording)>) {
         *self.deferred.borrow_mut() = recordings;
     }
 
     /// The recording of the member at `offset`, if a worker reads it.
-    pub(crate) fn take_deferred(&self, offset: u64) -> Option<Receiver<Batch>> {
+    pub(crate) fn take_deferred(&self, offset: u64) -> Option<Recording> {
         let mut deferred = self.deferred.borrow_mut();
         let at = deferred.iter().position(|(o, _)| *o == offset)?;
         Some(deferred.swap_remove(at).1)
@@ -103,7 +104,7 @@ impl Feeder {
 
     /// Hands the member `name`, which a worker reads, to the parser, which replays the
     /// worker's `recording` in its turn.
-    pub(crate) fn deferred(&self, name: &str, recording: Receiver<Batch>) -> Result<(), Stop> {
+    pub(crate) fn deferred(&self, name: &str, recording: Recording) -> Result<(), Stop> {
         self.send(Msg::Deferred {
             name: name.to_string(),
             recording,
