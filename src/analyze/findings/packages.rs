@@ -495,13 +495,12 @@ pub fn parent(path: &[u8]) -> &[u8] {
 
 /// Joins `rel` to the directory `base`, resolving `.` and `..`.
 pub fn resolve(base: &[u8], rel: &[u8]) -> Vec<u8> {
-    let mut parts: Vec<&[u8]> = if rel.first() == Some(&b'/') {
-        Vec::new()
-    } else {
-        base.split(|&b| b == b'/')
-            .filter(|p| !p.is_empty())
-            .collect()
-    };
+    // Sized up front: this runs for every line of every RECORD (over 100,000 on the ML
+    // benchmark image), and growing the two vectors made half a million reallocs.
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(32);
+    if rel.first() != Some(&b'/') {
+        parts.extend(base.split(|&b| b == b'/').filter(|p| !p.is_empty()));
+    }
     for p in rel.split(|&b| b == b'/') {
         match p {
             b"" | b"." => {}
@@ -511,7 +510,7 @@ pub fn resolve(base: &[u8], rel: &[u8]) -> Vec<u8> {
             _ => parts.push(p),
         }
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(base.len() + rel.len() + 1);
     for p in parts {
         out.push(b'/');
         out.extend_from_slice(p);

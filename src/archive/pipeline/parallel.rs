@@ -175,6 +175,17 @@ pub(crate) struct Events {
 }
 
 impl Events {
+    /// An empty batch with room for [`BATCH_BYTES`] in each vector: filled from empty,
+    /// they were reallocated about 16 times per batch, on the allocator the replay
+    /// thread shares (one malloc arena, src/main.rs), which made the workers and the
+    /// replay wait for its lock thousands of times per read.
+    fn sized() -> Events {
+        Events {
+            bytes: Vec::with_capacity(BATCH_BYTES),
+            events: Vec::with_capacity(BATCH_BYTES / std::mem::size_of::<Event>()),
+        }
+    }
+
     fn keep(&mut self, bytes: &[u8]) -> Range<usize> {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(bytes);
@@ -238,7 +249,7 @@ impl Recorder {
         if self.batch.events.is_empty() || self.closed {
             return;
         }
-        let mut events = std::mem::take(&mut self.batch);
+        let mut events = std::mem::replace(&mut self.batch, Events::sized());
         // A batch waits in its channel until the replay reaches its layer: without the
         // spare capacity its vectors grew by doubling, 8 MiB of recordings ahead held
         // up to twice that (on the ML archive, peak RSS during the read 54 MB against
@@ -495,7 +506,7 @@ fn read_one(
         layer: job.layer,
         ahead: Arc::clone(&job.ahead),
         policy,
-        batch: Events::default(),
+        batch: Events::sized(),
         closed: false,
         waits: waits.take(),
     };
@@ -626,12 +637,11 @@ pub(crate) fn replay(
                                 let max = opts.limits.max_entries;
                                 return Err(refused(LayerError::ImageEntries(max)));
                             }
+                            // The sink is not asked what to capture again: a sink with a
+                            // capture policy decides by path and size alone, and the
+                            // recorder asked it. (Asking again classified every path
+                            // twice: 40 ms of the ML image's read, perf.)
                             let raw = batch.raw(e);
-                            if e.kind == RawKind::Regular {
-                                // The sink's own choice is the recorder's (the same
-                                // policy); asking keeps its state as a read would.
-                                let _ = sink.capture(raw.path, e.size);
-                            }
                             sink.entry(&raw)
                                 .map_err(|e| refused(LayerError::Refused(e)))?;
                         }
