@@ -4,7 +4,6 @@
 //! needs one copy; the hidden copies are `hidden` findings). One finding per rule and layer
 //! that wrote its files.
 
-use super::magic::Magic;
 use super::matcher::Hits;
 use super::model::Category;
 use super::shipped::{Acc, Ctx, Shipped, in_halves};
@@ -30,12 +29,7 @@ pub(super) fn path_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>) {
                     continue;
                 };
                 let dir = dir_rules.of(paths.parent(s.path));
-                let m = ctx
-                    .collected
-                    .magic
-                    .get(&s.entry)
-                    .copied()
-                    .unwrap_or(Magic::Unknown);
+                let m = ctx.collected.magic_of(s.entry);
                 if !matcher.matches_into(paths, s.path, dir, m, &mut hits) || !hits.any() {
                     continue;
                 }

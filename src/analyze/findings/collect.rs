@@ -49,6 +49,13 @@ pub struct Collected {
     pub secrets: Vec<SecretFile>,
 }
 
+impl Collected {
+    /// The magic of entry `entry`'s content: [`Magic::Unknown`] when none was recognised.
+    pub fn magic_of(&self, entry: u32) -> Magic {
+        self.magic.get(&entry).copied().unwrap_or(Magic::Unknown)
+    }
+}
+
 /// Normalises a tar name the way the index does, enough for choosing what to capture:
 /// leading `./` and `/` dropped, a `/` put in front. Into `out`, which is reused.
 fn norm_into(path: &[u8], out: &mut Vec<u8>) {

@@ -220,12 +220,7 @@ pub(super) fn dataset_dir_findings(ctx: &Ctx<'_>, acc: &mut Acc<'_>, packages: &
     let data: Vec<bool> = visible
         .iter()
         .map(|f| {
-            let magic = ctx
-                .collected
-                .magic
-                .get(&f.entry)
-                .copied()
-                .unwrap_or(Magic::Unknown);
+            let magic = ctx.collected.magic_of(f.entry);
             f.bytes > 0
                 && !owned.get(f.entry as usize).copied().unwrap_or(true)
                 && is_data(paths.name(f.path), magic)
