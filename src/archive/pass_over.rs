@@ -8,8 +8,11 @@
 //! read. A read inside such a member returns its length without filling the buffer,
 //! and the next real read seeks to where the walk is.
 
+use super::Progress;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 pub(super) struct PassOver<R> {
     inner: R,
@@ -22,12 +25,19 @@ pub(super) struct PassOver<R> {
     next: usize,
     /// `inner` is not at `pos`: seek before reading.
     moved: bool,
+    /// Counts the bytes read, not those passed over (the workers count theirs).
+    progress: Option<Arc<Progress>>,
 }
 
 impl<R: Read + Seek> PassOver<R> {
     /// `inner`, at its start, `len` bytes long, with the members at `skip` (offset and
-    /// size, in file order) passed over.
-    pub(super) fn new(inner: R, len: u64, skip: impl IntoIterator<Item = (u64, u64)>) -> Self {
+    /// size, in file order) passed over; what it reads is counted in `progress`.
+    pub(super) fn new(
+        inner: R,
+        len: u64,
+        skip: impl IntoIterator<Item = (u64, u64)>,
+        progress: Option<Arc<Progress>>,
+    ) -> Self {
         let skip = skip
             .into_iter()
             .map(|(offset, size)| offset.min(len)..offset.saturating_add(size).min(len))
@@ -39,6 +49,7 @@ impl<R: Read + Seek> PassOver<R> {
             skip,
             next: 0,
             moved: false,
+            progress,
         }
     }
 }
@@ -65,6 +76,9 @@ impl<R: Read + Seek> Read for PassOver<R> {
         }
         let n = self.inner.read(buf.get_mut(..want).unwrap_or_default())?;
         self.pos += n as u64;
+        if let Some(p) = &self.progress {
+            p.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        }
         Ok(n)
     }
 }
@@ -90,7 +104,7 @@ mod tests {
     fn passes_over_the_ranges_and_reads_the_rest() {
         let data: Vec<u8> = (0..100u8).collect();
         for step in [1, 3, 7, 64, 200] {
-            let r = PassOver::new(Cursor::new(&data), 100, [(10, 20), (30, 5), (90, 50)]);
+            let r = PassOver::new(Cursor::new(&data), 100, [(10, 20), (30, 5), (90, 50)], None);
             let got = read_all(r, step);
             assert_eq!(got.len(), 100, "step {step}: every byte is counted");
             for (i, b) in got.iter().enumerate() {
@@ -107,7 +121,7 @@ mod tests {
     #[test]
     fn a_member_past_the_end_of_a_truncated_file_reads_short() {
         let data = vec![7u8; 50];
-        let r = PassOver::new(Cursor::new(&data), 50, [(40, 100)]);
+        let r = PassOver::new(Cursor::new(&data), 50, [(40, 100)], None);
         assert_eq!(read_all(r, 16).len(), 50);
     }
 }

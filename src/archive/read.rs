@@ -68,9 +68,16 @@ pub(super) fn read_file_parallel(
         return read_stream(label, file, sink, opts);
     };
     let offsets: Vec<u64> = planned.iter().map(|p| p.offset).collect();
-    // The workers read these members; the main pass only walks past them.
+    // The workers read these members; the main pass only walks past them. Progress is
+    // counted where bytes are read: by the workers, and for the rest by `PassOver`, not
+    // by the main pass, which would show the whole archive read at once.
     let len = file.metadata().map_or(u64::MAX, |m| m.len());
-    let file = PassOver::new(file, len, planned.iter().map(|p| (p.offset, p.size)));
+    let skip = planned.iter().map(|p| (p.offset, p.size));
+    let file = PassOver::new(file, len, skip, opts.progress.clone());
+    let walk_opts = ReadOptions {
+        progress: None,
+        ..opts.clone()
+    };
     let layers = planned
         .into_iter()
         .map(|planned| LayerBytes::File {
@@ -87,7 +94,7 @@ pub(super) fn read_file_parallel(
         opts,
         |feeder, recordings| {
             feeder.defer(offsets.into_iter().zip(recordings).collect());
-            walk_stream(label, file, feeder, opts)
+            walk_stream(label, file, feeder, &walk_opts)
         },
     )
 }

@@ -537,12 +537,21 @@ fn read_into(
                 .map_err(|e| MemberError::Read(format!("cannot open the archive again: {e}")))?;
             file.seek(SeekFrom::Start(offset))
                 .map_err(|e| MemberError::Read(super::super::layer::describe_io(&e, "member")))?;
+            // The main pass passes over this member: its bytes are counted here.
+            if let Some(p) = progress {
+                p.layer_begun();
+            }
+            let counted = super::super::Counting {
+                inner: (&file).take(size),
+                progress: progress.cloned(),
+                total: Arc::new(AtomicU64::new(0)),
+            };
             if plain {
-                let read = super::plain::record((&file).take(size), size, recorder, opts);
+                let read = super::plain::record(counted, size, recorder, opts);
                 recorder.flush();
                 return read;
             }
-            record(label, (&file).take(size), size, recorder, opts)
+            record(label, counted, size, recorder, opts)
         }
         LayerBytes::Stream { size, stream } => {
             let taken = stream.lock().ok().and_then(|mut s| s.take());
