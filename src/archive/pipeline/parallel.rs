@@ -876,6 +876,38 @@ mod tests {
         assert_eq!(fourth.recv_timeout(Duration::from_secs(10)), Ok(None));
     }
 
+    /// Progress counts every byte of the archive once, where it is read (the workers'
+    /// members by the workers, the rest by the main pass), and every layer, as a
+    /// sequential read does.
+    #[test]
+    fn progress_counts_the_archive_once_when_workers_read_it() {
+        for compression in [synth::Compression::None, synth::Compression::Zstd] {
+            let file = archive(compression);
+            let len = std::fs::metadata(file.path()).expect("metadata").len();
+            for cores in [1, 2] {
+                super::super::TEST_CORES.with(|c| c.set(Some(cores)));
+                let progress = Arc::new(Progress::default());
+                let opts = crate::pipeline::Options {
+                    read: ReadOptions {
+                        progress: Some(Arc::clone(&progress)),
+                        ..ReadOptions::default()
+                    },
+                    ..crate::pipeline::Options::default()
+                };
+                let read = crate::pipeline::read_index(
+                    &Source::Path(file.path().to_path_buf()),
+                    &opts,
+                    None,
+                );
+                super::super::TEST_CORES.with(|c| c.set(None));
+                assert!(read.is_ok(), "{compression:?}, {cores} cores");
+                let what = format!("{compression:?}, {cores} cores");
+                assert_eq!(progress.bytes.load(Ordering::Relaxed), len, "{what}");
+                assert_eq!(progress.layer.load(Ordering::Relaxed), 10, "{what}");
+            }
+        }
+    }
+
     #[test]
     fn only_archive_files_with_several_layers_are_planned() {
         let one_layer = synth::write_archive(
