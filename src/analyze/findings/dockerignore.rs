@@ -183,11 +183,10 @@ pub(super) fn context_layers(index: &Index, analysis: &Analysis) -> Vec<bool> {
         .collect()
 }
 
-pub(super) fn suggest_dockerignore(
-    index: &Index,
-    analysis: &Analysis,
-    findings: &[Finding],
-) -> Vec<IgnoreLine> {
+/// Whether a `.dockerignore` line is suggested for `f`'s files when a COPY took them from
+/// the build context: the categories nobody ships on purpose, except a package's own
+/// test fixture that looks like a secret.
+pub(super) fn ignorable(f: &Finding) -> bool {
     const CATS: &[Category] = &[
         Category::Vcs,
         Category::Dataset,
@@ -199,13 +198,18 @@ pub(super) fn suggest_dockerignore(
         Category::TempFile,
         Category::LogFile,
     ];
+    CATS.contains(&f.category) && f.rule != "secret.package-fixture"
+}
+
+pub(super) fn suggest_dockerignore(
+    index: &Index,
+    analysis: &Analysis,
+    findings: &[Finding],
+) -> Vec<IgnoreLine> {
     let dests = context_copies(index, base_layers(index, analysis));
     let paths = &index.paths;
     let mut lines: BTreeMap<String, (u64, Category, HashSet<u32>)> = BTreeMap::new();
-    for f in findings
-        .iter()
-        .filter(|f| CATS.contains(&f.category) && f.rule != "secret.package-fixture")
-    {
+    for f in findings.iter().filter(|f| ignorable(f)) {
         // A dataset directory's finding: one line for the directory.
         let dataset_dir = (f.rule == "dataset.many-files")
             .then(|| f.paths.first())

@@ -263,19 +263,10 @@ fn rank_of(f: &Finding, in_context: bool, in_run: bool, deleted: &[bool]) -> Opt
         return (f.category == Category::DockerfilePattern).then(|| rank("note"));
     }
     let dead = Category::HEADLINE.contains(&f.category);
-    let ignorable = matches!(
-        f.category,
-        Category::Vcs
-            | Category::Dataset
-            | Category::Notebook
-            | Category::TestSuite
-            | Category::Docs
-            | Category::Secret
-            | Category::PackageCache
-            | Category::TempFile
-            | Category::LogFile
-    ) || rule == "hidden.deleted-later";
-    if in_context && ignorable && rule != "secret.package-fixture" {
+    // What `suggest_dockerignore` writes a line for, and files deleted in a later layer
+    // (never needed in the context).
+    let ignorable = super::dockerignore::ignorable(f) || rule == "hidden.deleted-later";
+    if in_context && ignorable {
         return Some(rank(DOCKERIGNORE));
     }
     if !dead {
