@@ -119,6 +119,31 @@ fn sha256(bytes: &[u8]) -> String {
     )
 }
 
+/// `bytes` (`what`) must hash to their descriptor's `digest` and have its `size`, stated
+/// in `whose` descriptor (`index's`, `manifest's`).
+fn check_described(
+    bytes: &[u8],
+    digest: &str,
+    size: u64,
+    label: &str,
+    what: String,
+    whose: &str,
+    advice: &'static str,
+) -> Result<(), OpenError> {
+    let got = sha256(bytes);
+    if got == digest && bytes.len() as u64 == size {
+        return Ok(());
+    }
+    Err(OpenError::Mismatch {
+        label: label.to_string(),
+        what,
+        bytes: bytes.len(),
+        got,
+        described: format!("{whose} {size}"),
+        advice,
+    })
+}
+
 fn json(bytes: &[u8], label: &str, what: &str) -> Result<serde_json::Value, OpenError> {
     serde_json::from_slice(bytes).map_err(|error| OpenError::NotJson {
         label: label.to_string(),
@@ -185,16 +210,8 @@ pub fn open_beside(
             &format!("manifest {digest} ({plat})"),
             opts,
         )?;
-        if sha256(&b) != digest || b.len() as u64 != size {
-            return Err(OpenError::Mismatch {
-                what: format!("manifest {digest} ({plat})"),
-                bytes: b.len(),
-                got: sha256(&b),
-                described: format!("index's {size}"),
-                advice: "",
-                label,
-            });
-        }
+        let what = format!("manifest {digest} ({plat})");
+        check_described(&b, &digest, size, &label, what, "index's", "")?;
         platform = Some(plat);
         bytes = b;
         media = m;
@@ -221,16 +238,17 @@ pub fn open_beside(
                 .0
         }
     };
-    if sha256(&config) != config_digest || config.len() as u64 != config_size {
-        return Err(OpenError::Mismatch {
-            what: format!("config {config_digest}"),
-            bytes: config.len(),
-            got: sha256(&config),
-            described: format!("manifest's {config_size}"),
-            advice: "; the blob is corrupt in the registry",
-            label,
-        });
-    }
+    let what = format!("config {config_digest}");
+    let advice = "; the blob is corrupt in the registry";
+    check_described(
+        &config,
+        &config_digest,
+        config_size,
+        &label,
+        what,
+        "manifest's",
+        advice,
+    )?;
     let layers = layer_descriptors(&manifest, &label)?;
     Ok(RemoteImage {
         label,
