@@ -27,7 +27,7 @@ use super::super::Progress;
 use super::super::layer::{
     Capture, CapturePolicy, LayerBlob, LayerError, LayerSink, RawEntry, RawKind, Refused,
 };
-use super::super::sniff::looks_like_tar;
+use super::super::sniff::{Sniffed, sniff};
 use super::{Digest, MemberContent, MemberError, ReadOptions};
 use crate::source::BlobStream;
 use std::fs::File;
@@ -103,27 +103,24 @@ pub(crate) fn plan(path: &Path) -> Option<Vec<Planned>> {
             continue;
         }
         let (offset, size) = (entry.raw_file_position(), entry.size());
-        let mut magic = [0u8; 4];
-        if size < 4 || read_at(&file, &mut magic, offset).is_err() {
+        // The member's first bytes, which the main pass sniffs the same way.
+        let mut buf = [0u8; 512];
+        let head = buf
+            .get_mut(..usize::try_from(size).unwrap_or(512).min(512))
+            .unwrap_or_default();
+        if read_at(&file, head, offset).is_err() {
             continue;
         }
-        if magic.starts_with(b"\x1f\x8b") || magic == *b"\x28\xb5\x2f\xfd" {
-            found.push(Planned {
-                offset,
-                size,
-                plain: false,
-            });
-            continue;
-        }
-        // The main pass's own test for a layer tar (`sniff`), on the same first bytes.
-        let mut head = [0u8; 512];
-        if size >= 512 && read_at(&file, &mut head, offset).is_ok() && looks_like_tar(&head) {
-            found.push(Planned {
-                offset,
-                size,
-                plain: true,
-            });
-        }
+        let plain = match sniff(head) {
+            Sniffed::Gzip | Sniffed::Zstd => false,
+            Sniffed::Tar => true,
+            _ => continue,
+        };
+        found.push(Planned {
+            offset,
+            size,
+            plain,
+        });
     }
     (found.len() >= 2).then_some(found)
 }
@@ -175,10 +172,11 @@ pub(crate) struct Events {
 }
 
 impl Events {
-    /// An empty batch with room for [`BATCH_BYTES`] in each vector: filled from empty,
-    /// they were reallocated about 16 times per batch, on the allocator the replay
-    /// thread shares (one malloc arena, src/main.rs), which made the workers and the
-    /// replay wait for its lock thousands of times per read.
+    /// The recorder's own batch, which it fills and empties in place, with room for
+    /// [`BATCH_BYTES`] in each vector: grown from empty, they were reallocated about 16
+    /// times per batch, on the allocator the replay thread shares (one malloc arena,
+    /// src/main.rs), which made the workers and the replay wait for its lock thousands of
+    /// times per read.
     fn sized() -> Events {
         Events {
             bytes: Vec::with_capacity(BATCH_BYTES),
@@ -541,11 +539,7 @@ fn read_into(
             if let Some(p) = progress {
                 p.layer_begun();
             }
-            let counted = super::super::Counting {
-                inner: (&file).take(size),
-                progress: progress.cloned(),
-                total: Arc::new(AtomicU64::new(0)),
-            };
+            let counted = counting((&file).take(size), progress);
             if plain {
                 let read = super::plain::record(counted, size, recorder, opts);
                 recorder.flush();
@@ -558,12 +552,13 @@ fn read_into(
             let Some(mut stream) = taken else {
                 return Err(MemberError::Internal("a blob was read twice"));
             };
-            let counting = super::super::Counting {
-                inner: &mut stream,
-                progress: progress.cloned(),
-                total: Arc::new(AtomicU64::new(0)),
-            };
-            let read = record(label, counting, *size, recorder, opts);
+            let read = record(
+                label,
+                counting(&mut stream, progress),
+                *size,
+                recorder,
+                opts,
+            );
             match read {
                 // The blob's own size or digest failure explains what the decoder or
                 // the parser said of its bytes; not worth a download once the main
@@ -574,6 +569,16 @@ fn read_into(
                 read => read,
             }
         }
+    }
+}
+
+/// A layer's bytes as a worker reads them, counted in `progress`: the main pass reads
+/// none of them.
+fn counting<R: Read>(inner: R, progress: Option<&Arc<Progress>>) -> super::super::Counting<R> {
+    super::super::Counting {
+        inner,
+        progress: progress.cloned(),
+        total: Arc::new(AtomicU64::new(0)),
     }
 }
 
@@ -725,22 +730,12 @@ mod tests {
     /// Reads `path` as if the machine had `cores` cores; everything a report is made
     /// of, as text, or the error.
     fn read(path: &Path, cores: usize, verify: bool) -> String {
-        super::super::TEST_CORES.with(|c| c.set(Some(cores)));
         let mut collector = Collector::default();
-        let opts = crate::pipeline::Options {
-            read: ReadOptions {
-                verify,
-                ..ReadOptions::default()
-            },
-            ..crate::pipeline::Options::default()
+        let opts = ReadOptions {
+            verify,
+            ..ReadOptions::default()
         };
-        let read = crate::pipeline::read_index(
-            &Source::Path(path.to_path_buf()),
-            &opts,
-            Some(&mut collector),
-        );
-        super::super::TEST_CORES.with(|c| c.set(None));
-        let index = match read {
+        let index = match read_on(path, cores, opts, Some(&mut collector)) {
             Ok(index) => index,
             Err(e) => return format!("error: {e}"),
         };
@@ -758,6 +753,24 @@ mod tests {
             collected.records,
             collected.secrets
         )
+    }
+
+    /// The index of `path` read with `opts` as if the machine had `cores` cores.
+    fn read_on(
+        path: &Path,
+        cores: usize,
+        opts: ReadOptions,
+        collector: Option<&mut Collector>,
+    ) -> crate::error::Result<crate::index::Index> {
+        super::super::TEST_CORES.with(|c| c.set(Some(cores)));
+        let opts = crate::pipeline::Options {
+            read: opts,
+            ..crate::pipeline::Options::default()
+        };
+        let inspector = collector.map(|c| c as &mut dyn crate::index::ContentInspector);
+        let read = crate::pipeline::read_index(&Source::Path(path.to_path_buf()), &opts, inspector);
+        super::super::TEST_CORES.with(|c| c.set(None));
+        read
     }
 
     #[test]
@@ -885,23 +898,13 @@ mod tests {
             let file = archive(compression);
             let len = std::fs::metadata(file.path()).expect("metadata").len();
             for cores in [1, 2] {
-                super::super::TEST_CORES.with(|c| c.set(Some(cores)));
                 let progress = Arc::new(Progress::default());
-                let opts = crate::pipeline::Options {
-                    read: ReadOptions {
-                        progress: Some(Arc::clone(&progress)),
-                        ..ReadOptions::default()
-                    },
-                    ..crate::pipeline::Options::default()
+                let opts = ReadOptions {
+                    progress: Some(Arc::clone(&progress)),
+                    ..ReadOptions::default()
                 };
-                let read = crate::pipeline::read_index(
-                    &Source::Path(file.path().to_path_buf()),
-                    &opts,
-                    None,
-                );
-                super::super::TEST_CORES.with(|c| c.set(None));
-                assert!(read.is_ok(), "{compression:?}, {cores} cores");
                 let what = format!("{compression:?}, {cores} cores");
+                assert!(read_on(file.path(), cores, opts, None).is_ok(), "{what}");
                 assert_eq!(progress.bytes.load(Ordering::Relaxed), len, "{what}");
                 assert_eq!(progress.layer.load(Ordering::Relaxed), 10, "{what}");
             }
