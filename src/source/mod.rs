@@ -215,8 +215,8 @@ impl Source {
                 Ok(Opened::Stream(Box::new(io::Cursor::new(Arc::clone(bytes)))))
             }
             Source::Registry(r) => {
-                let image = registry::open(&r.reference, &r.options)?;
-                Ok(Opened::Members(Box::new(registry::Members::new(image))))
+                let members = registry::open_to_read(&r.reference, &r.options)?;
+                Ok(Opened::Members(Box::new(members)))
             }
             Source::Daemon {
                 engine,

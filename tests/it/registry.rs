@@ -255,6 +255,32 @@ fn registry_blobs_are_asked_for_ahead_of_their_reads() {
     assert_eq!(figures(got, false), figures(want, false));
 }
 
+/// The config is fetched while the first layer blobs download
+/// (`registry::open_to_read`), not one round trip before them: the proxy holds the
+/// config's answer back until a layer blob has been asked for. A client that asks for
+/// layers only once it has the config waits the proxy's 20 s out.
+#[test]
+fn registry_config_is_fetched_beside_the_first_layers() {
+    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
+        return;
+    };
+    reg.push_oci_archive(&formats.join("tiny.oci.tar"), "tiny:1", &[]);
+    let want = ok_json(&[&reg.url("tiny:1")]);
+    // The image id is the config's digest.
+    let config = want["image"]["id"].as_str().unwrap().to_string();
+    let proxy = Proxy::start(&reg.host, Fault::HoldBlob(config.clone()));
+    let started = std::time::Instant::now();
+    let got = ok_json(&["--jobs", "3", &format!("docker://{}/tiny:1", proxy.addr)]);
+    assert_eq!(
+        proxy.fired.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the config ({config}) answered only after a layer was asked for, in {:?}: {:?}",
+        started.elapsed(),
+        proxy.requests.lock().unwrap()
+    );
+    assert_eq!(figures(got, false), figures(want, false));
+}
+
 /// A multi-platform OCI layout like `docker buildx --platform linux/amd64,linux/arm64`
 /// writes: two images sharing layers, and an attestation manifest (`unknown/unknown`).
 pub(crate) fn multi_platform_layout(from: &Path, dir: &Path) {

@@ -456,11 +456,15 @@ pub enum Fault {
     Unavailable,
     /// Nothing: relays every request as it is (and records it, as every fault does).
     Count,
-    /// Every blob request after the first (the config's) is held back until this many
-    /// blob requests have arrived, 20 s at most; `fired` counts those let through in
-    /// time. A client that asks for a blob only once a reader starts on it has at most
-    /// one request per reader waiting, and never gets there.
+    /// Every blob request after the first (the config's, or a layer's sent at the same
+    /// time) is held back until this many blob requests have arrived, 20 s at most;
+    /// `fired` counts those let through in time. A client that asks for a blob only once
+    /// a reader starts on it has at most one request per reader waiting, and never gets
+    /// there.
     HoldLayers(usize),
+    /// The request for the blob of this digest is held back until a request for another
+    /// blob has arrived, 20 s at most; `fired` is 1 if it was let through in time.
+    HoldBlob(String),
 }
 
 /// A TCP proxy in front of a registry that breaks things once.
@@ -628,6 +632,21 @@ fn relay(
                 fired.fetch_add(1, Ordering::SeqCst);
                 // The response head is a few hundred bytes; cut `after` bytes past it.
                 cut.store(sent.load(Ordering::SeqCst) + 600 + after, Ordering::SeqCst);
+            }
+            Fault::HoldBlob(ref digest)
+                if first.starts_with("GET ") && first.contains(&format!("/blobs/{digest}")) =>
+            {
+                let start = Instant::now();
+                while blobs.load(Ordering::SeqCst) == 0 && start.elapsed() < Duration::from_secs(20)
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                if blobs.load(Ordering::SeqCst) > 0 {
+                    fired.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            Fault::HoldBlob(_) if first.starts_with("GET ") && first.contains("/blobs/") => {
+                blobs.fetch_add(1, Ordering::SeqCst);
             }
             Fault::HoldLayers(wanted)
                 if first.starts_with("GET ")

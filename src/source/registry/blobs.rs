@@ -4,6 +4,7 @@
 //! straight from their connections ([`super::Members`]' `take_blobs`).
 
 use super::Member;
+use super::ahead;
 use super::client::BlobReader;
 use std::collections::VecDeque;
 use std::io::{self, Read};
@@ -88,9 +89,23 @@ pub struct Blobs {
     pub(super) waiting: Vec<(Member, BlobReader)>,
     pub(super) started: VecDeque<(Member, Blob)>,
     pub(super) jobs: usize,
+    /// Whether the waiting blobs' requests are sent ahead ([`Blobs::ask_now`]).
+    pub(super) asked: bool,
 }
 
 impl Blobs {
+    /// With two or more downloads at once (`--jobs`): makes the waiting blobs take their
+    /// answers from requests sent ahead of their reads (`ahead.rs`), and sends the first
+    /// ones' now. Once only.
+    pub(super) fn ask_now(&mut self) {
+        if self.asked || self.jobs < 2 || !self.started.is_empty() {
+            return;
+        }
+        self.asked = true;
+        let mut readers: Vec<&mut BlobReader> = self.waiting.iter_mut().map(|(_, r)| r).collect();
+        ahead::Requests::ask_ahead(&mut readers, self.jobs).send_from(0);
+    }
+
     /// Starts downloads until `jobs` blobs are open (the one being read included).
     fn fill(&mut self) {
         while self.started.len() < self.jobs && !self.waiting.is_empty() {

@@ -177,6 +177,37 @@ pub fn open_beside(
     opts: &Options,
     known: Option<&RemoteImage>,
 ) -> Result<RemoteImage, OpenError> {
+    let (mut image, config_size) = resolve(reference, opts)?;
+    image.config = match known.filter(|k| k.config_digest == image.config_digest) {
+        Some(k) => k.config.clone(),
+        None => fetch_config(&image, config_size, opts)?,
+    };
+    Ok(image)
+}
+
+/// [`open`] for a read of the layers: the first layer blobs' requests go out as soon as
+/// the manifest names them, while the config is fetched, instead of one round trip
+/// after it.
+///
+/// Why: before any blob, a read waited for three answers in a row (`/v2/`, the manifest,
+/// the config). Against a local docker-registry each took 1.5-9 ms (`curl`), and on a
+/// real network each is a round trip; the config's is the one a layer read need not
+/// wait for.
+pub fn open_to_read(reference: &Reference, opts: &Options) -> Result<Members, OpenError> {
+    let (mut image, config_size) = resolve(reference, opts)?;
+    let mut blobs = image.blobs();
+    blobs.ask_now();
+    image.config = fetch_config(&image, config_size, opts)?;
+    Ok(Members::from_parts(
+        image.small_members().into(),
+        blobs,
+        vec![image],
+    ))
+}
+
+/// Connects and resolves `reference` to one image manifest, checked: the image with its
+/// config not fetched yet (empty), and the config's size in the manifest.
+fn resolve(reference: &Reference, opts: &Options) -> Result<(RemoteImage, u64), OpenError> {
     let label = format!("docker://{reference}");
     let client = Arc::new(connect(reference, opts, &label)?);
     let wanted = reference.manifest_ref().to_string();
@@ -224,45 +255,42 @@ pub fn open_beside(
         .get("size")
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
-    let config = match known.filter(|k| k.config_digest == config_digest) {
-        Some(k) => k.config.clone(),
-        None => {
-            client
-                .get_small(
-                    &format!("blobs/{config_digest}"),
-                    &[],
-                    opts.max_json_bytes,
-                    &format!("config {config_digest}"),
-                )
-                .map_err(client_error(&label))?
-                .0
-        }
-    };
-    let what = format!("config {config_digest}");
-    let advice = "; the blob is corrupt in the registry";
-    check_described(
-        &config,
-        &config_digest,
-        config_size,
-        &label,
-        what,
-        "manifest's",
-        advice,
-    )?;
     let layers = layer_descriptors(&manifest, &label)?;
-    Ok(RemoteImage {
+    let image = RemoteImage {
         label,
         reference: reference.clone(),
         manifest_digest: sha256(&bytes),
         manifest: bytes,
         manifest_media_type: media,
-        config,
+        config: Vec::new(),
         config_digest,
         layers,
         platform,
         client,
         jobs: opts.jobs.max(1),
-    })
+    };
+    Ok((image, config_size))
+}
+
+/// The config `image`'s manifest names, checked against its descriptor.
+fn fetch_config(image: &RemoteImage, size: u64, opts: &Options) -> Result<Vec<u8>, OpenError> {
+    let digest = &image.config_digest;
+    let what = format!("config {digest}");
+    let (config, _) = image
+        .client
+        .get_small(&format!("blobs/{digest}"), &[], opts.max_json_bytes, &what)
+        .map_err(client_error(&image.label))?;
+    let advice = "; the blob is corrupt in the registry";
+    check_described(
+        &config,
+        digest,
+        size,
+        &image.label,
+        what,
+        "manifest's",
+        advice,
+    )?;
+    Ok(config)
 }
 
 /// Looks up credentials and connects to the registry of `reference`.
@@ -596,6 +624,7 @@ impl RemoteImage {
             waiting: pending,
             started: VecDeque::new(),
             jobs: self.jobs,
+            asked: false,
         }
     }
 }
@@ -665,11 +694,10 @@ impl MemberSource for Members {
         if blobs.jobs < 2 || blobs.waiting.len() < 2 || !blobs.started.is_empty() {
             return None;
         }
-        let mut waiting = std::mem::take(&mut blobs.waiting);
-        let mut readers: Vec<&mut BlobReader> = waiting.iter_mut().map(|(_, r)| r).collect();
-        let requests = ahead::Requests::ask_ahead(&mut readers, blobs.jobs);
-        // The first blobs' requests go out now, while the workers start.
-        requests.send_from(0);
+        // The first blobs' requests go out now (if [`open_to_read`] has not sent them),
+        // while the workers start.
+        blobs.ask_now();
+        let waiting = std::mem::take(&mut blobs.waiting);
         let taken = waiting
             .into_iter()
             .map(|(member, reader)| SourceBlob {

@@ -47,6 +47,7 @@ pub fn pair_members(before: RemoteImage, after: RemoteImage) -> Members {
         waiting: pending,
         started: VecDeque::new(),
         jobs: before.jobs,
+        asked: false,
     };
     Members::from_parts(small, blobs, vec![before, after])
 }
