@@ -252,6 +252,19 @@ fn registry_blobs_are_asked_for_ahead_of_their_reads() {
         layers,
         "every layer blob asked for ahead, each once: {gets:?}"
     );
+    assert_eq!(figures(got, false), figures(want.clone(), false));
+    // Past `--jobs`, the small blobs are asked for at once too: tiny's layers after the
+    // first three are 165-245 bytes. The proxy holds every answer back until all eight
+    // blob requests are in; asking `--jobs` ahead only, four would wait the 20 s out.
+    let proxy = Proxy::start(&reg.host, Fault::HoldLayers(1 + 7));
+    let got = ok_json(&["--jobs", "2", &format!("docker://{}/tiny:1", proxy.addr)]);
+    let gets = proxy.blob_gets();
+    assert_eq!(gets.len(), 1 + 7, "{gets:?}");
+    assert_eq!(
+        proxy.fired.load(std::sync::atomic::Ordering::SeqCst),
+        7,
+        "all held answers let through in time: {gets:?}"
+    );
     assert_eq!(figures(got, false), figures(want, false));
 }
 
@@ -466,6 +479,24 @@ fn registry_failures_are_one_line_naming_registry_and_layer() {
         err.contains("an artifact of type application/vnd.cncf.helm.config.v1+json"),
         "{err}"
     );
+
+    // A config whose bytes no longer match its digest: fetched after the first layers
+    // are asked for, and still the one line that names it, whole or one blob at a time.
+    let config = want["image"]["id"].as_str().unwrap().to_string();
+    let path = reg.blob_path(&config);
+    let good = std::fs::read(&path).unwrap();
+    let mut bad = good.clone();
+    bad[10] ^= 1;
+    std::fs::write(&path, &bad).unwrap();
+    for jobs in ["3", "1"] {
+        let err = failure(&["--jobs", jobs, &reg.url("bad:1")]);
+        assert!(
+            err.contains(&format!("config {config}: the registry sent"))
+                && err.contains("the blob is corrupt in the registry"),
+            "{err}"
+        );
+    }
+    std::fs::write(&path, &good).unwrap();
 
     // A blob whose bytes no longer match its digest (corrupted in the registry's
     // storage; each repository links the same blob, so corrupt a copy: re-push under a

@@ -617,6 +617,11 @@ impl BlobReader {
         (Arc::clone(&self.client), path, self.what.clone())
     }
 
+    /// The blob's size in its descriptor.
+    pub(super) fn size(&self) -> u64 {
+        self.size
+    }
+
     /// Takes the answer to this blob's request from `asked` instead of asking on the
     /// first read (a resumed read asks itself).
     pub(super) fn answer_from(&mut self, asked: Box<dyn AskedAhead>) {

@@ -19,10 +19,7 @@ use std::sync::Arc;
 pub fn pair_members(before: RemoteImage, after: RemoteImage) -> Members {
     let mut small = VecDeque::new();
     let mut names = HashSet::new();
-    small.push_back((
-        "oci-layout".to_string(),
-        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
-    ));
+    small.push_back(super::layout_member());
     small.push_back(("index.json".to_string(), index_json(&before, &after)));
     for image in [&before, &after] {
         for (name, bytes) in image.small_members().into_iter().skip(2) {
