@@ -294,6 +294,36 @@ fn registry_config_is_fetched_beside_the_first_layers() {
     assert_eq!(figures(got, false), figures(want, false));
 }
 
+/// The manifest is asked for beside the ping (`registry::client`), not after its answer:
+/// the proxy holds the ping back until the manifest request is in. A client that asks
+/// for the manifest only once the ping is answered waits the proxy's 20 s out. A
+/// registry that wants credentials answers that first request 401, and the read goes on
+/// as before: the token flow and basic auth are tested below, through the same code.
+#[test]
+fn registry_manifest_is_asked_for_beside_the_ping() {
+    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
+        return;
+    };
+    reg.push_oci_archive(&formats.join("tiny.oci.tar"), "tiny:1", &[]);
+    let want = ok_json(&[&reg.url("tiny:1")]);
+    let proxy = Proxy::start(&reg.host, Fault::HoldPing);
+    let started = std::time::Instant::now();
+    let got = ok_json(&[&format!("docker://{}/tiny:1", proxy.addr)]);
+    let requests = proxy.requests.lock().unwrap().clone();
+    assert_eq!(
+        proxy.fired.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the ping answered only after the manifest was asked for, in {:?}: {requests:?}",
+        started.elapsed(),
+    );
+    let manifests = requests
+        .iter()
+        .filter(|r| r.contains("/manifests/"))
+        .count();
+    assert_eq!(manifests, 1, "the manifest asked for once: {requests:?}");
+    assert_eq!(figures(got, false), figures(want, false));
+}
+
 /// A multi-platform OCI layout like `docker buildx --platform linux/amd64,linux/arm64`
 /// writes: two images sharing layers, and an attestation manifest (`unknown/unknown`).
 pub(crate) fn multi_platform_layout(from: &Path, dir: &Path) {

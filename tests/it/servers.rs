@@ -465,6 +465,9 @@ pub enum Fault {
     /// The request for the blob of this digest is held back until a request for another
     /// blob has arrived, 20 s at most; `fired` is 1 if it was let through in time.
     HoldBlob(String),
+    /// The ping (`GET /v2/`) is held back until a manifest request has arrived, 20 s at
+    /// most; `fired` is 1 if it was let through in time.
+    HoldPing,
 }
 
 /// A TCP proxy in front of a registry that breaks things once.
@@ -646,6 +649,19 @@ fn relay(
                 }
             }
             Fault::HoldBlob(_) if first.starts_with("GET ") && first.contains("/blobs/") => {
+                blobs.fetch_add(1, Ordering::SeqCst);
+            }
+            Fault::HoldPing if first.starts_with("GET /v2/ ") => {
+                let start = Instant::now();
+                while blobs.load(Ordering::SeqCst) == 0 && start.elapsed() < Duration::from_secs(20)
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                if blobs.load(Ordering::SeqCst) > 0 {
+                    fired.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            Fault::HoldPing if first.contains("/manifests/") => {
                 blobs.fetch_add(1, Ordering::SeqCst);
             }
             Fault::HoldLayers(wanted)

@@ -240,8 +240,12 @@ struct ConfigToFetch {
 /// config not fetched yet (empty), and the config's size in the manifest.
 fn resolve(reference: &Reference, opts: &Options) -> Result<(RemoteImage, u64), OpenError> {
     let label = format!("docker://{reference}");
-    let client = Arc::new(connect(reference, opts, &label)?);
     let wanted = reference.manifest_ref().to_string();
+    let first = client::First {
+        path: &format!("manifests/{wanted}"),
+        accept: ACCEPT,
+    };
+    let client = Arc::new(connect(reference, opts, &label, first)?);
     let what = if reference.digest.is_some() {
         format!("manifest {wanted}")
     } else {
@@ -325,7 +329,13 @@ fn fetch_config(image: &RemoteImage, size: u64, limit: u64) -> Result<Vec<u8>, O
 }
 
 /// Looks up credentials and connects to the registry of `reference`.
-fn connect(reference: &Reference, opts: &Options, label: &str) -> Result<Client, OpenError> {
+/// `first` is the request the caller makes first: it goes out beside the ping.
+fn connect(
+    reference: &Reference,
+    opts: &Options,
+    label: &str,
+    first: client::First<'_>,
+) -> Result<Client, OpenError> {
     let found = auth::lookup(
         &reference.registry,
         &reference.repository,
@@ -349,8 +359,8 @@ fn connect(reference: &Reference, opts: &Options, label: &str) -> Result<Client,
         &reference.repository,
         schemes,
         &opts.connect,
-        found.credentials,
-        found.origin,
+        found,
+        Some(first),
     )
     .map_err(client_error(label))
 }
