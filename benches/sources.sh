@@ -7,6 +7,9 @@
 #                                                 manifest (default DEADWEIGHT)
 #   DW_BASE=/tmp/deadweight-main ...               also times this binary's registry and
 #                                                 file reads, interleaved (before/after)
+#   RTT_MS=20 ...                                  also times the registry reads through
+#                                                 benches/slow_proxy.py (each request held
+#                                                 RTT_MS: a registry a round trip away)
 #
 # Starts docker-registry on a free port and `podman system service` in temporary folders
 # (both killed by PID at the end), pushes the README sample and the largest fixture with
@@ -49,6 +52,14 @@ skopeo copy -q --dest-compress --dest-compress-format gzip \
 "${P[@]}" load -q -i "$work/bloated-gz.oci.tar" >/dev/null
 "${P[@]}" tag "$("${P[@]}" images -q | head -1)" bloated:1
 
+# RTT_MS=20: the registry reads again through a proxy that holds each request that long
+# (benches/slow_proxy.py), a registry one round trip of RTT_MS away.
+if [ -n "${RTT_MS:-}" ]; then
+  sport=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  SLOW=127.0.0.1:$sport
+  python3 benches/slow_proxy.py "$sport" "$REG" "$RTT_MS" & pids+=($!)
+  for _ in $(seq 50); do curl -sf "http://$SLOW/v2/" >/dev/null && break; sleep 0.1; done
+fi
 declare -A T M C S
 tck=$(getconf CLK_TCK)
 server_ticks() { awk '{print $14 + $15}' "/proc/${pids[0]}/stat"; }
@@ -56,8 +67,11 @@ run() { # name, command...
   local name=$1; shift
   local e=failed m=failed u=0 s=0 before after
   before=$(server_ticks)
-  if /usr/bin/time -o "$work/time" -f '%e %M %U %S' "$@" >/dev/null 2>&1; then
-    read -r e m u s < <(tail -1 "$work/time")
+  local t0=$EPOCHREALTIME
+  if /usr/bin/time -o "$work/time" -f '%M %U %S' "$@" >/dev/null 2>&1; then
+    # Wall time from the shell's clock: /usr/bin/time's %e is in hundredths.
+    e=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.4f", b - a}')
+    read -r m u s < <(tail -1 "$work/time")
   fi
   after=$(server_ticks)
   T[$name]+="$e "; M[$name]+="$m "
@@ -79,11 +93,17 @@ for i in $(seq "$RUNS"); do
     rm -rf "$work/copy"; run "$img skopeo-copy" skopeo copy -q --src-tls-verify=false "docker://$REG/$img:1" "oci:$work/copy"
     run "$img docker-daemon" env DOCKER_HOST="unix://$work/p.sock" "$DW" inspect -q --format json "docker-daemon:$img:1"
     run "$img podman-save-pipe" sh -c "$(printf '%q ' "${P[@]}") save $img:1 | $DW inspect -q --format json -"
+    if [ -n "${RTT_MS:-}" ]; then
+      run "$img registry +${RTT_MS}ms" "$DW" inspect -q --format json "docker://$SLOW/$img:1"
+      if [ -n "${DW_BASE:-}" ]; then
+        run "$img registry +${RTT_MS}ms (DW_BASE)" "$DW_BASE" inspect -q --format json "docker://$SLOW/$img:1"
+      fi
+    fi
   done
 done
-printf '%-30s %10s %12s %8s %10s\n' case 'median s' 'peak RSS KB' 'CPU s' 'server s'
+printf '%-34s %10s %12s %8s %10s\n' case 'median s' 'peak RSS KB' 'CPU s' 'server s'
 while IFS= read -r k; do
-  printf '%-30s %10s %12s %8s %10s\n' "$k" "$(echo "${T[$k]}" | median)" \
+  printf '%-34s %10s %12s %8s %10s\n' "$k" "$(echo "${T[$k]}" | median)" \
     "$(echo "${M[$k]}" | median)" "$(echo "${C[$k]}" | median)" "$(echo "${S[$k]}" | median)"
 done < <(printf '%s\n' "${!T[@]}" | sort)
 echo "load after: $(uptime)"
