@@ -268,60 +268,51 @@ fn registry_blobs_are_asked_for_ahead_of_their_reads() {
     assert_eq!(figures(got, false), figures(want, false));
 }
 
-/// The config is fetched while the first layer blobs download
-/// (`registry::open_to_read`), not one round trip before them: the proxy holds the
-/// config's answer back until a layer blob has been asked for. A client that asks for
-/// layers only once it has the config waits the proxy's 20 s out.
+/// What a read asks for first goes out together, not one round trip after another: the
+/// manifest beside the ping (`registry::client`, `ping_beside`), the config beside the
+/// first layer blobs (`registry::open_to_read`). The proxy holds one request back until
+/// the other is in; a client that waits for the one's answer before it sends the other
+/// waits the proxy's 20 s out. (A registry that wants credentials answers the early
+/// manifest request 401 and the read goes on as before: the token flow and basic auth
+/// tests go through the same code.)
 #[test]
-fn registry_config_is_fetched_beside_the_first_layers() {
+fn registry_first_requests_go_out_together() {
     let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
         return;
     };
     reg.push_oci_archive(&formats.join("tiny.oci.tar"), "tiny:1", &[]);
     let want = ok_json(&[&reg.url("tiny:1")]);
-    // The image id is the config's digest.
-    let config = want["image"]["id"].as_str().unwrap().to_string();
-    let proxy = Proxy::start(&reg.host, Fault::HoldBlob(config.clone()));
-    let started = std::time::Instant::now();
-    let got = ok_json(&["--jobs", "3", &format!("docker://{}/tiny:1", proxy.addr)]);
-    assert_eq!(
-        proxy.fired.load(std::sync::atomic::Ordering::SeqCst),
-        1,
-        "the config ({config}) answered only after a layer was asked for, in {:?}: {:?}",
-        started.elapsed(),
-        proxy.requests.lock().unwrap()
-    );
-    assert_eq!(figures(got, false), figures(want, false));
-}
-
-/// The manifest is asked for beside the ping (`registry::client`), not after its answer:
-/// the proxy holds the ping back until the manifest request is in. A client that asks
-/// for the manifest only once the ping is answered waits the proxy's 20 s out. A
-/// registry that wants credentials answers that first request 401, and the read goes on
-/// as before: the token flow and basic auth are tested below, through the same code.
-#[test]
-fn registry_manifest_is_asked_for_beside_the_ping() {
-    let Some((reg, formats)) = Registry::with_formats(Auth::None) else {
-        return;
-    };
-    reg.push_oci_archive(&formats.join("tiny.oci.tar"), "tiny:1", &[]);
-    let want = ok_json(&[&reg.url("tiny:1")]);
-    let proxy = Proxy::start(&reg.host, Fault::HoldPing);
-    let started = std::time::Instant::now();
-    let got = ok_json(&[&format!("docker://{}/tiny:1", proxy.addr)]);
-    let requests = proxy.requests.lock().unwrap().clone();
-    assert_eq!(
-        proxy.fired.load(std::sync::atomic::Ordering::SeqCst),
-        1,
-        "the ping answered only after the manifest was asked for, in {:?}: {requests:?}",
-        started.elapsed(),
-    );
+    let requests = read_holding(&reg, &want, "GET /v2/ ", "/manifests/");
     let manifests = requests
         .iter()
         .filter(|r| r.contains("/manifests/"))
         .count();
     assert_eq!(manifests, 1, "the manifest asked for once: {requests:?}");
-    assert_eq!(figures(got, false), figures(want, false));
+    // The image id is the config's digest.
+    let config = want["image"]["id"].as_str().unwrap();
+    read_holding(&reg, &want, &format!("/blobs/{config}"), "/blobs/");
+}
+
+/// Reads tiny through a proxy that holds the request whose line holds `held` back until
+/// one with `until` is in: the same figures as without the proxy, and the held request
+/// let through in time. The request lines.
+fn read_holding(reg: &Registry, want: &Value, held: &str, until: &str) -> Vec<String> {
+    let fault = Fault::Hold {
+        held: held.to_string(),
+        until: until.to_string(),
+    };
+    let proxy = Proxy::start(&reg.host, fault);
+    let started = std::time::Instant::now();
+    let got = ok_json(&["--jobs", "3", &format!("docker://{}/tiny:1", proxy.addr)]);
+    let requests = proxy.requests.lock().unwrap().clone();
+    assert_eq!(
+        proxy.fired.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "{held} let through only after {:?}, not once {until} was asked for: {requests:?}",
+        started.elapsed()
+    );
+    assert_eq!(figures(got, false), figures(want.clone(), false));
+    requests
 }
 
 /// A multi-platform OCI layout like `docker buildx --platform linux/amd64,linux/arm64`

@@ -462,12 +462,15 @@ pub enum Fault {
     /// a reader starts on it has at most one request per reader waiting, and never gets
     /// there.
     HoldLayers(usize),
-    /// The request for the blob of this digest is held back until a request for another
-    /// blob has arrived, 20 s at most; `fired` is 1 if it was let through in time.
-    HoldBlob(String),
-    /// The ping (`GET /v2/`) is held back until a manifest request has arrived, 20 s at
-    /// most; `fired` is 1 if it was let through in time.
-    HoldPing,
+    /// The requests whose line holds `held` are held back until one whose line holds
+    /// `until` (and not `held`) has arrived, 20 s at most; `fired` counts those let
+    /// through in time.
+    Hold {
+        /// Part of the request line held back (`GET /v2/ `, `/blobs/sha256:...`).
+        held: String,
+        /// Part of the request line that lets it through.
+        until: String,
+    },
 }
 
 /// A TCP proxy in front of a registry that breaks things once.
@@ -636,9 +639,7 @@ fn relay(
                 // The response head is a few hundred bytes; cut `after` bytes past it.
                 cut.store(sent.load(Ordering::SeqCst) + 600 + after, Ordering::SeqCst);
             }
-            Fault::HoldBlob(ref digest)
-                if first.starts_with("GET ") && first.contains(&format!("/blobs/{digest}")) =>
-            {
+            Fault::Hold { ref held, .. } if first.contains(held.as_str()) => {
                 let start = Instant::now();
                 while blobs.load(Ordering::SeqCst) == 0 && start.elapsed() < Duration::from_secs(20)
                 {
@@ -648,20 +649,7 @@ fn relay(
                     fired.fetch_add(1, Ordering::SeqCst);
                 }
             }
-            Fault::HoldBlob(_) if first.starts_with("GET ") && first.contains("/blobs/") => {
-                blobs.fetch_add(1, Ordering::SeqCst);
-            }
-            Fault::HoldPing if first.starts_with("GET /v2/ ") => {
-                let start = Instant::now();
-                while blobs.load(Ordering::SeqCst) == 0 && start.elapsed() < Duration::from_secs(20)
-                {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                if blobs.load(Ordering::SeqCst) > 0 {
-                    fired.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-            Fault::HoldPing if first.contains("/manifests/") => {
+            Fault::Hold { ref until, .. } if first.contains(until.as_str()) => {
                 blobs.fetch_add(1, Ordering::SeqCst);
             }
             Fault::HoldLayers(wanted)
