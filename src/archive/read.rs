@@ -7,7 +7,7 @@ use super::digest;
 use super::layer::{self, CapturePolicy, Compression, LayerSink};
 use super::pass_over::PassOver;
 use super::pipeline;
-use super::pipeline::parallel::LayerBytes;
+use super::pipeline::parallel::{LayerBytes, Recording};
 use super::sniff::{Sniffed, describe, looks_like_tar, peek, sniff, starts_like_tar_header};
 use super::{
     Counting, Member, MemberContent, RawArchive, ReadOptions, Walk, normalize_member, read_member,
@@ -18,9 +18,6 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-
-/// What a layer worker records of one layer, for the main pass's parser to replay.
-use pipeline::parallel::Recording;
 
 /// Reads an archive from any reader (a file, a pipe, bytes in memory), named `label` in
 /// messages.

@@ -9,9 +9,9 @@
 //! differs). The worker decodes, parses and hashes a compressed layer with the usual
 //! two-thread pipeline, and an uncompressed one on its own thread ([`super::plain`]),
 //! into a [`Recorder`] that keeps the sink's calls (entries, digests, the layer's end)
-//! instead of making them. The parser thread of the main pass replays the recordings in order ([`replay`]),
-//! so the sink sees exactly what a sequential read shows it, and the overlay still
-//! applies layers in order.
+//! instead of making them. The parser thread of the main pass replays the recordings in
+//! order ([`replay`]), so the sink sees exactly what a sequential read shows it, and the
+//! overlay still applies layers in order.
 //!
 //! Memory stays bounded: a worker hands its recording over in batches through a channel
 //! of [`batches`] slots, and waits when they are full; the workers ahead of the layer

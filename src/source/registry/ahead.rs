@@ -12,10 +12,10 @@
 //! worker had nothing left: latency on the critical path, with a core idle.
 //!
 //! Now, when a worker starts reading blob `i`, the requests of blobs `i+1 ..= i+jobs` go
-//! out, each on a short thread of its own that waits for the answer and hands it over. A
-//! blob asked for ahead holds a connection and what its socket buffers (the registry
-//! stops sending when they are full); at most `--jobs` wait so, beside the ones being
-//! read. `inspect --manifest-only` and the manifest-only `check` take no blob, and ask
+//! out, and those of the small blobs after them ([`SMALL_AHEAD_BYTES`]), each on a short
+//! thread of its own that waits for the answer and hands it over. A blob asked for ahead
+//! holds a connection and what its socket buffers (the registry stops sending when they
+//! are full); at most `--jobs` large ones wait so, beside the ones being read. `inspect --manifest-only` and the manifest-only `check` take no blob, and ask
 //! for none. Bytes, retries and the digest check are the blob reader's, as before: an
 //! answer that breaks off later is resumed with a range request as any other.
 
@@ -71,8 +71,8 @@ pub(super) struct Asked {
 impl Requests {
     /// Makes `readers` (blob readers not started, in the order they are read) take their
     /// answers from requests sent ahead: blob `i`'s first read sends the requests of
-    /// blobs `i ..= i + ahead` not sent yet. Nothing is sent until then, or until
-    /// [`Requests::send_from`].
+    /// blobs `i ..= i + ahead`, and of the small ones after them, not sent yet. Nothing is
+    /// sent until then, or until [`Requests::send_from`].
     pub(super) fn ask_ahead(readers: &mut [&mut BlobReader], ahead: usize) -> Arc<Requests> {
         let sizes = readers.iter().map(|r| r.size()).collect();
         let (unsent, answers): (Vec<_>, Vec<_>) = readers
@@ -109,9 +109,10 @@ impl Requests {
     pub(super) fn send_from(&self, first: usize) {
         let window = self.ahead.clamp(1, MOST_AHEAD);
         let mut small = 0u64;
-        for (i, slot) in self.unsent.iter().enumerate().skip(first).take(MOST_AHEAD) {
+        let slots = self.unsent.iter().zip(&self.sizes).enumerate();
+        for (i, (slot, size)) in slots.skip(first).take(MOST_AHEAD) {
             if i > first + window {
-                small = small.saturating_add(self.sizes.get(i).copied().unwrap_or(u64::MAX));
+                small = small.saturating_add(*size);
                 if small > SMALL_AHEAD_BYTES {
                     break;
                 }

@@ -334,13 +334,17 @@ impl Client {
 
     /// `first`, asked for once without credentials: its response if it succeeded.
     fn try_once(&self, first: First<'_>) -> Option<ureq::Response> {
-        let url = format!("{}/v2/{}/{}", self.base, self.repository, first.path);
         self.traffic.requests.fetch_add(1, Ordering::Relaxed);
         self.agent
-            .get(&url)
+            .get(&self.url(first.path))
             .set("Accept", &first.accept.join(", "))
             .call()
             .ok()
+    }
+
+    /// `<base>/v2/<repository>/<path>`.
+    fn url(&self, path: &str) -> String {
+        format!("{}/v2/{}/{path}", self.base, self.repository)
     }
 
     /// The answer to the request sent beside the ping, if it was for `path`.
@@ -468,7 +472,7 @@ impl Client {
         from: u64,
         what: &str,
     ) -> Result<ureq::Response, RequestError> {
-        let url = format!("{}/v2/{}/{path}", self.base, self.repository);
+        let url = self.url(path);
         let mut renewed = false;
         let mut attempt = 0;
         loop {
@@ -693,8 +697,12 @@ impl BlobReader {
     /// The client, path and name in messages of this blob's request, for
     /// [`super::ahead::Requests`] to send it ahead.
     pub(super) fn request(&self) -> (Arc<Client>, String, String) {
-        let path = format!("blobs/{}", self.digest);
-        (Arc::clone(&self.client), path, self.what.clone())
+        (Arc::clone(&self.client), self.path(), self.what.clone())
+    }
+
+    /// `blobs/sha256:...`, the blob's path in its repository.
+    fn path(&self) -> String {
+        format!("blobs/{}", self.digest)
     }
 
     /// The blob's size in its descriptor.
@@ -716,12 +724,7 @@ impl BlobReader {
         };
         let answer = match asked {
             Some(answer) => answer,
-            None => self.client.get(
-                &format!("blobs/{}", self.digest),
-                &[],
-                self.offset,
-                &self.what,
-            ),
+            None => self.client.get(&self.path(), &[], self.offset, &self.what),
         };
         if self.offset == 0 {
             let traffic = &self.client.traffic;

@@ -186,7 +186,7 @@ pub fn open_beside(
 }
 
 /// [`open`] for a read of the layers: the first layer blobs' requests go out as soon as
-/// the manifest names them, while the config is fetched, instead of one round trip
+/// the manifest names them, before the config is fetched, instead of one round trip
 /// after it.
 ///
 /// Why: before any blob, a read waited for three answers in a row (`/v2/`, the manifest,
@@ -682,11 +682,6 @@ pub struct Members {
 }
 
 impl Members {
-    /// The members of `image`.
-    pub fn new(image: RemoteImage) -> Members {
-        Members::from_parts(image.small_members().into(), image.blobs(), vec![image])
-    }
-
     /// Members made of `small` then `blobs`, downloaded from `images`.
     pub(super) fn from_parts(
         small: VecDeque<(String, Vec<u8>)>,
@@ -748,8 +743,7 @@ impl MemberSource for Members {
         // The first blobs' requests go out now (if [`open_to_read`] has not sent them),
         // while the workers start.
         blobs.ask_now();
-        let waiting = std::mem::take(&mut blobs.waiting);
-        let taken = waiting
+        let taken = std::mem::take(&mut blobs.waiting)
             .into_iter()
             .map(|(member, reader)| SourceBlob {
                 name: member.name,
