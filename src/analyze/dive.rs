@@ -99,21 +99,13 @@ impl StackedTree {
 
     /// The node's size (0 where there is none).
     fn size(&self, path: PathId) -> u64 {
-        match self.word(path) & StackedTree::BIG {
-            StackedTree::BIG => self.big.get(&path).copied().unwrap_or(0),
-            small => u64::from(small),
-        }
+        let bits = self.word(path) & StackedTree::BIG;
+        unpack_size(&self.big, path, bits, StackedTree::BIG)
     }
 
     /// Puts a node at `path`.
     fn set(&mut self, path: PathId, is_dir: bool, size: u64) {
-        let size_bits = match u32::try_from(size) {
-            Ok(small) if small < StackedTree::BIG => small,
-            _ => {
-                self.big.insert(path, size);
-                StackedTree::BIG
-            }
-        };
+        let size_bits = pack_size(&mut self.big, path, size, StackedTree::BIG);
         if let Some(w) = self.nodes.get_mut(path as usize) {
             *w = StackedTree::PRESENT | if is_dir { StackedTree::DIR } else { 0 } | size_bits;
         }
@@ -156,6 +148,27 @@ pub fn figures(index: &Index) -> DiveFigures {
     leaves.figures(&index.paths, &layer_sizes)
 }
 
+/// `size` at `path` as a dense table's `u32` word ([`StackedTree`], [`LeafSizes`]): the
+/// size itself below `big`, else `big`, with the size kept whole in `sizes`.
+fn pack_size(sizes: &mut HashMap<PathId, u64>, path: PathId, size: u64, big: u32) -> u32 {
+    match u32::try_from(size) {
+        Ok(small) if small < big => small,
+        _ => {
+            sizes.insert(path, size);
+            big
+        }
+    }
+}
+
+/// The size the word `bits` at `path` stands for ([`pack_size`] with `big`).
+fn unpack_size(sizes: &HashMap<PathId, u64>, path: PathId, bits: u32, big: u32) -> u64 {
+    if bits == big {
+        sizes.get(&path).copied().unwrap_or(0)
+    } else {
+        u64::from(bits)
+    }
+}
+
 /// The leaf sizes of each path over all layers' trees: most paths are a leaf in one layer
 /// only, so a dense vector holds that one size (`UNSEEN` before), and a map the paths seen
 /// again.
@@ -185,11 +198,7 @@ impl LeafSizes {
 
     /// The size of the one leaf seen at `path`, from its dense entry `first`.
     fn size_of(&self, path: PathId, first: u32) -> u64 {
-        if first == LeafSizes::BIG {
-            self.big.get(&path).copied().unwrap_or(0)
-        } else {
-            u64::from(first)
-        }
+        unpack_size(&self.big, path, first, LeafSizes::BIG)
     }
 
     /// Counts a leaf of `bytes` at `path`.
@@ -204,13 +213,7 @@ impl LeafSizes {
             return;
         };
         let stored = if first == LeafSizes::UNSEEN {
-            match u32::try_from(bytes) {
-                Ok(small) if small < LeafSizes::BIG => small,
-                _ => {
-                    self.big.insert(path, bytes);
-                    LeafSizes::BIG
-                }
-            }
+            pack_size(&mut self.big, path, bytes, LeafSizes::BIG)
         } else {
             let first = self.size_of(path, first);
             self.big.remove(&path);
